@@ -1,0 +1,7 @@
+/** The backends compiled into the binary (static imports: the compiled binary needs them). */
+import { createRegistry, type BackendRegistry } from "../plugins/registry.ts";
+import { smolmachines } from "./smolmachines/index.ts";
+
+export function builtinRegistry(): BackendRegistry {
+  return createRegistry([smolmachines]);
+}

@@ -1,0 +1,68 @@
+/**
+ * The half of every plan that concerns the bundle: subnet, addresses, agent env, bundle
+ * container and config. Shared by all backends so they differ only where the runtime does. Pure.
+ */
+import { join } from "node:path";
+import type { Bottle } from "../core/load-manifest.ts";
+import { bundleAgentEnv, looksLikeSecret } from "../core/agent-env.ts";
+import { bundleSubnet } from "../core/subnet.ts";
+import { resourceName } from "../core/slug.ts";
+import type { HostFacts } from "../plugins/types.ts";
+
+export const BUNDLE_CONFIG_FILE = "bundle.json";
+
+export interface BundlePlan {
+  readonly slug: string;
+  readonly stateDir: string;
+  readonly bundleSubnet: string;
+  readonly bundleGateway: string;
+  readonly bundleIp: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly warnings: readonly string[];
+  readonly host: { readonly platform: string; readonly arch: string };
+  readonly agent: { readonly image: string; readonly command: readonly string[] };
+  readonly egress: { readonly allow: readonly string[] };
+  readonly bundle: {
+    readonly image: string;
+    readonly networkName: string;
+    readonly containerName: string;
+    readonly configPath: string;
+  };
+}
+
+/** Keys sorted, so equal inputs print byte-identical plans. */
+export function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export function bottleStateDir(home: string, slug: string): string {
+  return join(home, "bottles", slug);
+}
+
+/** Plans the bundle side of a bottle. Throws ConfigError when no subnet can be had. */
+export function planBundle(bottle: Bottle, facts: HostFacts): BundlePlan {
+  const { manifest, slug } = bottle;
+  const addresses = bundleSubnet(slug, manifest.bundle.subnet_pool, facts.usedSubnets);
+  const stateDir = bottleStateDir(facts.home, slug);
+  const warnings = Object.keys(manifest.agent.env)
+    .filter(looksLikeSecret)
+    .map((name) => `agent.env.${name} looks like a credential: guest env is readable by the agent and stored in the Smolfile`);
+  return {
+    slug,
+    stateDir,
+    bundleSubnet: addresses.subnet,
+    bundleGateway: addresses.gateway,
+    bundleIp: addresses.bundleIp,
+    env: sortedRecord({ ...manifest.agent.env, ...bundleAgentEnv(slug, addresses.bundleIp) }),
+    warnings,
+    host: { platform: facts.platform, arch: facts.arch },
+    agent: { image: manifest.agent.image, command: manifest.agent.command },
+    egress: { allow: manifest.egress.allow },
+    bundle: {
+      image: manifest.bundle.image,
+      networkName: resourceName(slug, "net"),
+      containerName: resourceName(slug, "bundle"),
+      configPath: join(stateDir, BUNDLE_CONFIG_FILE),
+    },
+  };
+}

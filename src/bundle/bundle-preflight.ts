@@ -1,0 +1,32 @@
+/** Preflight findings about the bundle's side, shared by every backend. Read-only. */
+import { cidrsOverlap, parseCidr } from "../core/cidr.ts";
+import { dockerSubnets, routeSubnets } from "../core/host-facts.ts";
+import { tail, type Runner } from "../core/runner.ts";
+import type { BackendDeps, Finding } from "../plugins/types.ts";
+import type { BundlePlan } from "./bundle-plan.ts";
+
+export async function dockerFinding(runner: Runner): Promise<Finding> {
+  const result = await runner.run(["docker", "version", "--format", "{{.Server.Version}}"], { timeoutMs: 15_000 });
+  if (result.spawnError === "ENOENT") {
+    return { code: "DOCKER_MISSING", level: "fail", message: "docker is not on PATH (the bundle runs in a container)", fix: "install Docker Engine (Debian: apt-get install docker.io)" };
+  }
+  if (result.exitCode !== 0) {
+    return { code: "DOCKER_UNREACHABLE", level: "fail", message: `docker daemon is not reachable: ${tail(result.stderr, 1)}`, fix: "start dockerd (systemctl start docker) and check that this user may use it" };
+  }
+  return { code: "DOCKER_OK", level: "ok", message: `docker engine ${result.stdout.trim()}` };
+}
+
+/** The planned /24 must not overlap a route or a docker network that is not this bottle's own. */
+export async function subnetFinding(plan: Pick<BundlePlan, "slug" | "bundleSubnet" | "host">, deps: BackendDeps): Promise<Finding> {
+  const mine = parseCidr(plan.bundleSubnet);
+  if (!mine.ok) return { code: "SUBNET_INVALID", level: "fail", message: mine.reason, fix: "fix [bundle] subnet_pool" };
+  const used = [...(await routeSubnets(deps.runner, plan.host.platform)), ...(await dockerSubnets(deps.runner))];
+  const clash = used.find((entry) => {
+    const cidr = parseCidr(entry.cidr, false);
+    return entry.owner !== plan.slug && cidr.ok && cidrsOverlap(cidr.cidr, mine.cidr);
+  });
+  if (clash) {
+    return { code: "SUBNET_IN_USE", level: "fail", message: `${plan.bundleSubnet} overlaps ${clash.cidr} (${clash.source})`, fix: "run claude-bottle plan again to pick a free /24, or change [bundle] subnet_pool" };
+  }
+  return { code: "SUBNET_FREE", level: "ok", message: `${plan.bundleSubnet} is free` };
+}

@@ -1,0 +1,50 @@
+/** `plan`, `render`, `preflight`: the read-only phases, exposed to users directly. */
+import { resolve } from "node:path";
+import { EXIT } from "../core/errors.ts";
+import { CLAIM_FILE } from "../core/host-facts.ts";
+import { writeRenderedFiles } from "../core/write-files.ts";
+import type { PreflightOptions } from "../plugins/types.ts";
+import { backendDeps, type CliContext } from "./context.ts";
+import { prepare } from "./prepare.ts";
+import { formatFindings, formatPlan, json } from "./report.ts";
+
+export async function planCommand(ctx: CliContext, manifest: string | undefined, options: { json?: boolean }): Promise<number> {
+  const { plan } = await prepare(ctx, manifest);
+  ctx.out(options.json ? json(plan) : formatPlan(plan as never));
+  return EXIT.ok;
+}
+
+/**
+ * Writes the rendered files. Into the bottle's state dir (the default) it also records the
+ * bottle's subnet claim, so other bottles planned later steer around it.
+ */
+export async function renderCommand(ctx: CliContext, manifest: string | undefined, options: { out?: string; json?: boolean }): Promise<number> {
+  const { backend, plan } = await prepare(ctx, manifest);
+  const files = backend.render(plan);
+  const dir = options.out ? resolve(ctx.host.cwd, options.out) : plan.stateDir;
+  const claim = options.out ? [] : [{ name: CLAIM_FILE, contents: `${plan.bundleSubnet}\n`, mode: 0o600 }];
+  const written = await writeRenderedFiles(ctx.fs, dir, [...files, ...claim]);
+  ctx.out(options.json ? json({ written }) : written.map((path) => `wrote ${path}\n`).join(""));
+  return EXIT.ok;
+}
+
+export async function preflightCommand(ctx: CliContext, manifest: string | undefined, options: PreflightOptions & { json?: boolean }): Promise<number> {
+  const { backend, plan } = await prepare(ctx, manifest);
+  const findings = await backend.preflight(plan, backendDeps(ctx), options);
+  const ok = findings.every((finding) => finding.level !== "fail");
+  ctx.out(options.json ? json({ ok, backend: backend.name, isolation: plan.isolation, findings }) : `${backend.name} (isolation: ${plan.isolation})\n${formatFindings(findings)}`);
+  return ok ? EXIT.ok : EXIT.unavailable;
+}
+
+export function backendsCommand(ctx: CliContext, options: { json?: boolean }): number {
+  const backends = ctx.registry.list().map((backend) => ({
+    name: backend.name,
+    apiVersion: backend.apiVersion,
+    version: backend.version,
+    source: "built-in",
+    ...backend.info,
+  }));
+  if (options.json) ctx.out(json(backends));
+  else ctx.out(backends.map((b) => `${b.name.padEnd(14)} ${b.isolation.padEnd(9)} ${b.source.padEnd(9)} ${b.description}\n`).join(""));
+  return EXIT.ok;
+}

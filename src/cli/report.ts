@@ -1,0 +1,51 @@
+/** The one formatter: errors, findings and plans for people, JSON for programs. Pure. */
+import { BottleError, ConfigError } from "../core/errors.ts";
+import type { BasePlan, Finding } from "../plugins/types.ts";
+
+/** `Cannot … : cause` / issue lines / `hint: …`, and the stack only when debugging. */
+export function formatError(error: BottleError, debug: boolean): string {
+  const lines = [`error: ${error.message}`];
+  if (error instanceof ConfigError) lines.push(...error.issues.map((issue) => `  ${issue.path}: ${issue.message}`));
+  if (error.hint) lines.push(`hint: ${error.hint}`);
+  if (debug) {
+    lines.push(`code: ${error.code}`);
+    let cause: unknown = error;
+    while (cause instanceof Error) {
+      if (cause.stack) lines.push(cause.stack);
+      cause = cause.cause;
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const MARK: Record<Finding["level"], string> = { ok: "ok  ", warn: "warn", fail: "FAIL" };
+
+export function formatFindings(findings: readonly Finding[]): string {
+  const lines = findings.map((finding) => {
+    const fix = finding.fix && finding.level !== "ok" ? `\n        fix: ${finding.fix}` : "";
+    return `  ${MARK[finding.level]}  ${finding.message} [${finding.code}]${fix}`;
+  });
+  const failed = findings.filter((finding) => finding.level === "fail").length;
+  lines.push(failed === 0 ? "preflight passed" : `preflight failed: ${failed} problem${failed === 1 ? "" : "s"}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatPlan(plan: BasePlan & Record<string, unknown>): string {
+  const rows: [string, string][] = [
+    ["bottle", plan.slug],
+    ["backend", `${plan.backend} (isolation: ${plan.isolation})`],
+    ["bundle", `${plan.bundleIp} on ${plan.bundleSubnet}, gateway ${plan.bundleGateway}`],
+    ["state", plan.stateDir],
+  ];
+  if (typeof plan["smolfilePath"] === "string") rows.push(["smolfile", plan["smolfilePath"]]);
+  const width = Math.max(...rows.map(([key]) => key.length));
+  const lines = rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`);
+  lines.push("agent env:");
+  lines.push(...Object.entries(plan.env).map(([key, value]) => `  ${key}=${value}`));
+  lines.push(...plan.warnings.map((warning) => `warning: ${warning}`));
+  return `${lines.join("\n")}\n`;
+}
+
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

@@ -1,0 +1,88 @@
+/**
+ * The CLI: parse with cac apart from running, dispatch to commands, turn every failure into one
+ * message and an exit code. Returns the code; only main.ts exits.
+ */
+import { cac } from "cac";
+import { asBottleError, EXIT, UsageError } from "../core/errors.ts";
+import { resolveHome } from "../core/home.ts";
+import type { Host } from "../runtime/host.ts";
+import { builtinRegistry } from "../backends/builtin.ts";
+import { VERSION } from "../version.ts";
+import type { CliContext, Powers } from "./context.ts";
+import { initCommand } from "./init-command.ts";
+import { backendsCommand, planCommand, preflightCommand, renderCommand } from "./plan-commands.ts";
+import { formatError } from "./report.ts";
+
+type Action = (ctx: CliContext, args: readonly unknown[], options: Record<string, unknown>) => Promise<number> | number;
+
+function buildCli(actions: Map<string, Action>) {
+  const cli = cac("claude-bottle");
+  const on = (name: string, action: Action) => actions.set(name, action);
+  cli.option("--home <dir>", "State directory (env CLAUDE_BOTTLE_HOME; default $XDG_STATE_HOME/claude-bottle)");
+  cli.option("--debug", "Show stack traces and error codes");
+  cli.option("-v, --version", "Print the version");
+
+  cli.command("init [path]", "Write a commented starter bottle.toml").option("--force", "Overwrite an existing file");
+  on("init", (ctx, [path], o) => initCommand(ctx, path as string | undefined, Boolean(o["force"])));
+
+  cli.command("plan [manifest]", "Show what a bottle would be, changing nothing").option("--json", "Machine-readable output");
+  on("plan", (ctx, [manifest], o) => planCommand(ctx, manifest as string | undefined, o));
+
+  cli.command("render [manifest]", "Write the bottle's files (Smolfile, bundle config)").option("--out <dir>", "Write into DIR instead of the bottle's state dir").option("--json", "Machine-readable output");
+  on("render", (ctx, [manifest], o) => renderCommand(ctx, manifest as string | undefined, o));
+
+  cli.command("preflight [manifest]", "Check the host can run the bottle").option("--json", "Machine-readable output").option("--allow-unenforced-egress", "Accept a smolvm that does not enforce the egress allowlist (< 1.1.3)");
+  on("preflight", (ctx, [manifest], o) => preflightCommand(ctx, manifest as string | undefined, o));
+
+  cli.command("backends", "List the isolation backends").option("--json", "Machine-readable output");
+  on("backends", (ctx, _args, o) => backendsCommand(ctx, o));
+
+  cli.help();
+  return cli;
+}
+
+/** Runs one invocation. Never throws; never exits. */
+export async function run(host: Host, powers: Powers): Promise<number> {
+  const debug = host.args.includes("--debug");
+  const actions = new Map<string, Action>();
+  try {
+    const cli = buildCli(actions);
+    const parsed = cli.parse(["node", "claude-bottle", ...host.args], { run: false });
+    const options = parsed.options as Record<string, unknown>;
+    if (options["help"]) return EXIT.ok; // cac printed it
+    const name = cli.matchedCommandName;
+    if (!name) {
+      if (options["version"]) {
+        host.stdout(`claude-bottle ${VERSION}\n`);
+        return EXIT.ok;
+      }
+      if (parsed.args.length > 0) {
+        throw new UsageError("E_UNKNOWN_COMMAND", `Unknown command "${parsed.args[0]}"`, { hint: "run claude-bottle --help for the commands" });
+      }
+      cli.outputHelp();
+      return EXIT.usage;
+    }
+    const command = cli.matchedCommand!;
+    try {
+      command.checkUnknownOptions();
+      command.checkOptionValue();
+      command.checkRequiredArgs();
+      command.checkUnusedArgs();
+    } catch (error) {
+      throw new UsageError("E_USAGE", `Cannot run "${name}": ${(error as Error).message}`, { hint: `run claude-bottle ${name} --help` });
+    }
+    const ctx: CliContext = {
+      host,
+      ...powers,
+      home: resolveHome(options["home"] as string | undefined, host.env, host.cwd, host.userHome),
+      registry: builtinRegistry(),
+      out: host.stdout,
+      err: host.stderr,
+    };
+    return await actions.get(name)!(ctx, parsed.args, options);
+  } catch (error) {
+    const failure = asBottleError(error);
+    host.stderr(formatError(failure, debug));
+    return failure.exitCode;
+  }
+}

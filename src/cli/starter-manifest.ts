@@ -1,0 +1,38 @@
+/** The manifest `init` writes. A TS constant: the compiled binary reads no files of its own. */
+import { DEFAULT_AGENT_IMAGE, DEFAULT_BUNDLE_IMAGE, DEFAULT_SUBNET_POOL } from "../core/manifest.ts";
+
+export function starterManifest(slug: string): string {
+  return `# claude-bottle manifest. Reference: the README's "Manifest" section.
+# Unknown keys are errors, so a typo never passes silently.
+
+# The bottle's name: 1-40 lowercase letters, digits or hyphens.
+name = "${slug}"
+
+# Which isolation backend runs the agent: "smolmachines" (microVM) or a plugin path.
+backend = "smolmachines"
+
+[agent]
+# OCI image the agent runs in; it is loaded into the VM locally, never pulled by the guest.
+image = "${DEFAULT_AGENT_IMAGE}"
+# command = ["claude"]
+
+# Extra, non-secret environment for the agent. Proxy and CA variables are set by
+# claude-bottle and cannot be overridden here.
+[agent.env]
+# EDITOR = "vi"
+
+[egress]
+# Hosts the agent may reach through the bundle's proxy; everything else is denied.
+# Exact hosts, "*.suffix" wildcards, "host:port", or a CIDR to admit a private range.
+allow = [
+  "api.anthropic.com",
+  "statsig.anthropic.com",
+  "registry.npmjs.org",
+]
+
+[bundle]
+image = "${DEFAULT_BUNDLE_IMAGE}"
+# Each bottle gets a /24 from this pool for its bundle network.
+subnet_pool = "${DEFAULT_SUBNET_POOL}"
+`;
+}

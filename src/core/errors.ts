@@ -1,0 +1,73 @@
+/**
+ * The one error family of claude-bottle. Every failure a user can see is a BottleError with a
+ * stable `code`, a sysexits-style `exitCode` and an optional `hint` line. Only the entry point
+ * turns one into output and an exit status.
+ */
+export class BottleError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = options.exitCode ?? 1;
+    this.hint = options.hint;
+  }
+}
+
+/** Exit codes (sysexits.h), as STYLE.md fixes them. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 64,
+  unavailable: 69,
+  internal: 70,
+  cantCreate: 73,
+  config: 78,
+} as const;
+
+/** The command line itself is wrong (unknown flag, missing argument). */
+export class UsageError extends BottleError {
+  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(code, message, { ...options, exitCode: EXIT.usage });
+  }
+}
+
+/** One problem found in a configuration file, located by a dotted path. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A configuration (manifest, plugin) is invalid; every issue is reported at once. */
+export class ConfigError extends BottleError {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(code: string, message: string, issues: readonly ConfigIssue[], options: { hint?: string; cause?: unknown } = {}) {
+    super(code, message, { ...options, exitCode: EXIT.config });
+    this.issues = issues;
+  }
+}
+
+/** Something the host must provide is missing or refuses (binary, daemon, device, port). */
+export class UnavailableError extends BottleError {
+  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(code, message, { ...options, exitCode: EXIT.unavailable });
+  }
+}
+
+/** A bug in claude-bottle itself: reported with a stack trace under --debug. */
+export class InternalError extends BottleError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super("E_INTERNAL", message, { ...options, exitCode: EXIT.internal, hint: "this is a bug in claude-bottle; rerun with --debug and report it" });
+  }
+}
+
+/** Wraps anything thrown into a BottleError, so the entry point handles one shape. */
+export function asBottleError(error: unknown): BottleError {
+  if (error instanceof BottleError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new InternalError(`Unexpected failure: ${message}`, { cause: error });
+}

@@ -1,0 +1,69 @@
+/**
+ * Gathering HostFacts: the one effectful read before planning. Every source is optional: a
+ * host without docker or smolvm still plans (preflight then says what is missing).
+ */
+import { join } from "node:path";
+import type { Fs } from "./fs.ts";
+import type { Runner } from "./runner.ts";
+import { LABEL_SLUG } from "./slug.ts";
+import { parseBsdRoutes, parseDockerNetworks, parseLinuxRoutes } from "./host-routes.ts";
+import type { HostFacts, UsedSubnet } from "../plugins/types.ts";
+
+/** Subnet a bottle claimed, recorded in its state dir by render/up. */
+export const CLAIM_FILE = "subnet";
+
+export interface FactsDeps {
+  readonly runner: Runner;
+  readonly fs: Fs;
+}
+
+export async function routeSubnets(runner: Runner, platform: string): Promise<UsedSubnet[]> {
+  const argv = platform === "darwin" ? ["netstat", "-rn", "-f", "inet"] : ["ip", "-4", "route", "show", "table", "all"];
+  const result = await runner.run(argv, { timeoutMs: 5000 });
+  if (result.exitCode !== 0) return [];
+  const cidrs = platform === "darwin" ? parseBsdRoutes(result.stdout) : parseLinuxRoutes(result.stdout);
+  return cidrs.filter((cidr) => !cidr.startsWith("127.")).map((cidr) => ({ cidr, source: "route" }));
+}
+
+export async function dockerSubnets(runner: Runner): Promise<UsedSubnet[]> {
+  const ids = await runner.run(["docker", "network", "ls", "--quiet", "--no-trunc"], { timeoutMs: 10_000 });
+  const idList = ids.stdout.split("\n").filter(Boolean);
+  if (ids.exitCode !== 0 || idList.length === 0) return [];
+  const format = "{{json .Name}}\t{{json .IPAM.Config}}\t{{json .Labels}}";
+  const inspect = await runner.run(["docker", "network", "inspect", "--format", format, ...idList], { timeoutMs: 10_000 });
+  if (inspect.exitCode !== 0) return [];
+  return parseDockerNetworks(inspect.stdout).flatMap((network) =>
+    network.subnets.map((cidr): UsedSubnet => {
+      const owner = network.labels[LABEL_SLUG];
+      return owner ? { cidr, source: "docker", owner } : { cidr, source: "docker" };
+    }),
+  );
+}
+
+export async function bottleSubnets(fs: Fs, home: string): Promise<UsedSubnet[]> {
+  const bottlesDir = join(home, "bottles");
+  const used: UsedSubnet[] = [];
+  for (const slug of (await fs.listDir(bottlesDir)).sort()) {
+    const claim = await fs.readTextIfExists(join(bottlesDir, slug, CLAIM_FILE));
+    if (claim?.trim()) used.push({ cidr: claim.trim(), source: "bottle", owner: slug });
+  }
+  return used;
+}
+
+/**
+ * Everything a plan may need from the host. `backendFacts` is the chosen backend's own probe
+ * (e.g. the smolvm version); it runs alongside the common ones.
+ */
+export async function gatherHostFacts(
+  deps: FactsDeps,
+  where: { home: string; platform: string; arch: string },
+  backendFacts: () => Promise<Readonly<Record<string, string>>> = async () => ({}),
+): Promise<HostFacts> {
+  const [routes, docker, bottles, backend] = await Promise.all([
+    routeSubnets(deps.runner, where.platform),
+    dockerSubnets(deps.runner),
+    bottleSubnets(deps.fs, where.home),
+    backendFacts(),
+  ]);
+  return { ...where, usedSubnets: [...routes, ...docker, ...bottles], backend };
+}

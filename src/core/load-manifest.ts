@@ -1,0 +1,75 @@
+/**
+ * Reading bottle.toml: file → TOML → validated Manifest. Every problem is collected and
+ * reported at once as `path: message` lines (ConfigError, exit 78).
+ */
+import * as v from "valibot";
+import { parse as parseToml, TomlError } from "smol-toml";
+import { resolve } from "node:path";
+import { ConfigError, type ConfigIssue } from "./errors.ts";
+import type { Fs } from "./fs.ts";
+import { ManifestSchema, type Manifest } from "./manifest.ts";
+import { isReservedEnvName } from "./agent-env.ts";
+
+export const DEFAULT_MANIFEST = "bottle.toml";
+
+export interface Bottle {
+  readonly manifest: Manifest;
+  readonly slug: string;
+  /** Absolute path of the manifest file. */
+  readonly manifestPath: string;
+}
+
+function issueMessage(issue: v.BaseIssue<unknown>): string {
+  if (issue.type === "strict_object" && issue.expected === "never") return "unknown key";
+  if (issue.kind === "schema") return `expected ${issue.expected}, got ${issue.received}`;
+  return issue.message;
+}
+
+/** valibot issues → one ConfigIssue per problem, located by a dotted path. */
+export function manifestIssues(issues: readonly v.BaseIssue<unknown>[]): ConfigIssue[] {
+  return issues.map((issue) => ({ path: v.getDotPath(issue) ?? "(root)", message: issueMessage(issue) }));
+}
+
+function reservedEnvIssues(data: unknown): ConfigIssue[] {
+  const env = (data as { agent?: { env?: unknown } } | undefined)?.agent?.env;
+  if (typeof env !== "object" || env === null) return [];
+  return Object.keys(env)
+    .filter(isReservedEnvName)
+    .map((name) => ({ path: `agent.env.${name}`, message: "is set by claude-bottle to reach the bundle and cannot be overridden" }));
+}
+
+/** Parses and validates manifest text. Pure; throws ConfigError listing every issue. */
+export function parseManifest(text: string, manifestPath: string): Bottle {
+  let data: unknown;
+  try {
+    data = parseToml(text);
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const first = error.message.split("\n")[0];
+      throw new ConfigError("E_MANIFEST_SYNTAX", `Cannot read manifest "${manifestPath}": invalid TOML`, [
+        { path: `line ${error.line}, column ${error.column}`, message: first ?? "syntax error" },
+      ], { hint: "fix the TOML syntax at that position" });
+    }
+    throw error;
+  }
+  const result = v.safeParse(ManifestSchema, data);
+  const issues = [...(result.success ? [] : manifestIssues(result.issues)), ...reservedEnvIssues(data)];
+  if (!result.success || issues.length > 0) {
+    throw new ConfigError("E_MANIFEST_INVALID", `Cannot use manifest "${manifestPath}": ${issues.length} problem${issues.length === 1 ? "" : "s"}`, issues, {
+      hint: "see the manifest reference in the README, or run claude-bottle init for a commented example",
+    });
+  }
+  return { manifest: result.output, slug: result.output.name, manifestPath };
+}
+
+/** Reads and validates a manifest file. */
+export async function loadManifest(fs: Fs, path: string, cwd: string): Promise<Bottle> {
+  const manifestPath = resolve(cwd, path);
+  const text = await fs.readTextIfExists(manifestPath);
+  if (text === undefined) {
+    throw new ConfigError("E_MANIFEST_MISSING", `Cannot find manifest "${manifestPath}"`, [], {
+      hint: "run claude-bottle init to write a starter bottle.toml, or pass the manifest's path",
+    });
+  }
+  return parseManifest(text, manifestPath);
+}

@@ -1,0 +1,65 @@
+/**
+ * Bundle subnet derivation, shared by every backend. Pure and deterministic.
+ *
+ * The rule: hash the slug (SHA-256, first 4 bytes big-endian) and take it modulo the number of
+ * /24 blocks in the pool; that block is the first candidate. Blocks whose third octet is 17 are
+ * never used (docker's defaults collide there). From the candidate, probe forward block by block,
+ * wrapping at the end of the pool, to the first block that overlaps no subnet in use on the host
+ * (routes, docker networks, other bottles). The gateway is .1, the bundle .2.
+ */
+import { createHash } from "node:crypto";
+import { ConfigError } from "./errors.ts";
+import { blockSize, cidrsOverlap, formatCidr, formatIpv4, parseCidr, type Cidr } from "./cidr.ts";
+
+export interface BundleSubnet {
+  readonly subnet: string;
+  readonly gateway: string;
+  readonly bundleIp: string;
+}
+
+export interface SubnetInUse {
+  readonly cidr: string;
+  readonly owner?: string;
+}
+
+const SKIPPED_THIRD_OCTET = 17;
+
+/** The first candidate block index for a slug in a pool of `blocks` /24s. */
+export function slugBlockIndex(slug: string, blocks: number): number {
+  return createHash("sha256").update(slug).digest().readUInt32BE(0) % blocks;
+}
+
+function usableBlock(block: Cidr, taken: readonly Cidr[]): boolean {
+  const thirdOctet = Math.floor(block.base / 256) % 256;
+  return thirdOctet !== SKIPPED_THIRD_OCTET && !taken.some((cidr) => cidrsOverlap(cidr, block));
+}
+
+/**
+ * The bundle /24 for `slug` inside `pool`, avoiding `inUse` (entries owned by this slug are its
+ * own and ignored). Throws ConfigError when the pool is malformed, too small, or full.
+ */
+export function bundleSubnet(slug: string, pool: string, inUse: readonly SubnetInUse[]): BundleSubnet {
+  const parsed = parseCidr(pool);
+  if (!parsed.ok || parsed.cidr.prefix > 24) {
+    throw new ConfigError("E_POOL_INVALID", `Cannot derive a subnet for "${slug}" from pool "${pool}"`, [
+      { path: "bundle.subnet_pool", message: parsed.ok ? "is smaller than one /24" : parsed.reason },
+    ]);
+  }
+  const taken = inUse
+    .filter((entry) => entry.owner !== slug)
+    .flatMap((entry) => {
+      const cidr = parseCidr(entry.cidr, false);
+      return cidr.ok ? [cidr.cidr] : [];
+    });
+  const blocks = blockSize(parsed.cidr.prefix) / 256;
+  const start = slugBlockIndex(slug, blocks);
+  for (let step = 0; step < blocks; step++) {
+    const block: Cidr = { base: parsed.cidr.base + ((start + step) % blocks) * 256, prefix: 24 };
+    if (usableBlock(block, taken)) {
+      return { subnet: formatCidr(block), gateway: formatIpv4(block.base + 1), bundleIp: formatIpv4(block.base + 2) };
+    }
+  }
+  throw new ConfigError("E_POOL_EXHAUSTED", `Cannot find a free /24 for "${slug}" in pool "${pool}"`, [
+    { path: "bundle.subnet_pool", message: `every /24 in ${pool} is in use on this host or skipped` },
+  ], { hint: "set [bundle] subnet_pool to a larger or less crowded range, or remove unused bottles with claude-bottle down" });
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bun
+/** The entry point: read the host, run, exit with the code. Nothing else exits. */
+import { run } from "./cli/run.ts";
+import { currentHost, exitWith } from "./runtime/host.ts";
+import { nodeFs } from "./runtime/node-fs.ts";
+import { nodeRunner } from "./runtime/node-runner.ts";
+
+const host = currentHost();
+exitWith(await run(host, { fs: nodeFs, runner: nodeRunner(host.env) }));

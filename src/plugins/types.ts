@@ -1,0 +1,124 @@
+/**
+ * The Backend plugin contract. A backend is a plain object made with `defineBackend`:
+ * a name, an apiVersion, capability `info`, and phases. `plan` and `render` are pure,
+ * `preflight` only reads, and only `launch` (through the steps it returns) changes the host.
+ */
+import type { Bottle } from "../core/load-manifest.ts";
+import type { Fs } from "../core/fs.ts";
+import type { Runner } from "../core/runner.ts";
+
+/** The contract version this build of claude-bottle speaks. Bumped on any breaking change. */
+export const API_VERSION = 1;
+
+/** Where a subnet in use on the host was seen. */
+export interface UsedSubnet {
+  readonly cidr: string;
+  readonly source: "route" | "docker" | "bottle";
+  /** The bottle slug that owns it, when it is one of ours. */
+  readonly owner?: string;
+}
+
+/** Host facts, gathered once and effectfully before planning, handed to `plan` as data. */
+export interface HostFacts {
+  /** claude-bottle's state root. */
+  readonly home: string;
+  readonly platform: string;
+  readonly arch: string;
+  readonly usedSubnets: readonly UsedSubnet[];
+  /** What the backend's own `facts` probe found (e.g. smolvmVersion); absent keys = unknown. */
+  readonly backend: Readonly<Record<string, string>>;
+}
+
+/** What every backend's plan carries; backends add their own fields. JSON-printable. */
+export interface BasePlan {
+  readonly backend: string;
+  readonly slug: string;
+  /** What separates the agent from the host, stated plainly for users. */
+  readonly isolation: "microvm" | "container" | (string & {});
+  readonly stateDir: string;
+  readonly bundleSubnet: string;
+  readonly bundleGateway: string;
+  readonly bundleIp: string;
+  /** The agent's environment, complete. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly warnings: readonly string[];
+}
+
+/** A file the core writes for a backend: `name` relative to the output directory. */
+export interface RenderedFile {
+  readonly name: string;
+  readonly contents: string;
+  readonly mode: number;
+}
+
+export type FindingLevel = "ok" | "warn" | "fail";
+
+export interface Finding {
+  readonly code: string;
+  readonly level: FindingLevel;
+  readonly message: string;
+  /** One line telling the user what to do; absent on `ok`. */
+  readonly fix?: string;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** The powers a backend receives. New powers arrive as optional members behind a capability. */
+export interface BackendDeps {
+  readonly runner: Runner;
+  readonly fs: Fs;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+}
+
+export interface PreflightOptions {
+  /** Accept a smolvm whose egress allowlist is not enforced (below 1.1.3). */
+  readonly allowUnenforcedEgress?: boolean;
+}
+
+/**
+ * One undoable change to the host. `run` returns what `undo` needs (JSON, stored in state.json
+ * before the next step starts). `undo` must be idempotent: it runs again after a crash.
+ */
+export interface Step {
+  readonly id: string;
+  readonly title: string;
+  run(deps: BackendDeps): Promise<unknown>;
+  undo(deps: BackendDeps, record: unknown): Promise<void>;
+}
+
+export interface BackendInfo {
+  readonly description: string;
+  readonly isolation: BasePlan["isolation"];
+  /** Executables the backend needs on PATH. */
+  readonly binaries: readonly string[];
+  /** How the agent's traffic is confined, in one line. */
+  readonly network: string;
+  readonly features: Readonly<Record<string, boolean>>;
+}
+
+export interface Backend<P extends BasePlan = BasePlan> {
+  readonly name: string;
+  readonly apiVersion: number;
+  readonly version: string;
+  readonly info: BackendInfo;
+  /** Read-only probe of backend-specific host facts, run before `plan` (e.g. a runtime version). */
+  facts?(deps: BackendDeps): Promise<Readonly<Record<string, string>>>;
+  /** Pure and deterministic: same bottle and facts, same plan. Throws ConfigError on bad input. */
+  plan(bottle: Bottle, facts: HostFacts): P;
+  /** Pure: the files this bottle needs, by name. */
+  render(plan: P): RenderedFile[];
+  /** Read-only checks; every finding, never stopping at the first. */
+  preflight(plan: P, deps: BackendDeps, options?: PreflightOptions): Promise<Finding[]>;
+  /** The ordered steps that bring the bottle up. Building the list changes nothing. */
+  launch(plan: P): Step[];
+}
+
+/** Marks an object as a backend, with its types checked. Identity at run time. */
+export function defineBackend<P extends BasePlan>(backend: Backend<P>): Backend<P> {
+  return backend;
+}
