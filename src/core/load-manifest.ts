@@ -21,6 +21,7 @@ export interface Bottle {
 
 function issueMessage(issue: v.BaseIssue<unknown>): string {
   if (issue.type === "strict_object" && issue.expected === "never") return "unknown key";
+  if (issue.received === "undefined") return "is required";
   if (issue.kind === "schema") return `expected ${issue.expected}, got ${issue.received}`;
   return issue.message;
 }

@@ -9,6 +9,10 @@ function isMissing(error: unknown): boolean {
   return (error as { code?: string })?.code === "ENOENT";
 }
 
+function isNotDirectory(error: unknown): boolean {
+  return (error as { code?: string })?.code === "ENOTDIR";
+}
+
 export const nodeFs: Fs = {
   readText: (path) => readFile(path, "utf8"),
 
@@ -70,7 +74,7 @@ export const nodeFs: Fs = {
     try {
       return await readdir(path);
     } catch (error) {
-      if (isMissing(error)) return [];
+      if (isMissing(error) || isNotDirectory(error)) return [];
       throw error;
     }
   },

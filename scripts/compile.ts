@@ -1,0 +1,39 @@
+/**
+ * The single-binary build: `bun run compile [--target linux-x64 ...] [--out dist]`.
+ * Builds self-contained executables (cross-compiling; bun fetches each target's runtime from
+ * the npm registry), then writes SHA256SUMS and prints one size line per file.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
+
+export const TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64"] as const;
+
+const { values } = parseArgs({
+  options: { target: { type: "string", multiple: true }, out: { type: "string", default: "dist" } },
+});
+const targets = values.target ?? [...TARGETS];
+const outDir = values.out!;
+mkdirSync(outDir, { recursive: true });
+
+const built: string[] = [];
+for (const target of targets) {
+  if (!(TARGETS as readonly string[]).includes(target)) throw new Error(`unknown target ${target}; known: ${TARGETS.join(", ")}`);
+  const outfile = join(outDir, `claude-bottle-${target}`);
+  const proc = Bun.spawnSync(
+    [process.execPath, "build", "--compile", "--minify", `--target=bun-${target}`, "--outfile", outfile, "src/main.ts"],
+    { stdout: "inherit", stderr: "inherit" },
+  );
+  if (proc.exitCode !== 0) {
+    console.error(`compile failed for ${target} (exit ${proc.exitCode})`);
+    process.exit(1);
+  }
+  built.push(outfile);
+}
+
+const sums = built.map((file) => `${createHash("sha256").update(readFileSync(file)).digest("hex")}  ${basename(file)}`);
+writeFileSync(join(outDir, "SHA256SUMS"), `${sums.join("\n")}\n`);
+for (const file of built) {
+  console.log(`${basename(file).padEnd(30)} ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`);
+}

@@ -1,0 +1,47 @@
+/** Runs the CLI in-process against a Host made of data, capturing its output. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "bun:test";
+import { run } from "../../src/cli/run.ts";
+import type { Host } from "../../src/runtime/host.ts";
+import { nodeFs } from "../../src/runtime/node-fs.ts";
+import type { Runner } from "../../src/core/runner.ts";
+import { fakeRunner } from "./fake-runner.ts";
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const made: string[] = [];
+
+/** A temp directory removed after the test, pass or fail. */
+export function tempDir(label = "cb"): string {
+  const dir = mkdtempSync(join(tmpdir(), `${label}-`));
+  made.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; runner?: Runner; platform?: string } = {}): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const host: Host = {
+    args,
+    env: { PATH: "/nonexistent", ...options.env },
+    cwd: options.cwd ?? tempDir(),
+    userHome: "/nonexistent-home",
+    platform: options.platform ?? "linux",
+    arch: "x64",
+    stdinIsTty: false,
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+  };
+  const code = await run(host, { fs: nodeFs, runner: options.runner ?? fakeRunner([]) });
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,127 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "smol-toml";
+import { runCli, tempDir } from "../../helpers/cli.ts";
+
+function project(manifest = 'name = "web"\n'): string {
+  const dir = tempDir("proj");
+  writeFileSync(join(dir, "bottle.toml"), manifest);
+  return dir;
+}
+
+describe("claude-bottle CLI", () => {
+  test("--version prints the version", async () => {
+    expect(await runCli(["--version"])).toEqual({ code: 0, stdout: "claude-bottle 0.1.0\n", stderr: "" });
+  });
+
+  test("plan --json prints the fields tools depend on", async () => {
+    const home = tempDir("home");
+    const result = await runCli(["--home", home, "plan", "--json"], { cwd: project() });
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    for (const key of ["backend", "slug", "bundleSubnet", "bundleGateway", "bundleIp", "smolfilePath", "env"]) expect(plan).toHaveProperty(key);
+    expect(plan.smolfilePath).toBe(join(home, "bottles/web/Smolfile"));
+    expect(plan.env.HTTPS_PROXY).toBe(`http://${plan.bundleIp}:8888`);
+  });
+
+  test("CLAUDE_BOTTLE_HOME and XDG_STATE_HOME choose the state dir", async () => {
+    const cwd = project();
+    const viaEnv = JSON.parse((await runCli(["plan", "--json"], { cwd, env: { CLAUDE_BOTTLE_HOME: "/srv/cb" } })).stdout);
+    expect(viaEnv.stateDir).toBe("/srv/cb/bottles/web");
+    const viaXdg = JSON.parse((await runCli(["plan", "--json"], { cwd, env: { XDG_STATE_HOME: "/xdg" } })).stdout);
+    expect(viaXdg.stateDir).toBe("/xdg/claude-bottle/bottles/web");
+    const fallback = JSON.parse((await runCli(["plan", "--json"], { cwd })).stdout);
+    expect(fallback.stateDir).toBe("/nonexistent-home/.local/state/claude-bottle/bottles/web");
+  });
+
+  test("render writes a private Smolfile, parsed back, and claims the subnet", async () => {
+    const home = tempDir("home");
+    const result = await runCli(["--home", home, "render"], { cwd: project() });
+    expect(result.code).toBe(0);
+    const dir = join(home, "bottles/web");
+    expect(readdirSync(dir).sort()).toEqual(["Smolfile", "bundle.json", "subnet"]);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "Smolfile")).mode & 0o777).toBe(0o600);
+    const smolfile = parse(readFileSync(join(dir, "Smolfile"), "utf8")) as { network: { allow_cidrs: string[] } };
+    const claim = readFileSync(join(dir, "subnet"), "utf8").trim();
+    expect(smolfile.network.allow_cidrs).toEqual([claim.replace(/0\/24$/, "2/32")]);
+  });
+
+  test("a second bottle planned after the first's render never gets the same /24", async () => {
+    const home = tempDir("home");
+    await runCli(["--home", home, "render"], { cwd: project('name = "one"\n[bundle]\nsubnet_pool = "10.77.0.0/24"') });
+    const second = await runCli(["--home", home, "plan", "--json"], { cwd: project('name = "two"\n[bundle]\nsubnet_pool = "10.77.0.0/23"') });
+    expect(JSON.parse(second.stdout).bundleSubnet).toBe("10.77.1.0/24");
+  });
+
+  test("render --out writes elsewhere and claims nothing", async () => {
+    const home = tempDir("home");
+    const out = join(tempDir("out"), "files");
+    expect((await runCli(["--home", home, "render", "--out", out], { cwd: project() })).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["Smolfile", "bundle.json"]);
+    expect(existsSync(join(home, "bottles"))).toBe(false);
+  });
+
+  test("an unwritable home is one clear error and leaves no file behind", async () => {
+    const home = tempDir("home");
+    writeFileSync(join(home, "bottles"), "a file where a directory should be");
+    const result = await runCli(["--home", home, "render"], { cwd: project() });
+    expect(result.code).toBe(73);
+    expect(result.stderr).toStartWith(`error: Cannot write bottle files to "${join(home, "bottles/web")}": ENOTDIR\nhint: `);
+  });
+
+  test("a bad manifest exits 78 with every issue on its own line", async () => {
+    const result = await runCli(["plan"], { cwd: project('name = "Bad"\nextra = 1\n') });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toBe([
+      'error: Cannot use manifest "' + result.stderr.split('"')[1] + '": 2 problems',
+      "  name: must be 1-40 lowercase letters, digits or hyphens, starting and ending with a letter or digit",
+      "  extra: unknown key",
+      "hint: see the manifest reference in the README, or run claude-bottle init for a commented example",
+      "",
+    ].join("\n"));
+  });
+
+  test("a missing manifest, unknown backend, unknown command and flag", async () => {
+    expect((await runCli(["plan"])).code).toBe(78);
+    const unknownBackend = await runCli(["plan"], { cwd: project('name = "web"\nbackend = "qemu"') });
+    expect(unknownBackend.code).toBe(78);
+    expect(unknownBackend.stderr).toContain('backend: unknown backend "qemu" (known: smolmachines)');
+    expect((await runCli(["launch-rockets"])).code).toBe(64);
+    expect((await runCli(["plan", "--frobnicate"])).code).toBe(64);
+  });
+
+  test("stack traces only with --debug", async () => {
+    const plain = await runCli(["plan"], { cwd: project("name =") });
+    expect(plain.stderr).not.toContain("    at ");
+    const debug = await runCli(["--debug", "plan"], { cwd: project("name =") });
+    expect(debug.stderr).toContain("code: E_MANIFEST_SYNTAX");
+    expect(debug.stderr).toContain("    at ");
+  });
+
+  test("init writes a starter that plans, and refuses to overwrite without --force", async () => {
+    const cwd = join(tempDir("init"), "My Project");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(cwd);
+    expect((await runCli(["init"], { cwd })).code).toBe(0);
+    const plan = await runCli(["plan", "--json"], { cwd });
+    expect(JSON.parse(plan.stdout).slug).toBe("my-project");
+    const again = await runCli(["init"], { cwd });
+    expect(again.code).toBe(73);
+    expect(again.stderr).toContain("hint: pass --force to overwrite it");
+    expect((await runCli(["init", "--force"], { cwd })).code).toBe(0);
+  });
+
+  test("backends --json lists smolmachines with its capabilities", async () => {
+    const list = JSON.parse((await runCli(["backends", "--json"])).stdout);
+    expect(list[0]).toMatchObject({ name: "smolmachines", apiVersion: 1, source: "built-in", isolation: "microvm", binaries: ["smolvm", "docker"] });
+  });
+
+  test("preflight exits 69 when a check fails, 0 when all pass", async () => {
+    const cwd = project();
+    const failing = await runCli(["preflight", "--json"], { cwd });
+    expect(failing.code).toBe(69);
+    expect(JSON.parse(failing.stdout).ok).toBe(false);
+  });
+});
