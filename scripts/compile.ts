@@ -22,7 +22,7 @@ for (const target of targets) {
   if (!(TARGETS as readonly string[]).includes(target)) throw new Error(`unknown target ${target}; known: ${TARGETS.join(", ")}`);
   const outfile = join(outDir, `claude-bottle-${target}`);
   const proc = Bun.spawnSync(
-    [process.execPath, "build", "--compile", "--minify", `--target=bun-${target}`, "--outfile", outfile, "src/main.ts"],
+    [process.execPath, "build", "--compile", "--minify", "--bytecode", `--target=bun-${target}`, "--outfile", outfile, "src/main.ts"],
     { stdout: "inherit", stderr: "inherit" },
   );
   if (proc.exitCode !== 0) {

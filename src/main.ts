@@ -5,5 +5,6 @@ import { currentHost, exitWith } from "./runtime/host.ts";
 import { nodeFs } from "./runtime/node-fs.ts";
 import { nodeRunner } from "./runtime/node-runner.ts";
 
+// No top-level await: the binary is compiled with --bytecode, which needs a plain module body.
 const host = currentHost();
-exitWith(await run(host, { fs: nodeFs, runner: nodeRunner(host.env) }));
+void run(host, { fs: nodeFs, runner: nodeRunner(host.env) }).then(exitWith);

@@ -29,9 +29,41 @@ export function slugBlockIndex(slug: string, blocks: number): number {
   return createHash("sha256").update(slug).digest().readUInt32BE(0) % blocks;
 }
 
-function usableBlock(block: Cidr, taken: readonly Cidr[]): boolean {
+/** Subnets in use, indexed: /24-or-smaller entries by their /24 block, wider ones listed. */
+interface TakenIndex {
+  readonly byBlock: ReadonlyMap<number, readonly (string | undefined)[]>;
+  readonly wide: readonly { readonly cidr: Cidr; readonly owner: string | undefined }[];
+}
+
+// Facts are gathered once and planned against many times (`ls`, a crowded host): index each
+// facts list once. A memo of a pure function; the list is never mutated by the planner.
+const indexCache = new WeakMap<readonly SubnetInUse[], TakenIndex>();
+
+function takenIndex(inUse: readonly SubnetInUse[]): TakenIndex {
+  const cached = indexCache.get(inUse);
+  if (cached) return cached;
+  const byBlock = new Map<number, (string | undefined)[]>();
+  const wide: { cidr: Cidr; owner: string | undefined }[] = [];
+  for (const entry of inUse) {
+    const parsed = parseCidr(entry.cidr, false);
+    if (!parsed.ok) continue;
+    if (parsed.cidr.prefix >= 24) {
+      const block = parsed.cidr.base - (parsed.cidr.base % 256);
+      byBlock.set(block, [...(byBlock.get(block) ?? []), entry.owner]);
+    } else {
+      wide.push({ cidr: parsed.cidr, owner: entry.owner });
+    }
+  }
+  const index = { byBlock, wide };
+  indexCache.set(inUse, index);
+  return index;
+}
+
+function usableBlock(block: Cidr, taken: TakenIndex, slug: string): boolean {
   const thirdOctet = Math.floor(block.base / 256) % 256;
-  return thirdOctet !== SKIPPED_THIRD_OCTET && !taken.some((cidr) => cidrsOverlap(cidr, block));
+  if (thirdOctet === SKIPPED_THIRD_OCTET) return false;
+  if (taken.byBlock.get(block.base)?.some((owner) => owner !== slug)) return false;
+  return !taken.wide.some((entry) => entry.owner !== slug && cidrsOverlap(entry.cidr, block));
 }
 
 /**
@@ -45,17 +77,12 @@ export function bundleSubnet(slug: string, pool: string, inUse: readonly SubnetI
       { path: "bundle.subnet_pool", message: parsed.ok ? "is smaller than one /24" : parsed.reason },
     ]);
   }
-  const taken = inUse
-    .filter((entry) => entry.owner !== slug)
-    .flatMap((entry) => {
-      const cidr = parseCidr(entry.cidr, false);
-      return cidr.ok ? [cidr.cidr] : [];
-    });
+  const taken = takenIndex(inUse);
   const blocks = blockSize(parsed.cidr.prefix) / 256;
   const start = slugBlockIndex(slug, blocks);
   for (let step = 0; step < blocks; step++) {
     const block: Cidr = { base: parsed.cidr.base + ((start + step) % blocks) * 256, prefix: 24 };
-    if (usableBlock(block, taken)) {
+    if (usableBlock(block, taken, slug)) {
       return { subnet: formatCidr(block), gateway: formatIpv4(block.base + 1), bundleIp: formatIpv4(block.base + 2) };
     }
   }

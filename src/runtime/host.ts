@@ -2,6 +2,8 @@
  * The only place that reads the `process` global (Bun and Deno both provide it). Everything
  * below the entry point receives these values as data.
  */
+import { Buffer } from "node:buffer";
+import { writeSync } from "node:fs";
 import { homedir } from "node:os";
 
 export interface Host {
@@ -12,7 +14,8 @@ export interface Host {
   readonly userHome: string;
   readonly platform: string;
   readonly arch: string;
-  readonly stdinIsTty: boolean;
+  /** Asked lazily: loading node:tty costs milliseconds that `plan` should not pay. */
+  stdinIsTty(): Promise<boolean>;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
 }
@@ -33,10 +36,23 @@ export function currentHost(): Host {
     userHome: homedir(),
     platform: process.platform,
     arch: process.arch,
-    stdinIsTty: Boolean(process.stdin.isTTY),
-    stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
+    stdinIsTty: async () => (await import("node:tty")).isatty(0),
+    // Synchronous writes to the descriptors: touching process.stdout builds a stream, which
+    // costs a compiled binary more start-up time than everything else `--version` does.
+    stdout: (text) => writeAll(1, text),
+    stderr: (text) => writeAll(2, text),
   };
+}
+
+function writeAll(fd: number, text: string): void {
+  let buffer = Buffer.from(text);
+  while (buffer.length > 0) {
+    try {
+      buffer = buffer.subarray(writeSync(fd, buffer));
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EAGAIN") throw error;
+    }
+  }
 }
 
 /** Sets the exit code and lets pending output drain; the one exit of the program. */

@@ -38,7 +38,7 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Reco
     userHome: "/nonexistent-home",
     platform: options.platform ?? "linux",
     arch: "x64",
-    stdinIsTty: false,
+    stdinIsTty: async () => false,
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),
   };
