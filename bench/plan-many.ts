@@ -17,7 +17,7 @@ const crowd: UsedSubnet[] = [
   ...Array.from({ length: 100 }, (_, i): UsedSubnet => ({ cidr: `172.${16 + (i % 16)}.${i}.0/24`, source: "docker" })),
 ];
 const bottles = Array.from({ length: BOTTLES }, (_, i) => parseManifest(`name = "bottle-${i}"\n[bundle]\nsubnet_pool = "${POOL}"`, `/p/${i}/bottle.toml`));
-const factsWith = (used: UsedSubnet[]): HostFacts => ({ home: "/state", platform: "linux", arch: "x64", usedSubnets: used, backend: { smolvmVersion: "1.9.3" } });
+const factsWith = (used: UsedSubnet[]): HostFacts => ({ home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: used, backend: { smolvmVersion: "1.9.3" } });
 
 /** `up` one by one: every plan sees a new facts list (one more claim), so nothing is reused. */
 function claimOneByOne(): { ms: number; claims: UsedSubnet[] } {

@@ -10,9 +10,13 @@ import { resourceName } from "../core/slug.ts";
 import type { HostFacts } from "../plugins/types.ts";
 
 export const BUNDLE_CONFIG_FILE = "bundle.json";
+/** The bundle's own directory in the state dir, mounted into its container: config and audit log. */
+export const BUNDLE_DIR = "bundle";
+export const BUNDLE_DIR_IN_CONTAINER = "/bundle";
 
 export interface BundlePlan {
   readonly slug: string;
+  readonly home: string;
   readonly stateDir: string;
   readonly bundleSubnet: string;
   readonly bundleGateway: string;
@@ -26,8 +30,14 @@ export interface BundlePlan {
     readonly image: string;
     readonly networkName: string;
     readonly containerName: string;
+    /** Host directory mounted into the bundle container. */
+    readonly dir: string;
     readonly configPath: string;
+    /** uid:gid the bundle runs as: the host user, so it can read its 0600 files. */
+    readonly user: string;
   };
+  /** The bottle CA certificate on the host; the key beside it never leaves the host. */
+  readonly caCertPath: string;
 }
 
 /** Keys sorted, so equal inputs print byte-identical plans. */
@@ -47,8 +57,10 @@ export function planBundle(bottle: Bottle, facts: HostFacts): BundlePlan {
   const warnings = Object.keys(manifest.agent.env)
     .filter(looksLikeSecret)
     .map((name) => `agent.env.${name} looks like a credential: guest env is readable by the agent and stored in the Smolfile`);
+  const bundleDir = join(stateDir, BUNDLE_DIR);
   return {
     slug,
+    home: facts.home,
     stateDir,
     bundleSubnet: addresses.subnet,
     bundleGateway: addresses.gateway,
@@ -60,9 +72,12 @@ export function planBundle(bottle: Bottle, facts: HostFacts): BundlePlan {
     egress: { allow: manifest.egress.allow },
     bundle: {
       image: manifest.bundle.image,
-      networkName: resourceName(slug, "net"),
-      containerName: resourceName(slug, "bundle"),
-      configPath: join(stateDir, BUNDLE_CONFIG_FILE),
+      networkName: resourceName(facts.home, slug, "net"),
+      containerName: resourceName(facts.home, slug, "bundle"),
+      dir: bundleDir,
+      configPath: join(bundleDir, BUNDLE_CONFIG_FILE),
+      user: `${facts.user.uid}:${facts.user.gid}`,
     },
+    caCertPath: join(stateDir, "ca", "ca.crt"),
   };
 }

@@ -2,18 +2,22 @@
 import type { Fs } from "../core/fs.ts";
 import type { Runner } from "../core/runner.ts";
 import type { Host } from "../runtime/host.ts";
-import type { BackendDeps } from "../plugins/types.ts";
+import type { BackendDeps, HttpProbe } from "../plugins/types.ts";
+import type { Locks } from "../core/lock.ts";
+import type { Interrupts } from "../runtime/interrupts.ts";
 import type { BackendRegistry } from "../plugins/registry.ts";
 
 export interface Powers {
   readonly fs: Fs;
   readonly runner: Runner;
+  readonly locks: Locks;
+  readonly http: HttpProbe;
+  /** SIGINT/SIGTERM as an AbortSignal while a launch runs. */
+  readonly interrupts: () => Interrupts;
 }
 
-export interface CliContext {
+export interface CliContext extends Powers {
   readonly host: Host;
-  readonly fs: Fs;
-  readonly runner: Runner;
   readonly home: string;
   readonly registry: BackendRegistry;
   readonly out: (text: string) => void;
@@ -30,6 +34,7 @@ export function backendDeps(ctx: CliContext, signal?: AbortSignal): BackendDeps 
       info: (message) => ctx.err(`${message}\n`),
       warn: (message) => ctx.err(`warning: ${message}\n`),
     },
+    http: ctx.http,
     ...(signal ? { signal } : {}),
   };
 }

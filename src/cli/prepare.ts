@@ -17,7 +17,7 @@ export async function prepare(ctx: CliContext, manifestPath: string | undefined)
   const deps = backendDeps(ctx);
   const facts = await gatherHostFacts(
     deps,
-    { home: ctx.home, platform: ctx.host.platform, arch: ctx.host.arch },
+    { home: ctx.home, platform: ctx.host.platform, arch: ctx.host.arch, user: ctx.host.user },
     backend.facts ? () => backend.facts!(deps) : undefined,
   );
   return { bottle, backend, facts, plan: backend.plan(bottle, facts) };

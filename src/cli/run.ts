@@ -12,6 +12,7 @@ import type { CliContext, Powers } from "./context.ts";
 import { initCommand } from "./init-command.ts";
 import { backendsCommand, planCommand, preflightCommand, renderCommand } from "./plan-commands.ts";
 import { formatError } from "./report.ts";
+import { attachCommand, downCommand, execCommand, gcCommand, logsCommand, lsCommand, upCommand } from "./lifecycle-commands.ts";
 
 type Action = (ctx: CliContext, args: readonly unknown[], options: Record<string, unknown>) => Promise<number> | number;
 
@@ -37,6 +38,31 @@ function buildCli(actions: Map<string, Action>) {
   cli.command("backends", "List the isolation backends").option("--json", "Machine-readable output");
   on("backends", (ctx, _args, o) => backendsCommand(ctx, o));
 
+  cli.command("up [manifest]", "Start a bottle and attach to its agent")
+    .option("-d, --detach", "Return once the agent is running")
+    .option("--rm", "Remove the bottle when the agent exits")
+    .option("--json", "Machine-readable events (implies --detach)")
+    .option("--allow-unenforced-egress", "Accept a smolvm that does not enforce the egress allowlist (< 1.1.3)");
+  on("up", (ctx, [manifest], o) => upCommand(ctx, manifest as string | undefined, o));
+
+  cli.command("down <name>", "Remove everything a bottle made (idempotent)").option("--json", "Machine-readable output");
+  on("down", (ctx, [name], o) => downCommand(ctx, name as string, o));
+
+  cli.command("ls", "List bottles and their state").alias("list").option("--json", "Machine-readable output");
+  on("ls", (ctx, _args, o) => lsCommand(ctx, o));
+
+  cli.command("exec <name> [...command]", "Run a command in a bottle: exec NAME -- CMD [ARGS...]");
+  on("exec", (ctx, [name, command], o) => execCommand(ctx, name as string, [...(command as string[]), ...((o["--"] as string[]) ?? [])]));
+
+  cli.command("attach <name>", "Attach to the bottle's agent");
+  on("attach", (ctx, [name]) => attachCommand(ctx, name as string));
+
+  cli.command("logs <name>", "Bundle logs and the VM console").option("-f, --follow", "Keep following");
+  on("logs", (ctx, [name], o) => logsCommand(ctx, name as string, o));
+
+  cli.command("gc", "Remove resources of this home that no bottle owns (after a crash)").option("--dry-run", "Only list them").option("--json", "Machine-readable output");
+  on("gc", (ctx, _args, o) => gcCommand(ctx, o));
+
   cli.help();
   return cli;
 }
@@ -50,7 +76,7 @@ export async function run(host: Host, powers: Powers): Promise<number> {
     const parsed = cli.parse(["node", "claude-bottle", ...host.args], { run: false });
     const options = parsed.options as Record<string, unknown>;
     if (options["help"]) return EXIT.ok; // cac printed it
-    const name = cli.matchedCommandName;
+    const name = cli.matchedCommand?.name;
     if (!name) {
       if (options["version"]) {
         host.stdout(`claude-bottle ${VERSION}\n`);

@@ -14,6 +14,8 @@ export interface Fs {
   /** True when the current user may read and write the path (e.g. /dev/kvm). */
   canReadWrite(path: string): Promise<boolean>;
   listDir(path: string): Promise<string[]>;
+  /** rename(2): atomic within one file system. */
+  move(from: string, to: string): Promise<void>;
   /** rm -rf; no error when absent. */
   remove(path: string): Promise<void>;
 }

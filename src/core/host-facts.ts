@@ -56,7 +56,7 @@ export async function bottleSubnets(fs: Fs, home: string): Promise<UsedSubnet[]>
  */
 export async function gatherHostFacts(
   deps: FactsDeps,
-  where: { home: string; platform: string; arch: string },
+  where: Pick<HostFacts, "home" | "platform" | "arch" | "user">,
   backendFacts: () => Promise<Readonly<Record<string, string>>> = async () => ({}),
 ): Promise<HostFacts> {
   const [routes, docker, bottles, backend] = await Promise.all([

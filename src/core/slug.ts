@@ -1,4 +1,5 @@
 /** Bottle names and the host resource names derived from them. Pure. */
+import { createHash } from "node:crypto";
 
 /** The slug rule of the manifest: lowercase letters, digits and hyphens; 1–40 characters. */
 export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -19,7 +20,20 @@ export const RESOURCE_PREFIX = "claude-bottle-";
 export const LABEL_SLUG = "dev.claude-bottle.slug";
 export const LABEL_HOME = "dev.claude-bottle.home";
 
-/** The smolvm machine / docker resource name of a bottle, e.g. "claude-bottle-web-bundle". */
-export function resourceName(slug: string, suffix?: string): string {
-  return `${RESOURCE_PREFIX}${slug}${suffix ? `-${suffix}` : ""}`;
+/**
+ * A short tag of the state home. It is part of every resource name, so two homes (two users,
+ * a test run beside real bottles) never collide, and `gc` of one home never touches another's.
+ */
+export function homeTag(home: string): string {
+  return createHash("sha256").update(home).digest("hex").slice(0, 6);
+}
+
+/** Prefix of every resource made for bottles of this home: "claude-bottle-1a2b3c-". */
+export function resourcePrefix(home: string): string {
+  return `${RESOURCE_PREFIX}${homeTag(home)}-`;
+}
+
+/** The smolvm machine / docker resource name of a bottle, e.g. "claude-bottle-1a2b3c-web-bundle". */
+export function resourceName(home: string, slug: string, suffix?: string): string {
+  return `${resourcePrefix(home)}${slug}${suffix ? `-${suffix}` : ""}`;
 }

@@ -1,5 +1,5 @@
 /** Writing rendered files: private directory, atomic file writes, exact modes. */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { BottleError, EXIT } from "./errors.ts";
 import type { Fs } from "./fs.ts";
 import type { RenderedFile } from "../plugins/types.ts";
@@ -16,6 +16,7 @@ export async function writeRenderedFiles(fs: Fs, dir: string, files: readonly Re
     const written: string[] = [];
     for (const file of files) {
       const path = join(dir, file.name);
+      await fs.makeDir(dirname(path), PRIVATE_DIR_MODE);
       await fs.writeAtomic(path, file.contents, file.mode);
       written.push(path);
     }

@@ -24,6 +24,7 @@ export interface HostFacts {
   readonly home: string;
   readonly platform: string;
   readonly arch: string;
+  readonly user: { readonly uid: number; readonly gid: number };
   readonly usedSubnets: readonly UsedSubnet[];
   /** What the backend's own `facts` probe found (e.g. smolvmVersion); absent keys = unknown. */
   readonly backend: Readonly<Record<string, string>>;
@@ -66,6 +67,13 @@ export interface Logger {
   warn(message: string): void;
 }
 
+export type HttpAnswer = { readonly status: number; readonly body: string } | { readonly error: string };
+
+/** A small HTTP client: GET only, never throws (a refused connection is an answer). */
+export interface HttpProbe {
+  get(url: string, timeoutMs: number): Promise<HttpAnswer>;
+}
+
 /** The powers a backend receives. New powers arrive as optional members behind a capability. */
 export interface BackendDeps {
   readonly runner: Runner;
@@ -73,6 +81,8 @@ export interface BackendDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
   readonly signal?: AbortSignal;
+  /** HTTP from the host (bundle readiness). */
+  readonly http?: HttpProbe;
 }
 
 export interface PreflightOptions {
@@ -89,6 +99,21 @@ export interface Step {
   readonly title: string;
   run(deps: BackendDeps): Promise<unknown>;
   undo(deps: BackendDeps, record: unknown): Promise<void>;
+}
+
+/** Something of ours found on the host, with the argv that removes it. */
+export interface Leftover {
+  readonly kind: string;
+  readonly name: string;
+  /** The bottle it was made for, when its name or labels say. */
+  readonly slug?: string;
+  /** Commands that remove it, in order (e.g. stop, then delete). */
+  readonly removeArgvs: readonly (readonly string[])[];
+}
+
+export interface ExecOptions {
+  /** Our stdin is a terminal: give the command a PTY. */
+  readonly tty: boolean;
 }
 
 export interface BackendInfo {
@@ -116,6 +141,14 @@ export interface Backend<P extends BasePlan = BasePlan> {
   preflight(plan: P, deps: BackendDeps, options?: PreflightOptions): Promise<Finding[]>;
   /** The ordered steps that bring the bottle up. Building the list changes nothing. */
   launch(plan: P): Step[];
+  /** Runs a command in the running bottle, connected to our terminal; resolves its exit code. */
+  exec(plan: P, deps: BackendDeps, command: readonly string[], options: ExecOptions): Promise<number>;
+  /** Live state of the agent side, e.g. { agent: "running" }. Read-only. */
+  inspect?(plans: readonly P[], deps: BackendDeps): Promise<Map<string, string>>;
+  /** Streams the agent side's logs (console) to our terminal. */
+  logs?(plan: P, deps: BackendDeps, options: { follow: boolean }): Promise<number>;
+  /** Agent-side resources of this home found on the host (for `gc`). Read-only. */
+  leftovers?(home: string, deps: BackendDeps): Promise<Leftover[]>;
 }
 
 /** Marks an object as a backend, with its types checked. Identity at run time. */

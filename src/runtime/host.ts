@@ -14,6 +14,7 @@ export interface Host {
   readonly userHome: string;
   readonly platform: string;
   readonly arch: string;
+  readonly user: { readonly uid: number; readonly gid: number };
   /** Asked lazily: loading node:tty costs milliseconds that `plan` should not pay. */
   stdinIsTty(): Promise<boolean>;
   readonly stdout: (text: string) => void;
@@ -36,6 +37,7 @@ export function currentHost(): Host {
     userHome: homedir(),
     platform: process.platform,
     arch: process.arch,
+    user: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
     stdinIsTty: async () => (await import("node:tty")).isatty(0),
     // Synchronous writes to the descriptors: touching process.stdout builds a stream, which
     // costs a compiled binary more start-up time than everything else `--version` does.

@@ -79,5 +79,7 @@ export const nodeFs: Fs = {
     }
   },
 
+  move: (from, to) => rename(from, to),
+
   remove: (path) => rm(path, { recursive: true, force: true }),
 };

@@ -8,6 +8,8 @@ import type { Host } from "../../src/runtime/host.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
 import type { Runner } from "../../src/core/runner.ts";
 import { fakeRunner } from "./fake-runner.ts";
+import { fileLocks } from "../../src/runtime/file-locks.ts";
+import type { HttpProbe } from "../../src/plugins/types.ts";
 
 export interface CliResult {
   code: number;
@@ -28,7 +30,17 @@ afterEach(() => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; runner?: Runner; platform?: string } = {}): Promise<CliResult> {
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  runner?: Runner;
+  platform?: string;
+  http?: HttpProbe;
+  /** Aborts the launch as SIGINT would. */
+  interrupt?: AbortSignal;
+}
+
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const host: Host = {
@@ -38,10 +50,17 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Reco
     userHome: "/nonexistent-home",
     platform: options.platform ?? "linux",
     arch: "x64",
+    user: { uid: 1000, gid: 1000 },
     stdinIsTty: async () => false,
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),
   };
-  const code = await run(host, { fs: nodeFs, runner: options.runner ?? fakeRunner([]) });
+  const code = await run(host, {
+    fs: nodeFs,
+    runner: options.runner ?? fakeRunner([]),
+    locks: fileLocks,
+    http: options.http ?? { get: async () => ({ error: "no network in unit tests" }) },
+    interrupts: () => ({ signal: options.interrupt ?? new AbortController().signal, dispose() {} }),
+  });
   return { code, stdout, stderr };
 }

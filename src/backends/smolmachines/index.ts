@@ -6,6 +6,7 @@ import { planSmolmachines, type SmolmachinesPlan } from "./plan.ts";
 import { preflightSmolmachines } from "./preflight.ts";
 import { renderSmolmachines } from "./render.ts";
 import { smolvmFacts } from "./smolvm-probe.ts";
+import { execSmolmachines, inspectSmolmachines, leftoversSmolmachines, logsSmolmachines } from "./operate.ts";
 
 export const smolmachines = defineBackend<SmolmachinesPlan>({
   name: "smolmachines",
@@ -23,4 +24,8 @@ export const smolmachines = defineBackend<SmolmachinesPlan>({
   render: renderSmolmachines,
   preflight: preflightSmolmachines,
   launch: smolvmLaunchSteps,
+  exec: execSmolmachines,
+  inspect: inspectSmolmachines,
+  logs: logsSmolmachines,
+  leftovers: leftoversSmolmachines,
 });

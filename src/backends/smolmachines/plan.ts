@@ -25,7 +25,7 @@ export function planSmolmachines(bottle: Bottle, facts: HostFacts): Smolmachines
     backend: "smolmachines",
     isolation: "microvm",
     ...bundle,
-    machineName: resourceName(bottle.slug),
+    machineName: resourceName(facts.home, bottle.slug),
     smolfilePath: join(bundle.stateDir, SMOLFILE_NAME),
     smolvmVersion: facts.backend["smolvmVersion"] ?? null,
   };

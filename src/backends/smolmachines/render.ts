@@ -12,7 +12,7 @@
 import { stringify } from "smol-toml";
 import type { RenderedFile } from "../../plugins/types.ts";
 import { renderBundleConfig } from "../../bundle/bundle-config.ts";
-import { BUNDLE_CONFIG_FILE, sortedRecord } from "../../bundle/bundle-plan.ts";
+import { BUNDLE_CONFIG_FILE, BUNDLE_DIR, sortedRecord } from "../../bundle/bundle-plan.ts";
 import { SMOLFILE_NAME, type SmolmachinesPlan } from "./plan.ts";
 
 export interface Smolfile {
@@ -35,6 +35,6 @@ export function renderSmolfile(plan: Pick<SmolmachinesPlan, "env" | "bundleIp">)
 export function renderSmolmachines(plan: SmolmachinesPlan): RenderedFile[] {
   return [
     { name: SMOLFILE_NAME, contents: renderSmolfile(plan), mode: 0o600 },
-    { name: BUNDLE_CONFIG_FILE, contents: renderBundleConfig(plan), mode: 0o600 },
+    { name: `${BUNDLE_DIR}/${BUNDLE_CONFIG_FILE}`, contents: renderBundleConfig(plan), mode: 0o600 },
   ];
 }

@@ -3,7 +3,7 @@ import { parseManifest } from "../../../src/core/load-manifest.ts";
 import { planSmolmachines } from "../../../src/backends/smolmachines/plan.ts";
 import type { HostFacts } from "../../../src/plugins/types.ts";
 
-const facts: HostFacts = { home: "/state", platform: "linux", arch: "x64", usedSubnets: [], backend: { smolvmVersion: "1.9.3" } };
+const facts: HostFacts = { home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [], backend: { smolvmVersion: "1.9.3" } };
 const bottle = (text: string) => parseManifest(text, "/p/bottle.toml");
 
 describe("planSmolmachines", () => {
@@ -34,9 +34,9 @@ describe("planSmolmachines", () => {
       slug: "web",
       stateDir: "/state/bottles/web",
       smolfilePath: "/state/bottles/web/Smolfile",
-      machineName: "claude-bottle-web",
+      machineName: "claude-bottle-7ac138-web",
       smolvmVersion: "1.9.3",
-      bundle: { networkName: "claude-bottle-web-net", containerName: "claude-bottle-web-bundle", configPath: "/state/bottles/web/bundle.json", image: "claude-bottle-bundle:latest" },
+      bundle: { networkName: "claude-bottle-7ac138-web-net", containerName: "claude-bottle-7ac138-web-bundle", configPath: "/state/bottles/web/bundle/bundle.json", image: "claude-bottle-bundle:latest" },
     });
     expect(plan.bundleGateway).toBe(plan.bundleSubnet.replace(/0\/24$/, "1"));
     expect(plan.bundleIp).toBe(plan.bundleSubnet.replace(/0\/24$/, "2"));

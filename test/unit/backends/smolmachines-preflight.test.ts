@@ -6,7 +6,7 @@ import type { BackendDeps, Finding, HostFacts } from "../../../src/plugins/types
 import type { Fs } from "../../../src/core/fs.ts";
 import { fakeRunner, missing, prefix, type FakeAnswer } from "../../helpers/fake-runner.ts";
 
-const facts: HostFacts = { home: "/state", platform: "linux", arch: "x64", usedSubnets: [], backend: {} };
+const facts: HostFacts = { home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [], backend: {} };
 const plan = planSmolmachines(parseManifest('name = "web"', "/p"), facts);
 
 function fsWith(kvm: "rw" | "ro" | "absent"): Fs {

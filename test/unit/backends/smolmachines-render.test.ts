@@ -8,7 +8,7 @@ import { renderSmolmachines, renderSmolfile } from "../../../src/backends/smolma
 import type { HostFacts } from "../../../src/plugins/types.ts";
 
 const GOLDEN = join(import.meta.dir, "../../golden");
-const facts: HostFacts = { home: "/home/u/.local/state/claude-bottle", platform: "linux", arch: "x64", usedSubnets: [], backend: { smolvmVersion: "1.9.3" } };
+const facts: HostFacts = { home: "/home/u/.local/state/claude-bottle", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [], backend: { smolvmVersion: "1.9.3" } };
 
 function golden(name: string, actual: string): void {
   const path = join(GOLDEN, name);
@@ -62,6 +62,6 @@ describe("Smolfile", () => {
 
   test("files are private (0600) and named for the state dir", () => {
     const files = renderSmolmachines(planSmolmachines(parseManifest('name = "web"', "/p"), facts));
-    expect(files.map((file) => [file.name, file.mode])).toEqual([["Smolfile", 0o600], ["bundle.json", 0o600]]);
+    expect(files.map((file) => [file.name, file.mode])).toEqual([["Smolfile", 0o600], ["bundle/bundle.json", 0o600]]);
   });
 });

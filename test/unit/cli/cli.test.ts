@@ -40,7 +40,7 @@ describe("claude-bottle CLI", () => {
     const result = await runCli(["--home", home, "render"], { cwd: project() });
     expect(result.code).toBe(0);
     const dir = join(home, "bottles/web");
-    expect(readdirSync(dir).sort()).toEqual(["Smolfile", "bundle.json", "subnet"]);
+    expect(readdirSync(dir).sort()).toEqual(["Smolfile", "bundle", "subnet"]);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, "Smolfile")).mode & 0o777).toBe(0o600);
     const smolfile = parse(readFileSync(join(dir, "Smolfile"), "utf8")) as { network: { allow_cidrs: string[] } };
@@ -59,7 +59,7 @@ describe("claude-bottle CLI", () => {
     const home = tempDir("home");
     const out = join(tempDir("out"), "files");
     expect((await runCli(["--home", home, "render", "--out", out], { cwd: project() })).code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(["Smolfile", "bundle.json"]);
+    expect(readdirSync(out).sort()).toEqual(["Smolfile", "bundle"]);
     expect(existsSync(join(home, "bottles"))).toBe(false);
   });
 

@@ -1,0 +1,68 @@
+/**
+ * Operating a running smolmachines bottle: exec/attach, live state, console logs, leftovers.
+ */
+import { join } from "node:path";
+import { ensureSuccess } from "../../core/runner.ts";
+import { resourcePrefix } from "../../core/slug.ts";
+import type { BackendDeps, ExecOptions, Leftover } from "../../plugins/types.ts";
+import { machineDataDirArgv, machineDeleteArgv, machineExecArgv, machineListArgv, machineStopArgv } from "./argv.ts";
+import type { SmolmachinesPlan } from "./plan.ts";
+import { parseSemver, smolvmFeatures } from "./version.ts";
+
+function features(plan: SmolmachinesPlan) {
+  return smolvmFeatures(parseSemver(plan.smolvmVersion ?? "") ?? [0, 0, 0]);
+}
+
+export async function execSmolmachines(plan: SmolmachinesPlan, deps: BackendDeps, command: readonly string[], options: ExecOptions): Promise<number> {
+  const argv = machineExecArgv({ name: plan.machineName, command, interactive: true, tty: options.tty, stream: !options.tty });
+  const result = await deps.runner.run(argv, { inheritStdio: true });
+  if (result.spawnError) ensureSuccess(result, `run a command in ${plan.machineName}`);
+  return result.exitCode;
+}
+
+interface MachineRow {
+  name?: unknown;
+  state?: unknown;
+}
+
+async function listMachines(deps: BackendDeps): Promise<MachineRow[]> {
+  const result = await deps.runner.run(machineListArgv(), { timeoutMs: 30_000 });
+  if (result.exitCode !== 0) return [];
+  try {
+    const rows = JSON.parse(result.stdout) as unknown;
+    return Array.isArray(rows) ? rows : [];
+  } catch {
+    return [];
+  }
+}
+
+export async function inspectSmolmachines(plans: readonly SmolmachinesPlan[], deps: BackendDeps): Promise<Map<string, string>> {
+  const machines = await listMachines(deps);
+  return new Map(plans.map((plan) => [plan.slug, String(machines.find((row) => row.name === plan.machineName)?.state ?? "absent")]));
+}
+
+export async function logsSmolmachines(plan: SmolmachinesPlan, deps: BackendDeps, options: { follow: boolean }): Promise<number> {
+  const dataDir = await deps.runner.run(machineDataDirArgv(features(plan), plan.machineName), { timeoutMs: 30_000 });
+  ensureSuccess(dataDir, `find the console log of ${plan.machineName}`, "is the bottle up? (claude-bottle ls)");
+  const console = join(dataDir.stdout.trim(), "agent-console.log");
+  const result = await deps.runner.run(["tail", "-n", "200", ...(options.follow ? ["-F"] : []), console], { inheritStdio: true });
+  return result.exitCode;
+}
+
+/** smolvm machines named with this home's prefix. */
+export async function leftoversSmolmachines(home: string, deps: BackendDeps): Promise<Leftover[]> {
+  const prefix = resourcePrefix(home);
+  const version = await deps.runner.run(["smolvm", "--version"], { timeoutMs: 10_000 });
+  const semver = parseSemver(/(\d+\.\d+\.\d+)/.exec(version.stdout)?.[1] ?? "");
+  if (!semver) return [];
+  return (await listMachines(deps))
+    .map((row) => String(row.name ?? ""))
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => ({
+      kind: "machine",
+      name,
+      slug: name.slice(prefix.length),
+      // Before 0.8.1 delete would orphan a running VM: stop it first.
+      removeArgvs: [...(smolvmFeatures(semver).deleteStops ? [] : [machineStopArgv(name)]), machineDeleteArgv(smolvmFeatures(semver), name)],
+    }));
+}

@@ -1,0 +1,64 @@
+/**
+ * The bundle's launch steps, shared by every backend: its docker network and its container,
+ * ready. Each step's undo is idempotent (a resource already gone is fine).
+ */
+import { BottleError } from "../core/errors.ts";
+import { ensureSuccess, tail } from "../core/runner.ts";
+import type { BackendDeps, Step } from "../plugins/types.ts";
+import { BUNDLE_PORTS } from "../core/agent-env.ts";
+import { bundleRunArgv, containerLogsArgv, containerRemoveArgv, isDockerNotFound, networkCreateArgv, networkRemoveArgv, type BundleArgvPlan } from "./docker-argv.ts";
+
+export const BUNDLE_READY_TIMEOUT_MS = 20_000;
+
+async function removeIgnoringMissing(deps: BackendDeps, argv: string[], action: string): Promise<void> {
+  const result = await deps.runner.run(argv, { timeoutMs: 60_000 });
+  if (result.exitCode !== 0 && !isDockerNotFound(result.stderr)) ensureSuccess(result, action);
+}
+
+export function bundleNetworkStep(plan: BundleArgvPlan): Step {
+  return {
+    id: "bundle-network",
+    title: `create network ${plan.bundle.networkName} (${plan.bundleSubnet})`,
+    async run(deps) {
+      const result = await deps.runner.run(networkCreateArgv(plan), { timeoutMs: 60_000 });
+      ensureSuccess(result, `create the bundle network ${plan.bundle.networkName}`, `another network may hold ${plan.bundleSubnet}; run claude-bottle preflight`);
+      return { network: plan.bundle.networkName };
+    },
+    undo: (deps) => removeIgnoringMissing(deps, networkRemoveArgv(plan.bundle.networkName), `remove network ${plan.bundle.networkName}`),
+  };
+}
+
+/** Polls the bundle's health endpoint from the host until it answers 200 or the deadline passes. */
+export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, timeoutMs = BUNDLE_READY_TIMEOUT_MS): Promise<void> {
+  const url = `http://${plan.bundleIp}:${BUNDLE_PORTS.supervise}/healthz`;
+  const http = deps.http;
+  if (!http) throw new BottleError("E_NO_HTTP", "Cannot check the bundle: this host gave claude-bottle no HTTP client", { exitCode: 70 });
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  for (let delay = 25; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
+    if (deps.signal?.aborted) throw new BottleError("E_INTERRUPTED", "Interrupted", { exitCode: 130 });
+    const answer = await http.get(url, 1000);
+    if ("status" in answer && answer.status === 200) return;
+    last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  const logs = await deps.runner.run(containerLogsArgv(plan.bundle.containerName, { tail: 20 }), { timeoutMs: 10_000 });
+  throw new BottleError("E_BUNDLE_NOT_READY", `Cannot start the bundle of "${plan.slug}": ${url} did not answer in ${timeoutMs / 1000} s (${last})\n${tail(logs.stdout + logs.stderr, 20)}`, {
+    exitCode: 69,
+    hint: `check the bundle image ${plan.bundle.image} (claude-bottle bundle image rebuilds the default)`,
+  });
+}
+
+export function bundleContainerStep(plan: BundleArgvPlan): Step {
+  return {
+    id: "bundle-container",
+    title: `start bundle ${plan.bundle.containerName} at ${plan.bundleIp}`,
+    async run(deps) {
+      const result = await deps.runner.run(bundleRunArgv(plan), { timeoutMs: 120_000 });
+      ensureSuccess(result, `start the bundle container ${plan.bundle.containerName}`, `is the image ${plan.bundle.image} present? (claude-bottle bundle image builds it)`);
+      await waitForBundle(plan, deps);
+      return { container: plan.bundle.containerName };
+    },
+    undo: (deps) => removeIgnoringMissing(deps, containerRemoveArgv(plan.bundle.containerName), `remove container ${plan.bundle.containerName}`),
+  };
+}

@@ -1,0 +1,74 @@
+/** docker command lines for the bundle. Pure builders, table-tested; argv arrays, never shell. */
+import { LABEL_HOME, LABEL_SLUG } from "../core/slug.ts";
+import { BUNDLE_DIR_IN_CONTAINER, type BundlePlan } from "./bundle-plan.ts";
+
+export type BundleArgvPlan = Pick<BundlePlan, "slug" | "bundleSubnet" | "bundleGateway" | "bundleIp" | "bundle" | "home">;
+
+function labels(plan: BundleArgvPlan): string[] {
+  return ["--label", `${LABEL_SLUG}=${plan.slug}`, "--label", `${LABEL_HOME}=${plan.home}`];
+}
+
+export function networkCreateArgv(plan: BundleArgvPlan): string[] {
+  return ["docker", "network", "create", "--driver", "bridge", "--subnet", plan.bundleSubnet, "--gateway", plan.bundleGateway, ...labels(plan), plan.bundle.networkName];
+}
+
+export function networkRemoveArgv(name: string): string[] {
+  return ["docker", "network", "rm", name];
+}
+
+/**
+ * The bundle container: pinned to the bundle IP on the bottle's network, read-only root, no
+ * capabilities, no privilege gain, small limits. It runs as the host user so it can read its
+ * 0600 config and write its audit log in the mounted bundle dir, and nothing else of the state.
+ */
+export function bundleRunArgv(plan: BundleArgvPlan): string[] {
+  return [
+    "docker", "run", "--detach",
+    "--name", plan.bundle.containerName,
+    "--network", plan.bundle.networkName,
+    "--ip", plan.bundleIp,
+    ...labels(plan),
+    "--user", plan.bundle.user,
+    "--read-only",
+    "--cap-drop", "ALL",
+    "--security-opt", "no-new-privileges",
+    // The DNS sink listens on :53 without CAP_NET_BIND_SERVICE.
+    "--sysctl", "net.ipv4.ip_unprivileged_port_start=53",
+    "--memory", "256m",
+    "--pids-limit", "512",
+    "--restart", "no",
+    "--mount", `type=bind,source=${plan.bundle.dir},target=${BUNDLE_DIR_IN_CONTAINER}`,
+    plan.bundle.image,
+    "bundle", "serve", "--config", `${BUNDLE_DIR_IN_CONTAINER}/bundle.json`,
+  ];
+}
+
+export function containerRemoveArgv(name: string): string[] {
+  return ["docker", "rm", "--force", "--volumes", name];
+}
+
+export function containerLogsArgv(name: string, options: { follow?: boolean; tail?: number } = {}): string[] {
+  return ["docker", "logs", ...(options.follow ? ["--follow"] : []), ...(options.tail ? ["--tail", String(options.tail)] : []), name];
+}
+
+export function imageIdArgv(image: string): string[] {
+  return ["docker", "image", "inspect", "--format", "{{.Id}}", image];
+}
+
+export function imageSaveArgv(image: string, output: string): string[] {
+  return ["docker", "image", "save", "--output", output, image];
+}
+
+/** Our containers and networks of one home, by label: `gc` reads these. */
+export function labelledContainersArgv(home: string): string[] {
+  return ["docker", "ps", "--all", "--filter", `label=${LABEL_HOME}=${home}`, "--format", `{{.Names}}\t{{.Label "${LABEL_SLUG}"}}\t{{.State}}`];
+}
+
+export function labelledNetworksArgv(home: string): string[] {
+  return ["docker", "network", "ls", "--filter", `label=${LABEL_HOME}=${home}`, "--format", `{{.Name}}\t{{.Label "${LABEL_SLUG}"}}`];
+}
+
+/** stderr of a docker command that failed only because the thing is already gone. */
+export function isDockerNotFound(stderr: string): boolean {
+  return /no such (container|network)|not found/i.test(stderr);
+}

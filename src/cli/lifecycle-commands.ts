@@ -1,0 +1,110 @@
+/** `up`, `down`, `ls`, `exec`, `attach`, `logs`, `gc`: the lifecycle, wired to the terminal. */
+import { BottleError, EXIT } from "../core/errors.ts";
+import { loadManifest, DEFAULT_MANIFEST } from "../core/load-manifest.ts";
+import { readState } from "../core/state.ts";
+import { containerLogsArgv } from "../bundle/docker-argv.ts";
+import type { BackendDeps } from "../plugins/types.ts";
+import type { LifecycleContext } from "../lifecycle/context.ts";
+import { upBottle } from "../lifecycle/up.ts";
+import { downBottle } from "../lifecycle/down.ts";
+import { listBottles } from "../lifecycle/list.ts";
+import { gcBottles } from "../lifecycle/gc.ts";
+import { backendDeps, type CliContext } from "./context.ts";
+import { json } from "./report.ts";
+
+function lifecycle(ctx: CliContext, asJson: boolean, signal?: AbortSignal): LifecycleContext {
+  const progress: LifecycleContext["progress"] = asJson ? (event) => ctx.out(JSON.stringify(event) + "\n") : (event) => ctx.err(`${event.message}\n`);
+  const base = backendDeps(ctx, signal);
+  const deps: BackendDeps = asJson ? { ...base, log: { info: (message) => progress({ event: "progress", message }), warn: (message) => progress({ event: "warning", message }) } } : base;
+  return { home: ctx.home, host: ctx.host, deps, locks: ctx.locks, registry: ctx.registry, progress };
+}
+
+async function running(ctx: CliContext, name: string) {
+  const state = await readState(ctx.fs, ctx.home, name);
+  if (!state) throw new BottleError("E_NO_BOTTLE", `Cannot find bottle "${name}" in ${ctx.home}`, { exitCode: EXIT.usage, hint: "claude-bottle ls lists the bottles" });
+  if (state.status !== "running") throw new BottleError("E_NOT_RUNNING", `Cannot reach bottle "${name}": it is ${state.status}`, { hint: `claude-bottle down ${name}, then up again` });
+  return { state, backend: ctx.registry.get(state.backend) };
+}
+
+export interface UpOptions {
+  readonly detach?: boolean;
+  readonly json?: boolean;
+  readonly rm?: boolean;
+  readonly allowUnenforcedEgress?: boolean;
+}
+
+export async function upCommand(ctx: CliContext, manifestPath: string | undefined, options: UpOptions): Promise<number> {
+  const bottle = await loadManifest(ctx.fs, manifestPath ?? DEFAULT_MANIFEST, ctx.host.cwd);
+  const interrupts = ctx.interrupts();
+  let state;
+  try {
+    const life = lifecycle(ctx, Boolean(options.json), interrupts.signal);
+    state = await upBottle(life, bottle, { allowUnenforcedEgress: Boolean(options.allowUnenforcedEgress) });
+    life.progress({ event: "up", message: `bottle "${state.slug}" is up (bundle ${state.plan.bundleIp}, ${state.plan.isolation})`, slug: state.slug, bundleIp: state.plan.bundleIp });
+  } finally {
+    interrupts.dispose();
+  }
+  if (options.detach || options.json) return EXIT.ok;
+  const code = await attachCommand(ctx, state.slug);
+  if (options.rm) await downCommand(ctx, state.slug, {});
+  else ctx.err(`bottle "${state.slug}" is still up: claude-bottle attach ${state.slug} to return, claude-bottle down ${state.slug} to remove it\n`);
+  return code;
+}
+
+export async function downCommand(ctx: CliContext, name: string, options: { json?: boolean }): Promise<number> {
+  const result = await downBottle(lifecycle(ctx, Boolean(options.json)), name);
+  const message = result.existed ? `bottle "${name}" removed` : `bottle "${name}" was not up; nothing to remove`;
+  if (options.json) ctx.out(json({ event: "down", slug: name, existed: result.existed, undone: result.undone }));
+  else ctx.err(`${message}\n`);
+  return EXIT.ok;
+}
+
+export async function lsCommand(ctx: CliContext, options: { json?: boolean }): Promise<number> {
+  const rows = await listBottles(lifecycle(ctx, Boolean(options.json)));
+  if (options.json) {
+    ctx.out(json(rows));
+    return EXIT.ok;
+  }
+  const table = [["NAME", "BACKEND", "STATUS", "BUNDLE", "AGENT", "BUNDLE IP", "CREATED"], ...rows.map((r) => [r.name, r.backend, r.status, r.bundle, r.agent, r.bundleIp, r.createdAt])];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  ctx.out(table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd() + "\n").join(""));
+  return EXIT.ok;
+}
+
+export async function execCommand(ctx: CliContext, name: string, command: readonly string[]): Promise<number> {
+  if (command.length === 0) throw new BottleError("E_USAGE", "Cannot exec: no command given", { exitCode: EXIT.usage, hint: `claude-bottle exec ${name} -- COMMAND [ARGS...]` });
+  const { state, backend } = await running(ctx, name);
+  return backend.exec(state.plan, backendDeps(ctx), command, { tty: await ctx.host.stdinIsTty() });
+}
+
+export async function attachCommand(ctx: CliContext, name: string): Promise<number> {
+  const { state } = await running(ctx, name);
+  const agent = (state.plan as { agent?: { command?: readonly string[] } }).agent?.command ?? ["claude"];
+  return execCommand(ctx, name, agent);
+}
+
+export async function logsCommand(ctx: CliContext, name: string, options: { follow?: boolean }): Promise<number> {
+  const state = await readState(ctx.fs, ctx.home, name);
+  if (!state) throw new BottleError("E_NO_BOTTLE", `Cannot find bottle "${name}" in ${ctx.home}`, { exitCode: EXIT.usage, hint: "claude-bottle ls lists the bottles" });
+  const backend = ctx.registry.get(state.backend);
+  const deps = backendDeps(ctx);
+  const container = (state.plan as { bundle?: { containerName?: string } }).bundle?.containerName ?? "";
+  const follow = Boolean(options.follow);
+  const bundleLogs = deps.runner.run(containerLogsArgv(container, { follow, tail: follow ? 200 : undefined }), { inheritStdio: true });
+  const agentLogs = backend.logs ? backend.logs(state.plan, deps, { follow }) : Promise.resolve(0);
+  const [bundle, agent] = await Promise.all([bundleLogs, agentLogs]);
+  return bundle.exitCode || agent;
+}
+
+export async function gcCommand(ctx: CliContext, options: { dryRun?: boolean; json?: boolean }): Promise<number> {
+  const result = await gcBottles(lifecycle(ctx, Boolean(options.json)), Boolean(options.dryRun));
+  if (options.json) {
+    ctx.out(json(result));
+  } else {
+    const verb = options.dryRun ? "would remove" : "removed";
+    for (const leftover of options.dryRun ? result.found : result.removed) ctx.out(`${verb} ${leftover.kind} ${leftover.name}\n`);
+    for (const failure of result.failed) ctx.err(`could not remove ${failure.leftover.kind} ${failure.leftover.name}: ${failure.error}\n`);
+    if (result.found.length === 0) ctx.out("nothing to collect\n");
+  }
+  return result.failed.length > 0 ? EXIT.failed : EXIT.ok;
+}

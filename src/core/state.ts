@@ -1,0 +1,69 @@
+/**
+ * The state store: `<home>/bottles/<slug>/state.json`, written atomically (0600) after every
+ * step, so rollback, `down` and `gc` always know what a bottle made.
+ */
+import { join } from "node:path";
+import { BottleError } from "./errors.ts";
+import type { Fs } from "./fs.ts";
+import { PRIVATE_DIR_MODE } from "./write-files.ts";
+import type { BasePlan } from "../plugins/types.ts";
+
+export const STATE_FILE = "state.json";
+export const STATE_VERSION = 1;
+
+export interface StepEntry {
+  readonly id: string;
+  /** "running" = started and not known to have finished: undo it too. */
+  readonly status: "running" | "done";
+  readonly record?: unknown;
+}
+
+export type BottleStatus = "starting" | "running" | "stopping" | "failed";
+
+export interface BottleState {
+  readonly version: number;
+  readonly slug: string;
+  readonly backend: string;
+  readonly manifestPath: string;
+  readonly status: BottleStatus;
+  readonly plan: BasePlan;
+  readonly steps: readonly StepEntry[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function bottleDir(home: string, slug: string): string {
+  return join(home, "bottles", slug);
+}
+
+export async function readState(fs: Fs, home: string, slug: string): Promise<BottleState | undefined> {
+  const path = join(bottleDir(home, slug), STATE_FILE);
+  const text = await fs.readTextIfExists(path);
+  if (text === undefined) return undefined;
+  try {
+    const state = JSON.parse(text) as BottleState;
+    if (state.version !== STATE_VERSION || state.slug !== slug) throw new Error(`version ${state.version}, slug ${state.slug}`);
+    return state;
+  } catch (error) {
+    throw new BottleError("E_STATE_CORRUPT", `Cannot read the state of bottle "${slug}": ${path} is damaged (${(error as Error).message})`, {
+      hint: "claude-bottle gc removes what a bottle left on the host; then delete that directory",
+      cause: error,
+    });
+  }
+}
+
+export async function writeState(fs: Fs, home: string, state: BottleState): Promise<void> {
+  const dir = bottleDir(home, state.slug);
+  await fs.makeDir(dir, PRIVATE_DIR_MODE);
+  await fs.writeAtomic(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`, 0o600);
+}
+
+/** Every bottle with a state file under this home, sorted by name. */
+export async function listStates(fs: Fs, home: string): Promise<BottleState[]> {
+  const states: BottleState[] = [];
+  for (const slug of (await fs.listDir(join(home, "bottles"))).sort()) {
+    const state = await readState(fs, home, slug).catch(() => undefined);
+    if (state) states.push(state);
+  }
+  return states;
+}

@@ -1,0 +1,15 @@
+/** What lifecycle operations receive: the CLI's powers, minus the CLI. */
+import type { Locks } from "../core/lock.ts";
+import type { Host } from "../runtime/host.ts";
+import type { BackendDeps } from "../plugins/types.ts";
+import type { BackendRegistry } from "../plugins/registry.ts";
+
+export interface LifecycleContext {
+  readonly home: string;
+  readonly host: Host;
+  readonly deps: BackendDeps;
+  readonly locks: Locks;
+  readonly registry: BackendRegistry;
+  /** Progress for people (stderr) or events for programs (--json). */
+  readonly progress: (event: { readonly event: string; readonly message: string; readonly [key: string]: unknown }) => void;
+}

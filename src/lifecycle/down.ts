@@ -1,0 +1,40 @@
+/**
+ * `down`: undo a bottle's journalled steps newest first, then remove its files. Idempotent:
+ * resources already gone are fine, and a bottle with no state is already down.
+ */
+import { BottleError } from "../core/errors.ts";
+import { undoSteps } from "../core/lifecycle.ts";
+import { bottleDir, readState, writeState, type BottleState } from "../core/state.ts";
+import type { LifecycleContext } from "./context.ts";
+import { bottleLockPath } from "./paths.ts";
+
+export interface DownResult {
+  readonly existed: boolean;
+  readonly undone: readonly string[];
+}
+
+export async function downBottle(ctx: LifecycleContext, slug: string): Promise<DownResult> {
+  const release = await ctx.locks.acquire(bottleLockPath(ctx.home, slug), `bottle "${slug}"`);
+  try {
+    const state = await readState(ctx.deps.fs, ctx.home, slug);
+    if (!state) {
+      await ctx.deps.fs.remove(bottleDir(ctx.home, slug)); // a claim or CA left without state
+      return { existed: false, undone: [] };
+    }
+    const backend = ctx.registry.get(state.backend);
+    let current: BottleState = { ...state, status: "stopping" };
+    await writeState(ctx.deps.fs, ctx.home, current);
+    const journal = { save: async (steps: BottleState["steps"]) => writeState(ctx.deps.fs, ctx.home, (current = { ...current, steps, updatedAt: new Date().toISOString() })) };
+    const report = await undoSteps(backend.launch(state.plan), state.steps, ctx.deps, journal);
+    for (const title of report.undone) ctx.progress({ event: "undone", message: `  undone: ${title}`, step: title });
+    if (report.failed.length > 0) {
+      throw new BottleError("E_DOWN_INCOMPLETE", `Cannot fully remove bottle "${slug}":\n${report.failed.map((f) => `  ${f.id}: ${f.error.message}`).join("\n")}`, {
+        hint: `fix the cause and run claude-bottle down ${slug} again; what is left is still recorded`,
+      });
+    }
+    await ctx.deps.fs.remove(bottleDir(ctx.home, slug));
+    return { existed: true, undone: report.undone };
+  } finally {
+    await release();
+  }
+}

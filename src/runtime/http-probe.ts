@@ -1,0 +1,25 @@
+/**
+ * The real HttpProbe on `node:http`, which never consults HTTP(S)_PROXY (Bun's fetch does, and a
+ * host proxy must not stand between us and a bundle on a local bridge).
+ */
+import { request } from "node:http";
+import type { HttpAnswer, HttpProbe } from "../plugins/types.ts";
+
+export const httpProbe: HttpProbe = {
+  get(url, timeoutMs) {
+    return new Promise<HttpAnswer>((resolve) => {
+      const req = request(url, { method: "GET", timeout: timeoutMs }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          if (body.length < 65_536) body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on("error", (error) => resolve({ error: error.message }));
+      });
+      req.on("timeout", () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+      req.on("error", (error) => resolve({ error: error.message }));
+      req.end();
+    });
+  },
+};
