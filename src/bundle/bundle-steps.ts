@@ -10,6 +10,12 @@ import { bundleRunArgv, containerLogsArgv, containerRemoveArgv, isDockerNotFound
 
 export const BUNDLE_READY_TIMEOUT_MS = 20_000;
 
+/** CLAUDE_BOTTLE_READY_TIMEOUT (seconds) for slow hosts; 20 s otherwise. */
+export function readyTimeoutMs(env: BackendDeps["env"]): number {
+  const seconds = Number(env["CLAUDE_BOTTLE_READY_TIMEOUT"]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : BUNDLE_READY_TIMEOUT_MS;
+}
+
 async function removeIgnoringMissing(deps: BackendDeps, argv: string[], action: string): Promise<void> {
   const result = await deps.runner.run(argv, { timeoutMs: 60_000 });
   if (result.exitCode !== 0 && !isDockerNotFound(result.stderr)) ensureSuccess(result, action);
@@ -29,7 +35,7 @@ export function bundleNetworkStep(plan: BundleArgvPlan): Step {
 }
 
 /** Polls the bundle's health endpoint from the host until it answers 200 or the deadline passes. */
-export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, timeoutMs = BUNDLE_READY_TIMEOUT_MS): Promise<void> {
+export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, timeoutMs = readyTimeoutMs(deps.env)): Promise<void> {
   const url = `http://${plan.bundleIp}:${BUNDLE_PORTS.supervise}/healthz`;
   const http = deps.http;
   if (!http) throw new BottleError("E_NO_HTTP", "Cannot check the bundle: this host gave claude-bottle no HTTP client", { exitCode: 70 });

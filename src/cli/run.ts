@@ -105,7 +105,9 @@ export async function run(host: Host, powers: Powers): Promise<number> {
       out: host.stdout,
       err: host.stderr,
     };
-    return await actions.get(name)!(ctx, parsed.args, options);
+    // Positional arguments as the command declares them (a variadic one collects the rest).
+    const positional = command.args.map((arg, index) => (arg.variadic ? parsed.args.slice(index) : parsed.args[index]));
+    return await actions.get(name)!(ctx, positional, options);
   } catch (error) {
     const failure = asBottleError(error);
     host.stderr(formatError(failure, debug));

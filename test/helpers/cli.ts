@@ -7,6 +7,7 @@ import { run } from "../../src/cli/run.ts";
 import type { Host } from "../../src/runtime/host.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
 import type { Runner } from "../../src/core/runner.ts";
+import type { Fs } from "../../src/core/fs.ts";
 import { fakeRunner } from "./fake-runner.ts";
 import { fileLocks } from "../../src/runtime/file-locks.ts";
 import type { HttpProbe } from "../../src/plugins/types.ts";
@@ -36,6 +37,7 @@ export interface CliOptions {
   runner?: Runner;
   platform?: string;
   http?: HttpProbe;
+  fs?: Fs;
   /** Aborts the launch as SIGINT would. */
   interrupt?: AbortSignal;
 }
@@ -56,7 +58,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     stderr: (text) => void (stderr += text),
   };
   const code = await run(host, {
-    fs: nodeFs,
+    fs: options.fs ?? nodeFs,
     runner: options.runner ?? fakeRunner([]),
     locks: fileLocks,
     http: options.http ?? { get: async () => ({ error: "no network in unit tests" }) },
