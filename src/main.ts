@@ -6,8 +6,8 @@ import { nodeFs } from "./runtime/node-fs.ts";
 import { nodeRunner } from "./runtime/node-runner.ts";
 import { fileLocks } from "./runtime/file-locks.ts";
 import { httpProbe } from "./runtime/http-probe.ts";
-import { watchInterrupts } from "./runtime/interrupts.ts";
+import { untilTerminated, watchInterrupts } from "./runtime/interrupts.ts";
 
 // No top-level await: the binary is compiled with --bytecode, which needs a plain module body.
 const host = currentHost();
-void run(host, { fs: nodeFs, runner: nodeRunner(host.env), locks: fileLocks, http: httpProbe, interrupts: watchInterrupts }).then(exitWith);
+void run(host, { fs: nodeFs, runner: nodeRunner(host.env), locks: fileLocks, http: httpProbe, interrupts: watchInterrupts, terminated: untilTerminated }).then(exitWith);

@@ -30,6 +30,7 @@ export function bundleRunArgv(plan: BundleArgvPlan): string[] {
     ...labels(plan),
     "--user", plan.bundle.user,
     "--read-only",
+    "--tmpfs", "/tmp:rw,noexec,nosuid,size=16m",
     "--cap-drop", "ALL",
     "--security-opt", "no-new-privileges",
     // The DNS sink listens on :53 without CAP_NET_BIND_SERVICE.

@@ -14,6 +14,8 @@ export interface Powers {
   readonly http: HttpProbe;
   /** SIGINT/SIGTERM as an AbortSignal while a launch runs. */
   readonly interrupts: () => Interrupts;
+  /** Resolves when the process is asked to stop (a server's lifetime). */
+  readonly terminated: () => Promise<string>;
 }
 
 export interface CliContext extends Powers {

@@ -12,6 +12,8 @@ import type { CliContext, Powers } from "./context.ts";
 import { initCommand } from "./init-command.ts";
 import { backendsCommand, planCommand, preflightCommand, renderCommand } from "./plan-commands.ts";
 import { formatError } from "./report.ts";
+import { allowCommand, bundleServeCommand, denyCommand, requestsCommand } from "./bundle-commands.ts";
+import { bundleImageCommand } from "./bundle-image-command.ts";
 import { attachCommand, downCommand, execCommand, gcCommand, logsCommand, lsCommand, upCommand } from "./lifecycle-commands.ts";
 
 type Action = (ctx: CliContext, args: readonly unknown[], options: Record<string, unknown>) => Promise<number> | number;
@@ -62,6 +64,29 @@ function buildCli(actions: Map<string, Action>) {
 
   cli.command("gc", "Remove resources of this home that no bottle owns (after a crash)").option("--dry-run", "Only list them").option("--json", "Machine-readable output");
   on("gc", (ctx, _args, o) => gcCommand(ctx, o));
+
+  cli.command("bundle <action>", "The sidecar: `bundle serve --config FILE`, `bundle image [--tag T]`")
+    .option("--config <file>", "serve: the bundle config the plan rendered")
+    .option("--tag <tag>", "image: the tag to build", { default: "claude-bottle-bundle:latest" })
+    .option("--save <file>", "image: also write a docker-save archive")
+    .option("--binary <file>", "image: the claude-bottle Linux binary to put in it (default: this one)");
+  on("bundle", (ctx, [action], o) => {
+    if (action === "serve") return bundleServeCommand(ctx, o);
+    if (action === "image") return bundleImageCommand(ctx, o as { tag: string; save?: string; binary?: string });
+    throw new UsageError("E_USAGE", `Unknown bundle action "${String(action)}"`, { hint: "claude-bottle bundle serve|image" });
+  });
+
+  cli.command("requests <name>", "Hosts the agent asked for").option("--all", "Include answered requests").option("--json", "Machine-readable output");
+  on("requests", (ctx, [name], o) => requestsCommand(ctx, name as string, o));
+
+  cli.command("allow <name> <rule>", "Allow a host (host, *.suffix, host:port, CIDR) for a running bottle")
+    .option("--once", "For one connection")
+    .option("--ttl <duration>", "For a while (30s, 10m, 2h, 1d); the default is 1h")
+    .option("--always", "For good: kept in the bottle's state across bundle restarts");
+  on("allow", (ctx, [name, rule], o) => allowCommand(ctx, name as string, rule as string, o));
+
+  cli.command("deny <name> <target>", "Deny a pending request (id or host), or revoke an approval");
+  on("deny", (ctx, [name, target]) => denyCommand(ctx, name as string, target as string));
 
   cli.help();
   return cli;

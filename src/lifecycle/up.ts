@@ -10,7 +10,8 @@ import { runSteps } from "../core/lifecycle.ts";
 import type { Bottle } from "../core/load-manifest.ts";
 import { bottleDir, readState, writeState, type BottleState } from "../core/state.ts";
 import { PRIVATE_DIR_MODE, writeRenderedFiles } from "../core/write-files.ts";
-import { ensureCa } from "../bundle/bundle-ca.ts";
+import { ensureBundleSecrets } from "../bundle/bundle-secrets.ts";
+import type { BundlePlan } from "../bundle/bundle-plan.ts";
 import type { Backend, BasePlan, Finding, PreflightOptions } from "../plugins/types.ts";
 import type { LifecycleContext } from "./context.ts";
 import { bottleLockPath, subnetLockPath } from "./paths.ts";
@@ -55,7 +56,7 @@ export async function upBottle(ctx: LifecycleContext, bottle: Bottle, options: P
     const findings = await backend.preflight(plan, ctx.deps, options);
     for (const finding of findings.filter((f) => f.level === "warn")) ctx.deps.log.warn(`${finding.message} [${finding.code}]`);
     if (findings.some((finding) => finding.level === "fail")) throw new PreflightFailed(findings, bottle.slug);
-    await ensureCa(ctx.deps.fs, plan.stateDir, plan.slug);
+    await ensureBundleSecrets(ctx.deps.fs, plan as BasePlan & BundlePlan);
     await writeRenderedFiles(ctx.deps.fs, plan.stateDir, backend.render(plan));
     const now = new Date().toISOString();
     let state: BottleState = { version: 1, slug: plan.slug, backend: backend.name, manifestPath: bottle.manifestPath, status: "starting", plan, steps: [], createdAt: now, updatedAt: now };

@@ -69,9 +69,10 @@ export interface Logger {
 
 export type HttpAnswer = { readonly status: number; readonly body: string } | { readonly error: string };
 
-/** A small HTTP client: GET only, never throws (a refused connection is an answer). */
+/** A small HTTP client that never throws (a refused connection is an answer) and uses no proxy. */
 export interface HttpProbe {
   get(url: string, timeoutMs: number): Promise<HttpAnswer>;
+  send?(method: string, url: string, options: { headers?: Record<string, string>; body?: string; timeoutMs: number }): Promise<HttpAnswer>;
 }
 
 /** The powers a backend receives. New powers arrive as optional members behind a capability. */

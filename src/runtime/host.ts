@@ -15,6 +15,8 @@ export interface Host {
   readonly platform: string;
   readonly arch: string;
   readonly user: { readonly uid: number; readonly gid: number };
+  /** This program's own executable when it is a compiled single binary; undefined from source. */
+  readonly selfBinary: string | undefined;
   /** Asked lazily: loading node:tty costs milliseconds that `plan` should not pay. */
   stdinIsTty(): Promise<boolean>;
   readonly stdout: (text: string) => void;
@@ -38,6 +40,8 @@ export function currentHost(): Host {
     platform: process.platform,
     arch: process.arch,
     user: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+    // A bun-compiled binary runs its sources from the virtual /$bunfs/ file system.
+    selfBinary: import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN") ? process.execPath : undefined,
     stdinIsTty: async () => (await import("node:tty")).isatty(0),
     // Synchronous writes to the descriptors: touching process.stdout builds a stream, which
     // costs a compiled binary more start-up time than everything else `--version` does.

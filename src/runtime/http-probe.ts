@@ -5,10 +5,9 @@
 import { request } from "node:http";
 import type { HttpAnswer, HttpProbe } from "../plugins/types.ts";
 
-export const httpProbe: HttpProbe = {
-  get(url, timeoutMs) {
+function send(method: string, url: string, options: { headers?: Record<string, string>; body?: string; timeoutMs: number }): Promise<HttpAnswer> {
     return new Promise<HttpAnswer>((resolve) => {
-      const req = request(url, { method: "GET", timeout: timeoutMs }, (res) => {
+      const req = request(url, { method, timeout: options.timeoutMs, headers: options.headers ?? {} }, (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
@@ -17,9 +16,13 @@ export const httpProbe: HttpProbe = {
         res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
         res.on("error", (error) => resolve({ error: error.message }));
       });
-      req.on("timeout", () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+      req.on("timeout", () => req.destroy(new Error(`no answer in ${options.timeoutMs} ms`)));
       req.on("error", (error) => resolve({ error: error.message }));
-      req.end();
+      req.end(options.body);
     });
-  },
+}
+
+export const httpProbe: HttpProbe = {
+  get: (url, timeoutMs) => send("GET", url, { timeoutMs }),
+  send,
 };

@@ -17,3 +17,12 @@ export function watchInterrupts(): Interrupts {
     },
   };
 }
+
+/** Resolves with the signal's name when SIGINT or SIGTERM arrives (a server's lifetime). */
+export function untilTerminated(): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (name: string) => () => resolve(name);
+    process.once("SIGINT", done("SIGINT"));
+    process.once("SIGTERM", done("SIGTERM"));
+  });
+}

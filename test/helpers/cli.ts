@@ -38,6 +38,8 @@ export interface CliOptions {
   platform?: string;
   http?: HttpProbe;
   fs?: Fs;
+  /** Resolves when the in-process "server" should stop. */
+  terminated?: Promise<string>;
   /** Aborts the launch as SIGINT would. */
   interrupt?: AbortSignal;
 }
@@ -53,6 +55,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     platform: options.platform ?? "linux",
     arch: "x64",
     user: { uid: 1000, gid: 1000 },
+    selfBinary: undefined,
     stdinIsTty: async () => false,
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),
@@ -63,6 +66,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     locks: fileLocks,
     http: options.http ?? { get: async () => ({ error: "no network in unit tests" }) },
     interrupts: () => ({ signal: options.interrupt ?? new AbortController().signal, dispose() {} }),
+    terminated: () => options.terminated ?? new Promise(() => {}),
   });
   return { code, stdout, stderr };
 }

@@ -1,0 +1,56 @@
+/**
+ * The audit trail: one JSON line per decision, appended to a file in the bundle's state and
+ * fanned out to /events subscribers. Holds only host/port/method/path, never bodies or queries.
+ */
+import { appendFile } from "node:fs/promises";
+
+export interface AuditEvent {
+  readonly time: string;
+  readonly bottle: string;
+  readonly kind: "connect" | "http" | "dns";
+  readonly client: string;
+  readonly method?: string;
+  readonly host: string;
+  readonly port?: number;
+  readonly path?: string;
+  readonly address?: string;
+  readonly decision: "allow" | "deny" | "refused" | "error";
+  readonly rule: string;
+  readonly reason?: string;
+  readonly bytesUp?: number;
+  readonly bytesDown?: number;
+  readonly durationMs?: number;
+}
+
+const RING = 1000;
+
+export class Audit {
+  private readonly subscribers = new Set<(line: string) => void>();
+  private readonly recent: string[] = [];
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly path: string | undefined) {}
+
+  write(event: AuditEvent): void {
+    const line = `${JSON.stringify(event)}\n`;
+    this.recent.push(line);
+    if (this.recent.length > RING) this.recent.shift();
+    for (const subscriber of this.subscribers) subscriber(line);
+    if (this.path) {
+      const path = this.path;
+      // Serialised appends keep lines whole and in order.
+      this.queue = this.queue.then(() => appendFile(path, line, { mode: 0o600 })).catch(() => {});
+    }
+  }
+
+  /** Calls `send` with the recent lines, then each new one, until the returned function is called. */
+  subscribe(send: (line: string) => void): () => void {
+    for (const line of this.recent) send(line);
+    this.subscribers.add(send);
+    return () => this.subscribers.delete(send);
+  }
+
+  flushed(): Promise<void> {
+    return this.queue;
+  }
+}

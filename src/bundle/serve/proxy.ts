@@ -1,0 +1,156 @@
+/**
+ * The egress proxy on :8888: absolute-URI HTTP requests (keep-alive, each request decided on its
+ * own) and CONNECT tunnels to any TCP port the policy admits, streamed both ways with
+ * half-close. Every decision is audited; denials are a 403 the agent can read.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { connect, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Cidr } from "../../core/cidr.ts";
+import type { Audit } from "./audit.ts";
+import { decide, type Decision, type Resolver } from "./decide.ts";
+import { denyBody } from "./deny-body.ts";
+import type { Policy } from "./policy.ts";
+
+export interface ProxyDeps {
+  readonly bottle: string;
+  readonly bundleIp: string;
+  readonly ownSubnet?: Cidr;
+  readonly policy: Policy;
+  readonly audit: Audit;
+  readonly resolve: Resolver;
+  /** Connection counters for /status. */
+  readonly counters: { allowed: number; denied: number; activeTunnels: number };
+}
+
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
+
+/** "host:port" of a CONNECT line, IPv6 in brackets; undefined when malformed. */
+export function parseAuthority(authority: string): { host: string; port: number } | undefined {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s/]+):(\d{1,5})$/.exec(authority);
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  return port >= 1 && port <= 65535 ? { host: match[1]!, port } : undefined;
+}
+
+async function decideAndCount(deps: ProxyDeps, host: string, port: number): Promise<Decision> {
+  const decision = await decide(host, port, deps.policy.active(), deps.resolve, deps.ownSubnet);
+  if (decision.allowed) {
+    deps.policy.consume(decision.rule);
+    deps.counters.allowed++;
+  } else {
+    deps.counters.denied++;
+  }
+  return decision;
+}
+
+function denial(deps: ProxyDeps, decision: Extract<Decision, { allowed: false }>, method: string, host: string, port: number): { status: number; body: string } {
+  const status = decision.kind === "resolve" ? 502 : 403;
+  return { status, body: denyBody({ bottle: deps.bottle, bundleIp: deps.bundleIp, method, host, port, rule: decision.rule, reason: decision.reason }) };
+}
+
+async function onConnect(deps: ProxyDeps, req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+  const started = Date.now();
+  const clientAddress = req.socket.remoteAddress ?? "?";
+  const target = parseAuthority(req.url ?? "");
+  if (!target) {
+    client.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    return;
+  }
+  const decision = await decideAndCount(deps, target.host, target.port);
+  const base = { time: new Date(started).toISOString(), bottle: deps.bottle, kind: "connect" as const, client: clientAddress, method: "CONNECT", host: target.host, port: target.port };
+  if (!decision.allowed) {
+    const { status, body } = denial(deps, decision, "CONNECT", target.host, target.port);
+    client.end(`HTTP/1.1 ${status} ${status === 403 ? "Forbidden" : "Bad Gateway"}\r\nContent-Type: text/plain; charset=utf-8\r\nX-Claude-Bottle-Rule: ${decision.rule}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    deps.audit.write({ ...base, decision: "deny", rule: decision.rule, reason: decision.reason, ...(decision.address ? { address: decision.address } : {}) });
+    return;
+  }
+  const upstream: Socket = connect({ host: decision.address, port: target.port, allowHalfOpen: true });
+  deps.counters.activeTunnels++;
+  let finished = false;
+  const finish = (outcome: "allow" | "error", reason?: string) => {
+    if (finished) return;
+    finished = true;
+    deps.counters.activeTunnels--;
+    deps.audit.write({ ...base, address: decision.address, decision: outcome, rule: decision.rule.rule.source, ...(reason ? { reason } : {}), bytesUp: upstream.bytesWritten, bytesDown: upstream.bytesRead, durationMs: Date.now() - started });
+  };
+  upstream.once("connect", () => {
+    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (head.length > 0) upstream.write(head);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  upstream.on("error", (error) => {
+    if (!upstream.readyState || upstream.connecting) client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    else client.destroy();
+    finish("error", error.message);
+  });
+  client.on("error", () => upstream.destroy());
+  upstream.on("close", () => {
+    client.destroy();
+    finish("allow");
+  });
+  client.on("close", () => upstream.destroy());
+}
+
+async function onRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = Date.now();
+  let url: URL;
+  try {
+    url = new URL(req.url ?? "");
+  } catch {
+    res.writeHead(400, { "content-type": "text/plain" }).end("claude-bottle: this is an HTTP proxy; send absolute-URI requests or CONNECT\n");
+    return;
+  }
+  if (url.protocol !== "http:") {
+    res.writeHead(400, { "content-type": "text/plain" }).end("claude-bottle: only http:// URLs are proxied this way; use CONNECT for https\n");
+    return;
+  }
+  const port = Number(url.port || 80);
+  const host = url.hostname;
+  const decision = await decideAndCount(deps, host, port);
+  const base = { time: new Date(started).toISOString(), bottle: deps.bottle, kind: "http" as const, client: req.socket.remoteAddress ?? "?", method: req.method ?? "?", host, port, path: url.pathname };
+  if (!decision.allowed) {
+    const { status, body } = denial(deps, decision, req.method ?? "GET", host, port);
+    res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "x-claude-bottle-rule": decision.rule }).end(body);
+    deps.audit.write({ ...base, decision: "deny", rule: decision.rule, reason: decision.reason });
+    return;
+  }
+  const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.includes(name)));
+  const upstream = httpRequest({ host: decision.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers: { ...headers, host: url.host } });
+  let bytesUp = 0;
+  let bytesDown = 0;
+  req.on("data", (chunk: Buffer) => (bytesUp += chunk.length));
+  upstream.on("response", (answer) => {
+    const answerHeaders = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.includes(name)));
+    res.writeHead(answer.statusCode ?? 502, answerHeaders);
+    answer.on("data", (chunk: Buffer) => (bytesDown += chunk.length));
+    answer.pipe(res);
+    answer.on("end", () => deps.audit.write({ ...base, address: decision.address, decision: "allow", rule: decision.rule.rule.source, bytesUp, bytesDown, durationMs: Date.now() - started }));
+  });
+  upstream.on("error", (error) => {
+    if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end(`claude-bottle: upstream ${host}:${port} failed: ${error.message}\n`);
+    else res.destroy();
+    deps.audit.write({ ...base, address: decision.address, decision: "error", rule: decision.rule.rule.source, reason: error.message });
+  });
+  req.on("error", () => upstream.destroy());
+  req.pipe(upstream);
+}
+
+export function createProxy(deps: ProxyDeps): Server {
+  const server = createServer({ maxHeaderSize: 16_384 }, (req, res) => {
+    onRequest(deps, req, res).catch(() => res.destroy());
+  });
+  server.on("connect", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    onConnect(deps, req, socket, head).catch(() => socket.destroy());
+  });
+  // A malformed request line, oversized headers, or a dead client: answer if possible, never crash.
+  server.on("clientError", (_error, socket: Duplex) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    else socket.destroy();
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 0; // long uploads and downloads stream for as long as they need
+  server.keepAliveTimeout = 30_000;
+  return server;
+}

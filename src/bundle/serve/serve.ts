@@ -1,0 +1,87 @@
+/**
+ * `claude-bottle bundle serve --config FILE`: the egress proxy, the DNS sink and supervise, in
+ * one process. Reads the config the plan rendered, the token beside it, and the approvals
+ * persisted there; writes its audit log there too.
+ */
+import { lookup } from "node:dns/promises";
+import { readFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { dirname, join } from "node:path";
+import { BottleError } from "../../core/errors.ts";
+import { parseCidr } from "../../core/cidr.ts";
+import { Audit } from "./audit.ts";
+import { loadBundleConfig, manifestRules } from "./config.ts";
+import type { Resolver } from "./decide.ts";
+import { createDnsSink } from "./dns-sink.ts";
+import { Policy } from "./policy.ts";
+import { createProxy } from "./proxy.ts";
+import { createSupervise } from "./supervise.ts";
+
+export const TOKEN_FILE = "supervise.token";
+export const APPROVED_FILE = "approved.json";
+export const AUDIT_FILE = "audit.jsonl";
+
+/** IPv4 answers first: bundle networks are IPv4. */
+export const systemResolver: Resolver = async (name) => {
+  const answers = await lookup(name, { all: true });
+  return answers.sort((a, b) => a.family - b.family).map((answer) => answer.address);
+};
+
+export interface RunningBundle {
+  readonly ports: { readonly proxy: number; readonly supervise: number; readonly dns: number };
+  readonly audit: Audit;
+  close(): Promise<void>;
+}
+
+function listen(server: Server | import("node:net").Server, port: number, host: string, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => reject(new BottleError("E_BUNDLE_LISTEN", `Cannot listen for ${what} on ${host}:${port}: ${error.code ?? error.message}`, { exitCode: 69, hint: error.code === "EADDRINUSE" ? "another process holds that port" : undefined })));
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function serveBundle(configPath: string, options: { resolve?: Resolver } = {}): Promise<RunningBundle> {
+  const config = await loadBundleConfig(configPath);
+  const dir = dirname(configPath);
+  const token = (await readFile(join(dir, TOKEN_FILE), "utf8").catch(() => "")).trim();
+  if (token.length < 32) throw new BottleError("E_BUNDLE_TOKEN", `Cannot start the bundle: ${join(dir, TOKEN_FILE)} is missing or too short`, { exitCode: 78, hint: "claude-bottle up writes it; run up again" });
+  const policy = new Policy(manifestRules(config.allow), join(dir, APPROVED_FILE));
+  await policy.load();
+  const audit = new Audit(join(dir, AUDIT_FILE));
+  const counters = { allowed: 0, denied: 0, activeTunnels: 0, dnsRefused: 0 };
+  const subnet = parseCidr(config.subnet);
+  const proxy = createProxy({ bottle: config.bottle, bundleIp: config.bundleIp, ...(subnet.ok ? { ownSubnet: subnet.cidr } : {}), policy, audit, resolve: options.resolve ?? systemResolver, counters });
+  const supervise = createSupervise({ bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters });
+  const dns = createDnsSink((name, client, transport) => {
+    counters.dnsRefused++;
+    audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "dns", client, host: name, method: transport, decision: "refused", rule: "dns-sink" });
+  });
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    const proxyPort = await listen(proxy, config.ports.proxy, config.listen, "the proxy");
+    closers.push(() => new Promise((r) => proxy.close(() => r())));
+    const supervisePort = await listen(supervise, config.ports.supervise, config.listen, "supervise");
+    closers.push(() => new Promise((r) => supervise.close(() => r())));
+    const dnsPort = await listen(dns.tcp, config.ports.dns, config.listen, "DNS (TCP)");
+    closers.push(() => new Promise((r) => dns.tcp.close(() => r())));
+    await new Promise<void>((resolve, reject) => {
+      dns.udp.once("error", (error) => reject(new BottleError("E_BUNDLE_LISTEN", `Cannot listen for DNS (UDP) on ${config.listen}:${dnsPort}: ${error.message}`, { exitCode: 69 })));
+      dns.udp.bind(dnsPort, config.listen, () => resolve());
+    });
+    closers.push(() => new Promise((r) => dns.udp.close(() => r())));
+    return {
+      ports: { proxy: proxyPort, supervise: supervisePort, dns: dnsPort },
+      audit,
+      async close() {
+        proxy.closeAllConnections?.();
+        supervise.closeAllConnections?.();
+        await Promise.all(closers.map((close) => close()));
+        await audit.flushed();
+      },
+    };
+  } catch (error) {
+    await Promise.all(closers.map((close) => close()));
+    throw error;
+  }
+}

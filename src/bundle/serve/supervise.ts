@@ -1,0 +1,108 @@
+/**
+ * Supervise on :8890. Open to the agent: /healthz, /status and POST /requests (ask for a host).
+ * Host only (bearer token from the bundle's 0600 token file, which the agent never sees):
+ * /events (the audit stream, NDJSON), GET /requests, POST /allow and /deny.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import * as v from "valibot";
+import type { Audit } from "./audit.ts";
+import type { Policy } from "./policy.ts";
+
+export interface SuperviseDeps {
+  readonly bottle: string;
+  readonly token: string;
+  readonly policy: Policy;
+  readonly audit: Audit;
+  readonly startedAt: number;
+  readonly counters: Record<string, number>;
+}
+
+const MAX_BODY = 4096;
+
+const AskSchema = v.object({ host: v.pipe(v.string(), v.minLength(1), v.maxLength(253)), port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)), 443), reason: v.optional(v.pipe(v.string(), v.maxLength(500)), "") });
+const AllowSchema = v.object({ rule: v.pipe(v.string(), v.minLength(1), v.maxLength(300)), mode: v.picklist(["once", "ttl", "always"]), ttlSeconds: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(31_536_000))) });
+const DenySchema = v.object({ target: v.pipe(v.string(), v.minLength(1), v.maxLength(300)) });
+
+function send(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(`${JSON.stringify(value)}\n`);
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const given = Buffer.from(req.headers.authorization ?? "");
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      body += chunk;
+      if (body.length > MAX_BODY) {
+        reject(new Error("body too large"));
+        req.destroy();
+      }
+    });
+    req.on("end", () => {
+      try {
+        resolve(JSON.parse(body || "{}"));
+      } catch {
+        reject(new Error("body is not JSON"));
+      }
+    });
+    req.on("error", reject);
+  });
+}
+
+async function handle(deps: SuperviseDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0];
+  const route = `${req.method} ${path}`;
+  if (route === "GET /healthz") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+  if (route === "GET /status") {
+    return send(res, 200, { bottle: deps.bottle, uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000), counters: deps.counters, allow: deps.policy.active().map((r) => ({ rule: r.rule.source, origin: r.origin, ...(r.once ? { once: true } : {}), ...(r.expiresAt ? { expiresAt: new Date(r.expiresAt).toISOString() } : {}) })) });
+  }
+  if (route === "POST /requests") {
+    const parsed = v.safeParse(AskSchema, await readJson(req));
+    if (!parsed.success) return send(res, 400, { error: "expected {host, port?, reason?}" });
+    const request = deps.policy.ask(parsed.output.host.toLowerCase(), parsed.output.port, parsed.output.reason);
+    return send(res, 202, { id: request.id, status: request.status, note: "a human on the host will see this request; retry after they answer" });
+  }
+  if (!authorized(req, deps.token)) return send(res, 401, { error: "this endpoint is for the host" });
+  if (route === "GET /events") {
+    res.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
+    const unsubscribe = deps.audit.subscribe((line) => res.write(line));
+    req.on("close", unsubscribe);
+    return;
+  }
+  if (route === "GET /requests") return send(res, 200, deps.policy.list());
+  if (route === "POST /allow") {
+    const parsed = v.safeParse(AllowSchema, await readJson(req));
+    if (!parsed.success) return send(res, 400, { error: "expected {rule, mode: once|ttl|always, ttlSeconds?}" });
+    try {
+      const rule = await deps.policy.approve(parsed.output.rule, parsed.output.mode, parsed.output.ttlSeconds);
+      return send(res, 200, { rule: rule.rule.source, mode: parsed.output.mode, ...(rule.expiresAt ? { expiresAt: new Date(rule.expiresAt).toISOString() } : {}) });
+    } catch (error) {
+      return send(res, 400, { error: (error as Error).message });
+    }
+  }
+  if (route === "POST /deny") {
+    const parsed = v.safeParse(DenySchema, await readJson(req));
+    if (!parsed.success) return send(res, 400, { error: "expected {target}" });
+    return send(res, 200, { changed: await deps.policy.deny(parsed.output.target) });
+  }
+  send(res, 404, { error: `no route ${route}` });
+}
+
+export function createSupervise(deps: SuperviseDeps): Server {
+  const server = createServer((req, res) => {
+    handle(deps, req, res).catch((error: Error) => {
+      if (!res.headersSent) send(res, 400, { error: error.message });
+      else res.destroy();
+    });
+  });
+  server.on("clientError", (_error, socket) => socket.destroy());
+  server.headersTimeout = 10_000;
+  return server;
+}

@@ -1,0 +1,68 @@
+/** `bundle serve`, and the host side of approvals: `requests`, `allow`, `deny`. */
+import { resolve } from "node:path";
+import { BottleError, EXIT, UsageError } from "../core/errors.ts";
+import { readState } from "../core/state.ts";
+import { BUNDLE_PORTS } from "../core/agent-env.ts";
+import { serveBundle } from "../bundle/serve/serve.ts";
+import { readSuperviseToken } from "../bundle/bundle-secrets.ts";
+import type { BundlePlan } from "../bundle/bundle-plan.ts";
+import type { CliContext } from "./context.ts";
+import { json } from "./report.ts";
+
+export async function bundleServeCommand(ctx: CliContext, options: { config?: string }): Promise<number> {
+  if (!options.config) throw new UsageError("E_USAGE", "Cannot serve: no --config given", { hint: "claude-bottle bundle serve --config /bundle/bundle.json" });
+  const bundle = await serveBundle(resolve(ctx.host.cwd, options.config));
+  ctx.out(JSON.stringify({ event: "listening", ports: bundle.ports }) + "\n");
+  const signal = await ctx.terminated();
+  await bundle.close();
+  ctx.err(`bundle stopped (${signal})\n`);
+  return EXIT.ok;
+}
+
+/** Parses "30s", "10m", "2h", "1d" into seconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  if (!match) return undefined;
+  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as "" | "s" | "m" | "h" | "d"];
+  const seconds = Number(match[1]) * unit;
+  return seconds > 0 ? seconds : undefined;
+}
+
+async function supervise(ctx: CliContext, name: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const state = await readState(ctx.fs, ctx.home, name);
+  if (!state) throw new BottleError("E_NO_BOTTLE", `Cannot find bottle "${name}" in ${ctx.home}`, { exitCode: EXIT.usage, hint: "claude-bottle ls lists the bottles" });
+  const plan = state.plan as unknown as BundlePlan;
+  const token = await readSuperviseToken(ctx.fs, plan);
+  const url = `http://${plan.bundleIp}:${BUNDLE_PORTS.supervise}${path}`;
+  const answer = await ctx.http.send!(method, url, { headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}), timeoutMs: 10_000 });
+  if ("error" in answer) throw new BottleError("E_BUNDLE_UNREACHABLE", `Cannot reach the bundle of "${name}" at ${url}: ${answer.error}`, { exitCode: EXIT.unavailable, hint: `is it up? claude-bottle ls; claude-bottle logs ${name}` });
+  const parsed = JSON.parse(answer.body || "null") as { error?: string } | null;
+  if (answer.status >= 400) throw new BottleError("E_BUNDLE_REFUSED", `The bundle of "${name}" refused ${method} ${path}: ${parsed?.error ?? answer.status}`);
+  return parsed;
+}
+
+export async function requestsCommand(ctx: CliContext, name: string, options: { json?: boolean; all?: boolean }): Promise<number> {
+  const requests = (await supervise(ctx, name, "GET", "/requests")) as { id: string; host: string; port: number; reason: string; at: string; status: string }[];
+  const shown = options.all ? requests : requests.filter((request) => request.status === "pending");
+  if (options.json) ctx.out(json(shown));
+  else if (shown.length === 0) ctx.out("no pending requests\n");
+  else ctx.out(shown.map((r) => `${r.id}  ${r.status.padEnd(7)}  ${r.host}:${r.port}  ${r.at}  ${r.reason}\n`).join(""));
+  return EXIT.ok;
+}
+
+export async function allowCommand(ctx: CliContext, name: string, rule: string, options: { once?: boolean; ttl?: string; always?: boolean }): Promise<number> {
+  const modes = [options.once && "once", options.ttl && "ttl", options.always && "always"].filter(Boolean);
+  if (modes.length > 1) throw new UsageError("E_USAGE", "Cannot allow: choose one of --once, --ttl, --always");
+  const ttlSeconds = options.ttl ? parseDuration(options.ttl) : undefined;
+  if (options.ttl && ttlSeconds === undefined) throw new UsageError("E_USAGE", `Cannot allow: "${options.ttl}" is not a duration`, { hint: "use e.g. 30s, 10m, 2h, 1d" });
+  const mode = (modes[0] as string | undefined) ?? "ttl";
+  const answer = (await supervise(ctx, name, "POST", "/allow", { rule, mode, ...(mode === "ttl" ? { ttlSeconds: ttlSeconds ?? 3600 } : {}) })) as { rule: string; expiresAt?: string };
+  ctx.out(`allowed ${answer.rule} for ${name}${mode === "always" ? " (kept across restarts)" : mode === "once" ? " (one connection)" : ` until ${answer.expiresAt}`}\n`);
+  return EXIT.ok;
+}
+
+export async function denyCommand(ctx: CliContext, name: string, target: string): Promise<number> {
+  const answer = (await supervise(ctx, name, "POST", "/deny", { target })) as { changed: number };
+  ctx.out(answer.changed > 0 ? `denied ${target} (${answer.changed} changed)\n` : `nothing pending or approved matches ${target}\n`);
+  return EXIT.ok;
+}
