@@ -1,9 +1,9 @@
 /** The text a denied agent reads: what was blocked, by which rule, and how to ask. Pure. */
-import { BUNDLE_PORTS } from "../../core/agent-env.ts";
 
 export interface DenyContext {
   readonly bottle: string;
   readonly bundleIp: string;
+  readonly supervisePort: number;
   readonly method: string;
   readonly host: string;
   readonly port: number;
@@ -19,7 +19,7 @@ export function denyBody(d: DenyContext): string {
     `rule: ${d.rule}`,
     `why: ${d.reason}`,
     "This is a policy decision, not a network fault: retrying, other proxies or --noproxy will not get through.",
-    `To ask a human for access: curl -s -X POST http://${d.bundleIp}:${BUNDLE_PORTS.supervise}/requests -H 'content-type: application/json' -d '${ask}'`,
+    `To ask a human for access: curl -s -X POST http://${d.bundleIp}:${d.supervisePort}/requests -H 'content-type: application/json' -d '${ask}'`,
     `On the host, a human can allow it with: claude-bottle allow ${d.bottle} ${target}`,
     "",
   ].join("\n");

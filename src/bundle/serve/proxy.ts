@@ -21,6 +21,14 @@ export interface ProxyDeps {
   readonly resolve: Resolver;
   /** Connection counters for /status. */
   readonly counters: { allowed: number; denied: number; activeTunnels: number };
+  /** Port of supervise, for the deny text. */
+  readonly supervisePort: number;
+  /** Opens the upstream connection to an address the policy admitted. Tests record instead. */
+  readonly dial?: (address: string, port: number) => Socket;
+}
+
+function dialer(deps: ProxyDeps): (address: string, port: number) => Socket {
+  return deps.dial ?? ((address, port) => connect({ host: address, port, allowHalfOpen: true }));
 }
 
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
@@ -46,7 +54,7 @@ async function decideAndCount(deps: ProxyDeps, host: string, port: number): Prom
 
 function denial(deps: ProxyDeps, decision: Extract<Decision, { allowed: false }>, method: string, host: string, port: number): { status: number; body: string } {
   const status = decision.kind === "resolve" ? 502 : 403;
-  return { status, body: denyBody({ bottle: deps.bottle, bundleIp: deps.bundleIp, method, host, port, rule: decision.rule, reason: decision.reason }) };
+  return { status, body: denyBody({ bottle: deps.bottle, bundleIp: deps.bundleIp, supervisePort: deps.supervisePort, method, host, port, rule: decision.rule, reason: decision.reason }) };
 }
 
 async function onConnect(deps: ProxyDeps, req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
@@ -65,7 +73,7 @@ async function onConnect(deps: ProxyDeps, req: IncomingMessage, client: Duplex, 
     deps.audit.write({ ...base, decision: "deny", rule: decision.rule, reason: decision.reason, ...(decision.address ? { address: decision.address } : {}) });
     return;
   }
-  const upstream: Socket = connect({ host: decision.address, port: target.port, allowHalfOpen: true });
+  const upstream: Socket = dialer(deps)(decision.address, target.port);
   deps.counters.activeTunnels++;
   let finished = false;
   const finish = (outcome: "allow" | "error", reason?: string) => {
@@ -117,7 +125,8 @@ async function onRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerRespo
     return;
   }
   const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.includes(name)));
-  const upstream = httpRequest({ host: decision.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers: { ...headers, host: url.host } });
+  const dial = dialer(deps);
+  const upstream = httpRequest({ createConnection: () => dial(decision.address, port), method: req.method, path: `${url.pathname}${url.search}`, headers: { ...headers, host: url.host } });
   let bytesUp = 0;
   let bytesDown = 0;
   req.on("data", (chunk: Buffer) => (bytesUp += chunk.length));

@@ -41,7 +41,14 @@ function listen(server: Server | import("node:net").Server, port: number, host: 
   });
 }
 
-export async function serveBundle(configPath: string, options: { resolve?: Resolver } = {}): Promise<RunningBundle> {
+export interface ServeOptions {
+  /** Name resolution for the proxy (tests map names to their own servers). */
+  readonly resolve?: Resolver;
+  /** Upstream dialling (tests record instead of sending a packet anywhere). */
+  readonly dial?: (address: string, port: number) => import("node:net").Socket;
+}
+
+export async function serveBundle(configPath: string, options: ServeOptions = {}): Promise<RunningBundle> {
   const config = await loadBundleConfig(configPath);
   const dir = dirname(configPath);
   const token = (await readFile(join(dir, TOKEN_FILE), "utf8").catch(() => "")).trim();
@@ -51,13 +58,31 @@ export async function serveBundle(configPath: string, options: { resolve?: Resol
   const audit = new Audit(join(dir, AUDIT_FILE));
   const counters = { allowed: 0, denied: 0, activeTunnels: 0, dnsRefused: 0 };
   const subnet = parseCidr(config.subnet);
-  const proxy = createProxy({ bottle: config.bottle, bundleIp: config.bundleIp, ...(subnet.ok ? { ownSubnet: subnet.cidr } : {}), policy, audit, resolve: options.resolve ?? systemResolver, counters });
+  const proxy = createProxy({
+    bottle: config.bottle,
+    bundleIp: config.bundleIp,
+    ...(subnet.ok ? { ownSubnet: subnet.cidr } : {}),
+    policy,
+    audit,
+    resolve: options.resolve ?? systemResolver,
+    counters,
+    supervisePort: config.ports.supervise,
+    ...(options.dial ? { dial: options.dial } : {}),
+  });
   const supervise = createSupervise({ bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters });
   const dns = createDnsSink((name, client, transport) => {
     counters.dnsRefused++;
     audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "dns", client, host: name, method: transport, decision: "refused", rule: "dns-sink" });
   });
   const closers: (() => Promise<void>)[] = [];
+  // Every accepted socket, so close() ends tunnels and keep-alive connections instead of waiting on them.
+  const sockets = new Set<import("node:net").Socket>();
+  for (const server of [proxy, supervise, dns.tcp]) {
+    server.on("connection", (socket: import("node:net").Socket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+    });
+  }
   try {
     const proxyPort = await listen(proxy, config.ports.proxy, config.listen, "the proxy");
     closers.push(() => new Promise((r) => proxy.close(() => r())));
@@ -74,8 +99,7 @@ export async function serveBundle(configPath: string, options: { resolve?: Resol
       ports: { proxy: proxyPort, supervise: supervisePort, dns: dnsPort },
       audit,
       async close() {
-        proxy.closeAllConnections?.();
-        supervise.closeAllConnections?.();
+        for (const socket of sockets) socket.destroy();
         await Promise.all(closers.map((close) => close()));
         await audit.flushed();
       },

@@ -1,0 +1,90 @@
+/** Supervise (health, status, events, approvals) and the DNS sink, on loopback. */
+import { expect, test } from "bun:test";
+import { createSocket } from "node:dgram";
+import { connect } from "node:net";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { startBundle, rawExchange, tunnel } from "../../helpers/bundle.ts";
+import { echoServer } from "../../helpers/servers.ts";
+import { dnsQuery } from "../../helpers/dns.ts";
+
+test("health and status are open; events, requests and approvals need the host's token", async () => {
+  const bundle = await startBundle(["api.example.com"]);
+  expect(await bundle.supervise("GET", "/healthz", undefined, "")).toEqual({ status: 200, body: "ok\n" });
+  const status = JSON.parse((await bundle.supervise("GET", "/status", undefined, "")).body);
+  expect(status).toMatchObject({ bottle: "test", allow: [{ rule: "api.example.com", origin: "manifest" }] });
+  for (const [method, path] of [["GET", "/events"], ["GET", "/requests"], ["POST", "/allow"], ["POST", "/deny"]]) {
+    expect((await bundle.supervise(method!, path!, method === "GET" ? undefined : {}, "wrong-token")).status).toBe(401);
+  }
+});
+
+test("approval round trip: blocked, asked, allowed once by the host, used, blocked again", async () => {
+  const port = await echoServer();
+  const bundle = await startBundle([], { resolve: async () => ["127.0.0.1"] });
+  const target = `svc.example.com:${port}`;
+  expect(await rawExchange(bundle.ports.proxy, `CONNECT ${target} HTTP/1.1\r\n\r\n`)).toStartWith("HTTP/1.1 403");
+  const asked = await bundle.supervise("POST", "/requests", { host: "svc.example.com", port, reason: "run the tests" }, "");
+  expect(asked.status).toBe(202);
+  const pending = JSON.parse((await bundle.supervise("GET", "/requests")).body);
+  expect(pending).toMatchObject([{ host: "svc.example.com", port, reason: "run the tests", status: "pending" }]);
+  expect((await bundle.supervise("POST", "/allow", { rule: target, mode: "once" })).status).toBe(200);
+  // The SSRF guard still applies to an approved name: admit loopback for this test's own server.
+  await bundle.supervise("POST", "/allow", { rule: "127.0.0.1/32", mode: "ttl", ttlSeconds: 60 });
+  const socket = await tunnel(bundle.ports.proxy, target);
+  socket.destroy();
+  expect(JSON.parse((await bundle.supervise("GET", "/requests")).body)[0].status).toBe("allowed");
+  expect(await rawExchange(bundle.ports.proxy, `CONNECT ${target} HTTP/1.1\r\n\r\n`)).toStartWith("HTTP/1.1 403");
+});
+
+test("--always persists; revoking does not cut an open tunnel (hot reload)", async () => {
+  const port = await echoServer();
+  const bundle = await startBundle([]);
+  await bundle.supervise("POST", "/allow", { rule: "127.0.0.1/32", mode: "always" });
+  expect(JSON.parse(readFileSync(join(bundle.dir, "approved.json"), "utf8"))).toEqual(["127.0.0.1/32"]);
+  const socket = await tunnel(bundle.ports.proxy, `127.0.0.1:${port}`);
+  await bundle.supervise("POST", "/deny", { target: "127.0.0.1/32" });
+  expect(await rawExchange(bundle.ports.proxy, `CONNECT 127.0.0.1:${port} HTTP/1.1\r\n\r\n`)).toStartWith("HTTP/1.1 403");
+  const echoed = await new Promise<string>((resolve) => {
+    socket.once("data", (data) => resolve(String(data)));
+    socket.resume();
+    socket.write("still open");
+  });
+  expect(echoed).toBe("still open");
+  socket.destroy();
+});
+
+test("events stream the audit lines as NDJSON", async () => {
+  const bundle = await startBundle([]);
+  await rawExchange(bundle.ports.proxy, "CONNECT blocked.example.com:443 HTTP/1.1\r\n\r\n");
+  const response = await fetch(`http://127.0.0.1:${bundle.ports.supervise}/events`, { headers: { authorization: `Bearer ${bundle.token}` } });
+  const reader = response.body!.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  await reader.cancel();
+  expect(JSON.parse(first.split("\n")[0]!)).toMatchObject({ kind: "connect", host: "blocked.example.com", decision: "deny", rule: "default-deny" });
+});
+
+test("the DNS sink answers REFUSED over UDP and TCP, and logs the name", async () => {
+  const bundle = await startBundle([]);
+  const udp = createSocket("udp4");
+  const udpAnswer = await new Promise<Buffer>((resolve) => {
+    udp.once("message", (message) => resolve(message));
+    udp.send(dnsQuery("leak.via-dns.test"), bundle.ports.dns, "127.0.0.1");
+  });
+  udp.close();
+  expect([udpAnswer.readUInt16BE(0), udpAnswer[3]! & 0x0f]).toEqual([0xbeef, 5]);
+  const query = dnsQuery("tcp.via-dns.test");
+  const tcpAnswer = await new Promise<Buffer>((resolve) => {
+    const socket = connect(bundle.ports.dns, "127.0.0.1");
+    socket.once("data", (data) => {
+      resolve(data);
+      socket.destroy();
+    });
+    socket.write(Buffer.concat([Buffer.from([0, query.length]), query]));
+  });
+  expect(tcpAnswer.readUInt16BE(0)).toBe(tcpAnswer.length - 2);
+  expect(tcpAnswer[2 + 3]! & 0x0f).toBe(5);
+  const status = JSON.parse((await bundle.supervise("GET", "/status")).body);
+  expect(status.counters.dnsRefused).toBe(2);
+  await bundle.audit.flushed();
+  expect(readFileSync(join(bundle.dir, "audit.jsonl"), "utf8")).toContain('"host":"leak.via-dns.test"');
+});
