@@ -34,6 +34,11 @@ export function bundleNetworkStep(plan: BundleArgvPlan): Step {
   };
 }
 
+async function containerExited(plan: BundleArgvPlan, deps: BackendDeps): Promise<boolean> {
+  const state = await deps.runner.run(["docker", "inspect", "--format", "{{.State.Status}}", plan.bundle.containerName], { timeoutMs: 10_000 });
+  return state.exitCode === 0 && /^(exited|dead)$/.test(state.stdout.trim());
+}
+
 /** Polls the bundle's health endpoint from the host until it answers 200 or the deadline passes. */
 export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, timeoutMs = readyTimeoutMs(deps.env)): Promise<void> {
   const url = `http://${plan.bundleIp}:${BUNDLE_PORTS.supervise}/healthz`;
@@ -41,15 +46,20 @@ export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, tim
   if (!http) throw new BottleError("E_NO_HTTP", "Cannot check the bundle: this host gave claude-bottle no HTTP client", { exitCode: 70 });
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
-  for (let delay = 25; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
+  for (let delay = 25, attempt = 1; Date.now() < deadline; delay = Math.min(delay * 2, 250), attempt++) {
     if (deps.signal?.aborted) throw new BottleError("E_INTERRUPTED", "Interrupted", { exitCode: 130 });
     const answer = await http.get(url, 1000);
     if ("status" in answer && answer.status === 200) return;
     last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
+    // A container that already exited will never answer: say so now, not at the deadline.
+    if (attempt % 4 === 0 && (await containerExited(plan, deps))) {
+      last = "the bundle container exited";
+      break;
+    }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
   const logs = await deps.runner.run(containerLogsArgv(plan.bundle.containerName, { tail: 20 }), { timeoutMs: 10_000 });
-  throw new BottleError("E_BUNDLE_NOT_READY", `Cannot start the bundle of "${plan.slug}": ${url} did not answer in ${timeoutMs / 1000} s (${last})\n${tail(logs.stdout + logs.stderr, 20)}`, {
+  throw new BottleError("E_BUNDLE_NOT_READY", `Cannot start the bundle of "${plan.slug}": ${url} did not answer (${last}; waited up to ${timeoutMs / 1000} s)\n${tail(logs.stdout + logs.stderr, 20)}`, {
     exitCode: 69,
     hint: `check the bundle image ${plan.bundle.image} (claude-bottle bundle image rebuilds the default)`,
   });

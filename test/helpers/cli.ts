@@ -38,6 +38,8 @@ export interface CliOptions {
   platform?: string;
   http?: HttpProbe;
   fs?: Fs;
+  /** The host user (files the bundle container reads are this user's). */
+  user?: { uid: number; gid: number };
   /** Resolves when the in-process "server" should stop. */
   terminated?: Promise<string>;
   /** Aborts the launch as SIGINT would. */
@@ -54,7 +56,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     userHome: "/nonexistent-home",
     platform: options.platform ?? "linux",
     arch: "x64",
-    user: { uid: 1000, gid: 1000 },
+    user: options.user ?? { uid: 1000, gid: 1000 },
     selfBinary: undefined,
     stdinIsTty: async () => false,
     stdout: (text) => void (stdout += text),

@@ -30,7 +30,7 @@ test("a bundle that never becomes ready times out with its logs, and is rolled b
   const world = fakeWorld({ env: { CLAUDE_BOTTLE_READY_TIMEOUT: "0.3" } });
   const up = await world.cli(["up", "--detach"], { http: { get: async () => ({ error: "connect ECONNREFUSED" }) } });
   expect(up.code).toBe(69);
-  expect(up.stderr).toContain("did not answer in 0.3 s (connect ECONNREFUSED)");
+  expect(up.stderr).toContain("did not answer (connect ECONNREFUSED; waited up to 0.3 s)");
   expect(up.stderr).toContain("bundle claude-bottle-");
   expectNothingLeft(world);
 });

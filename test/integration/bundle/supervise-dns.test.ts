@@ -76,7 +76,7 @@ test("the DNS sink answers REFUSED over UDP and TCP, and logs the name", async (
   const tcpAnswer = await new Promise<Buffer>((resolve) => {
     const socket = connect(bundle.ports.dns, "127.0.0.1");
     socket.once("data", (data) => {
-      resolve(data);
+      resolve(data as Buffer);
       socket.destroy();
     });
     socket.write(Buffer.concat([Buffer.from([0, query.length]), query]));

@@ -1,0 +1,148 @@
+/**
+ * The bundle half of the lifecycle against a real Docker engine: the bundle image built here
+ * with no registry, a network with the plan's subnet, the container pinned to the bundle IP,
+ * readiness over HTTP from the host, the proxy, DNS sink and approvals answering on the bundle
+ * IP, teardown and gc. The VM half uses the fake smolvm (smolvm cannot run here).
+ */
+import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { createSocket } from "node:dgram";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { runCli, tempDir } from "../helpers/cli.ts";
+import { cleanHome, docker, emptyImage, requireDocker, trackImage, trackNetwork, TEST_LABEL } from "../helpers/docker.ts";
+import { dnsQuery } from "../helpers/dns.ts";
+import { FAKE_BIN } from "../helpers/fake-world.ts";
+import { BIN, ROOT, spawn } from "../helpers/spawn.ts";
+import { nodeRunner } from "../../src/runtime/node-runner.ts";
+import { nodeFs } from "../../src/runtime/node-fs.ts";
+import { httpProbe } from "../../src/runtime/http-probe.ts";
+import type { Fs } from "../../src/core/fs.ts";
+
+const run = `${process.pid}-${Date.now().toString(36)}`;
+const BUNDLE_IMAGE = `claude-bottle-bundle:test-${run}`;
+const AGENT_IMAGE = `claude-bottle-agent:test-${run}`;
+let binary = "";
+
+beforeAll(() => {
+  requireDocker();
+  const dist = tempDir("dist");
+  expect(spawn([join(BIN, "bun"), "scripts/compile.ts", "--target", "linux-x64", "--out", dist], { cwd: ROOT }).code).toBe(0);
+  binary = join(dist, "claude-bottle-linux-x64");
+  trackImage(BUNDLE_IMAGE);
+  const built = spawn([binary, "bundle", "image", "--binary", binary, "--tag", BUNDLE_IMAGE], { env: { PATH: process.env["PATH"] ?? "" } });
+  expect(built.stderr).toBe("");
+  expect(built.code).toBe(0);
+  emptyImage(AGENT_IMAGE);
+}, 180_000);
+
+const fsWithKvm: Fs = { ...nodeFs, exists: (p) => (p === "/dev/kvm" ? Promise.resolve(true) : nodeFs.exists(p)), canReadWrite: (p) => (p === "/dev/kvm" ? Promise.resolve(true) : nodeFs.canReadWrite(p)) };
+const homes: string[] = [];
+afterEach(() => {
+  for (const home of homes.splice(0)) cleanHome(home);
+});
+
+/** A project whose bottle uses real docker and the fake smolvm (only smolvm is faked on PATH). */
+function world(allow: string[] = ["api.anthropic.com"]) {
+  const dir = tempDir("real");
+  const home = join(dir, "home");
+  homes.push(home);
+  const fakes = join(dir, "bin");
+  mkdirSync(fakes);
+  symlinkSync(join(FAKE_BIN, "smolvm"), join(fakes, "smolvm"));
+  symlinkSync(join(FAKE_BIN, "_common.sh"), join(fakes, "_common.sh"));
+  mkdirSync(join(dir, "project"));
+  writeFileSync(join(dir, "project/bottle.toml"), `name = "real"\n[agent]\nimage = "${AGENT_IMAGE}"\n[egress]\nallow = ${JSON.stringify(allow)}\n[bundle]\nimage = "${BUNDLE_IMAGE}"\n`);
+  const env = { PATH: `${fakes}:${process.env["PATH"]}`, FAKE_STATE: join(dir, "fake"), FAKE_SMOLVM_VERSION: "1.9.3" };
+  const cli = (args: string[]) => runCli(["--home", home, ...args], { cwd: join(dir, "project"), env, runner: nodeRunner(env), fs: fsWithKvm, http: httpProbe, user: { uid: process.getuid!(), gid: process.getgid!() } });
+  return { dir, home, cli };
+}
+
+function rawTo(host: string, port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, host);
+    let answer = "";
+    socket.on("data", (chunk) => (answer += chunk));
+    socket.on("close", () => resolve(answer));
+    socket.on("error", reject);
+    socket.write(request);
+  });
+}
+
+describe("bundle on a real docker engine", () => {
+  test("up builds network and pinned bundle, serves on the bundle IP, and down removes both", async () => {
+    const w = world();
+    const up = await w.cli(["up", "--detach"]);
+    expect(up.stderr).toContain('bottle "real" is up');
+    expect(up.code).toBe(0);
+    const plan = JSON.parse(readFileSync(join(w.home, "bottles/real/state.json"), "utf8")).plan;
+
+    const inspect = JSON.parse(docker(["inspect", plan.bundle.containerName]).stdout)[0];
+    expect(inspect.NetworkSettings.Networks[plan.bundle.networkName].IPAMConfig.IPv4Address).toBe(plan.bundleIp);
+    expect(inspect.Config.Labels).toMatchObject({ "dev.claude-bottle.slug": "real", "dev.claude-bottle.home": w.home });
+    expect(inspect.HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"] });
+    const net = JSON.parse(docker(["network", "inspect", plan.bundle.networkName]).stdout)[0];
+    expect(net.IPAM.Config[0]).toMatchObject({ Subnet: plan.bundleSubnet, Gateway: plan.bundleGateway });
+
+    // The proxy in the container refuses what the allowlist does not name, in words.
+    const denied = await rawTo(plan.bundleIp, 8888, "CONNECT blocked.example.com:443 HTTP/1.1\r\n\r\n");
+    expect(denied).toStartWith("HTTP/1.1 403");
+    expect(denied).toContain("claude-bottle allow real blocked.example.com:443");
+    // ...and refuses the host's own loopback, metadata, and its own network.
+    for (const target of ["127.0.0.1:8890", "169.254.169.254:80", `${plan.bundleGateway}:22`]) {
+      expect(await rawTo(plan.bundleIp, 8888, `CONNECT ${target} HTTP/1.1\r\n\r\n`)).toStartWith("HTTP/1.1 403");
+    }
+
+    // The DNS sink answers REFUSED on the bundle IP.
+    const udp = createSocket("udp4");
+    const answer = await new Promise<Buffer>((resolve) => {
+      udp.once("message", (message) => resolve(message));
+      udp.send(dnsQuery("exfil.example.com"), 53, plan.bundleIp);
+    });
+    udp.close();
+    expect(answer[3]! & 0x0f).toBe(5);
+
+    // Approvals from the host CLI, over the bundle IP, with the token only the host has.
+    const asked = await fetch(`http://${plan.bundleIp}:8890/requests`, { method: "POST", body: JSON.stringify({ host: "pypi.org", reason: "pip" }) });
+    expect(asked.status).toBe(202);
+    expect((await w.cli(["requests", "real"])).stdout).toMatch(/pending\s+pypi\.org:443/);
+    expect((await w.cli(["allow", "real", "pypi.org", "--always"])).stdout).toBe("allowed pypi.org for real (kept across restarts)\n");
+    expect(JSON.parse(readFileSync(join(w.home, "bottles/real/bundle/approved.json"), "utf8"))).toEqual(["pypi.org"]);
+    expect((await w.cli(["requests", "real"])).stdout).toBe("no pending requests\n");
+
+    // The audit log lands in the bottle's state on the host, written by the container.
+    const audit = readFileSync(join(w.home, "bottles/real/bundle/audit.jsonl"), "utf8");
+    expect(audit).toContain('"host":"blocked.example.com"');
+    expect(audit).toContain('"host":"exfil.example.com"');
+
+    const down = await w.cli(["down", "real"]);
+    expect(down.code).toBe(0);
+    expect(docker(["inspect", plan.bundle.containerName]).code).not.toBe(0);
+    expect(docker(["network", "inspect", plan.bundle.networkName]).code).not.toBe(0);
+  }, 120_000);
+
+  test("a bundle image that does not exist fails the launch and leaves no network", async () => {
+    const w = world();
+    writeFileSync(join(w.dir, "project/bottle.toml"), `name = "real"\n[agent]\nimage = "${AGENT_IMAGE}"\n[bundle]\nimage = "claude-bottle-bundle:absent-${run}"\n`);
+    const up = await w.cli(["up", "--detach"]);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain("Cannot start the bundle container");
+    expect(up.stderr).toContain("undone: create network");
+    expect(docker(["network", "ls", "-q", "--filter", `label=dev.claude-bottle.home=${w.home}`]).stdout).toBe("");
+  }, 60_000);
+
+  test("gc removes what a crash left, and leaves the user's own network alone", async () => {
+    const w = world();
+    expect((await w.cli(["up", "--detach"])).code).toBe(0);
+    rmSync(join(w.home, "bottles"), { recursive: true });
+    const mine = `user-net-${run}`;
+    trackNetwork(mine);
+    expect(docker(["network", "create", "--label", TEST_LABEL, mine]).code).toBe(0);
+    const dry = await w.cli(["gc", "--dry-run"]);
+    expect(dry.stdout).toMatch(/would remove container claude-bottle-.*-real-bundle\nwould remove network claude-bottle-.*-real-net\n/);
+    expect((await w.cli(["gc"])).code).toBe(0);
+    expect(docker(["ps", "-aq", "--filter", `label=dev.claude-bottle.home=${w.home}`]).stdout).toBe("");
+    expect(docker(["network", "ls", "-q", "--filter", `label=dev.claude-bottle.home=${w.home}`]).stdout).toBe("");
+    expect(docker(["network", "inspect", mine]).code).toBe(0);
+  }, 120_000);
+});
