@@ -10,7 +10,10 @@ import { downBottle } from "../lifecycle/down.ts";
 import { listBottles } from "../lifecycle/list.ts";
 import { gcBottles } from "../lifecycle/gc.ts";
 import { backendDeps, type CliContext } from "./context.ts";
-import { json } from "./report.ts";
+import { formatAuditLine, json } from "./report.ts";
+import { join } from "node:path";
+import { AUDIT_FILE } from "../bundle/serve/serve.ts";
+import type { BundlePlan } from "../bundle/bundle-plan.ts";
 
 function lifecycle(ctx: CliContext, asJson: boolean, signal?: AbortSignal): LifecycleContext {
   const progress: LifecycleContext["progress"] = asJson ? (event) => ctx.out(JSON.stringify(event) + "\n") : (event) => ctx.err(`${event.message}\n`);
@@ -83,16 +86,33 @@ export async function attachCommand(ctx: CliContext, name: string): Promise<numb
   return execCommand(ctx, name, agent);
 }
 
+/**
+ * Bundle decisions first (the audit log: where a user looks when something is blocked), then
+ * the bundle process and the agent console. With --follow all three keep streaming.
+ */
 export async function logsCommand(ctx: CliContext, name: string, options: { follow?: boolean }): Promise<number> {
   const state = await readState(ctx.fs, ctx.home, name);
   if (!state) throw new BottleError("E_NO_BOTTLE", `Cannot find bottle "${name}" in ${ctx.home}`, { exitCode: EXIT.usage, hint: "claude-bottle ls lists the bottles" });
   const backend = ctx.registry.get(state.backend);
   const deps = backendDeps(ctx);
-  const container = (state.plan as { bundle?: { containerName?: string } }).bundle?.containerName ?? "";
+  const plan = state.plan as unknown as BundlePlan;
+  const auditPath = join(plan.bundle.dir, AUDIT_FILE);
   const follow = Boolean(options.follow);
-  const bundleLogs = deps.runner.run(containerLogsArgv(container, { follow, tail: follow ? 200 : undefined }), { inheritStdio: true });
-  const agentLogs = backend.logs ? backend.logs(state.plan, deps, { follow }) : Promise.resolve(0);
-  const [bundle, agent] = await Promise.all([bundleLogs, agentLogs]);
+  if (follow) {
+    const streams = [
+      deps.runner.run(["tail", "-n", "50", "-F", auditPath], { inheritStdio: true }),
+      deps.runner.run(containerLogsArgv(plan.bundle.containerName, { follow: true, tail: 50 }), { inheritStdio: true }),
+      backend.logs ? backend.logs(state.plan, deps, { follow }).then((exitCode) => ({ exitCode })) : Promise.resolve({ exitCode: 0 }),
+    ];
+    const results = await Promise.all(streams);
+    return results.find((result) => result.exitCode !== 0)?.exitCode ?? EXIT.ok;
+  }
+  const audit = (await ctx.fs.readTextIfExists(auditPath)) ?? "";
+  ctx.out(`== egress decisions (${auditPath}) ==\n${audit.split("\n").filter(Boolean).map(formatAuditLine).join("\n")}\n`);
+  ctx.out("== bundle process ==\n");
+  const bundle = await deps.runner.run(containerLogsArgv(plan.bundle.containerName, { tail: 200 }), { inheritStdio: true });
+  ctx.out("== agent console ==\n");
+  const agent = backend.logs ? await backend.logs(state.plan, deps, { follow }) : 0;
   return bundle.exitCode || agent;
 }
 

@@ -49,3 +49,16 @@ export function formatPlan(plan: BasePlan & Record<string, unknown>): string {
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/** One audit JSON line as a readable row; lines that are not JSON pass through. */
+export function formatAuditLine(line: string): string {
+  try {
+    const e = JSON.parse(line) as Record<string, unknown>;
+    const target = e["port"] === undefined ? String(e["host"]) : `${String(e["host"])}:${String(e["port"])}`;
+    const bytes = e["bytesUp"] === undefined ? "" : ` ↑${String(e["bytesUp"])}B ↓${String(e["bytesDown"])}B`;
+    const why = e["reason"] ? ` — ${String(e["reason"])}` : "";
+    return `${String(e["time"])} ${String(e["decision"]).toUpperCase().padEnd(7)} ${String(e["method"] ?? e["kind"])} ${target} [${String(e["rule"])}]${bytes}${why}`;
+  } catch {
+    return line;
+  }
+}

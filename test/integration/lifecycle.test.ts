@@ -80,3 +80,50 @@ test("smolvm 1.1.0 with the override runs, positional-free --name syntax", async
   expect((await world.cli(["down", "web"])).code).toBe(0);
   expect(world.machines()).toEqual([]);
 });
+
+test("up without --detach attaches to the agent command and passes its exit code through", async () => {
+  const world = fakeWorld({ manifest: 'name = "web"\n[agent]\ncommand = ["sh", "-c", "exit 5"]\n' });
+  const up = await world.cli(["up"]);
+  expect(up.code).toBe(5);
+  expect(up.stderr).toContain('bottle "web" is still up: claude-bottle attach web to return');
+  const exec = world.calls().filter((argv) => argv[2] === "exec").at(-1)!;
+  expect(exec).toEqual(["smolvm", "machine", "exec", "--name", expect.any(String), "-i", "--stream", "--", "sh", "-c", "exit 5"]);
+  expect((await world.cli(["attach", "web"])).code).toBe(5);
+  await world.cli(["down", "web"]);
+});
+
+test("up --rm removes the bottle when the agent exits", async () => {
+  const world = fakeWorld({ manifest: 'name = "web"\n[agent]\ncommand = ["true"]\n' });
+  expect((await world.cli(["up", "--rm"])).code).toBe(0);
+  expect([world.machines(), world.containers(), world.networks()]).toEqual([[], [], []]);
+});
+
+test("up --json prints one event per line: progress, then up", async () => {
+  const world = fakeWorld();
+  const up = await world.cli(["up", "--json"]);
+  const events = up.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  expect(events.map((e) => e.event)).toEqual(["progress", "progress", "progress", "progress", "progress", "up"]);
+  expect(events.at(-1)).toMatchObject({ event: "up", slug: "web", bundleIp: expect.stringMatching(/^192\.168\.\d+\.2$/) });
+  await world.cli(["down", "web"]);
+});
+
+test("logs shows the bundle's egress decisions first, readable", async () => {
+  const world = fakeWorld();
+  await world.cli(["up", "--detach"]);
+  const state = JSON.parse(readFileSync(join(world.home, "bottles/web/state.json"), "utf8"));
+  const line = { time: "2026-11-24T10:00:00.000Z", bottle: "web", kind: "connect", client: "192.168.1.3", method: "CONNECT", host: "evil.example.com", port: 443, decision: "deny", rule: "default-deny", reason: "no allowlist entry matches evil.example.com:443" };
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(join(state.plan.bundle.dir, "audit.jsonl"), `${JSON.stringify(line)}\n`);
+  const logs = await world.cli(["logs", "web"]);
+  expect(logs.stdout).toContain("2026-11-24T10:00:00.000Z DENY    CONNECT evil.example.com:443 [default-deny] — no allowlist entry matches evil.example.com:443");
+  expect(logs.code).toBe(0);
+  await world.cli(["down", "web"]);
+});
+
+test("exec and attach on a bottle that is not up say so", async () => {
+  const world = fakeWorld();
+  const exec = await world.cli(["exec", "nope", "--", "ls"]);
+  expect(exec.code).toBe(64);
+  expect(exec.stderr).toContain('Cannot find bottle "nope"');
+  expect((await world.cli(["exec", "nope"])).code).toBe(64);
+});
