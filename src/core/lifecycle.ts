@@ -51,7 +51,9 @@ export async function runSteps(steps: readonly Step[], deps: BackendDeps, journa
       deps.log.info(`• ${step.title}`);
       entries.push({ id: step.id, status: "running" });
       await journal.save(entries);
+      const started = performance.now();
       const record = await step.run(deps);
+      deps.log.info(`  done in ${Math.round(performance.now() - started)} ms`);
       entries[entries.length - 1] = { id: step.id, status: "done", ...(record === undefined ? {} : { record }) };
       await journal.save(entries);
     }

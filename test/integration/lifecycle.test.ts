@@ -102,7 +102,8 @@ test("up --json prints one event per line: progress, then up", async () => {
   const world = fakeWorld();
   const up = await world.cli(["up", "--json"]);
   const events = up.stdout.trim().split("\n").map((line) => JSON.parse(line));
-  expect(events.map((e) => e.event)).toEqual(["progress", "progress", "progress", "progress", "progress", "up"]);
+  expect(events.map((e) => e.event)).toEqual([...Array(10).fill("progress"), "up"]);
+  expect(events.filter((e) => e.message.startsWith("•")).length).toBe(5);
   expect(events.at(-1)).toMatchObject({ event: "up", slug: "web", bundleIp: expect.stringMatching(/^192\.168\.\d+\.2$/) });
   await world.cli(["down", "web"]);
 });
