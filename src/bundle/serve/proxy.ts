@@ -57,6 +57,17 @@ function denial(deps: ProxyDeps, decision: Extract<Decision, { allowed: false }>
   return { status, body: denyBody({ bottle: deps.bottle, bundleIp: deps.bundleIp, supervisePort: deps.supervisePort, method, host, port, rule: decision.rule, reason: decision.reason }) };
 }
 
+/** Copies bytes one way with backpressure, passing the end (half-close) along. */
+function relay(from: Duplex, to: Duplex): void {
+  from.on("data", (chunk: Buffer) => {
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once("drain", () => from.resume());
+    }
+  });
+  from.once("end", () => to.end());
+}
+
 async function onConnect(deps: ProxyDeps, req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
   const started = Date.now();
   const clientAddress = req.socket.remoteAddress ?? "?";
@@ -85,8 +96,8 @@ async function onConnect(deps: ProxyDeps, req: IncomingMessage, client: Duplex, 
   upstream.once("connect", () => {
     client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
     if (head.length > 0) upstream.write(head);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    relay(client, upstream);
+    relay(upstream, client);
   });
   upstream.on("error", (error) => {
     if (!upstream.readyState || upstream.connecting) client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
