@@ -21,6 +21,11 @@ export interface BundlePlan {
   readonly bundleSubnet: string;
   readonly bundleGateway: string;
   readonly bundleIp: string;
+  /**
+   * Where the host reaches the bundle when that is not `bundleIp`: a backend whose agent network
+   * gives the host no address (docker) puts the bundle on a second, egress network too.
+   */
+  readonly egressNetwork?: { readonly networkName: string; readonly subnet: string; readonly bundleIp: string };
   readonly env: Readonly<Record<string, string>>;
   readonly warnings: readonly string[];
   readonly host: { readonly platform: string; readonly arch: string };
@@ -50,9 +55,23 @@ export function bottleStateDir(home: string, slug: string): string {
 }
 
 /** Plans the bundle side of a bottle. Throws ConfigError when no subnet can be had. */
-export function planBundle(bottle: Bottle, facts: HostFacts): BundlePlan {
+/** Where the host reaches the bundle: the egress address when there is one. */
+export function bundleHostIp(plan: Pick<BundlePlan, "bundleIp" | "egressNetwork">): string {
+  return plan.egressNetwork?.bundleIp ?? plan.bundleIp;
+}
+
+/** The subnets a bottle claims (written to its claim file, one per line). */
+export function claimedSubnets(plan: Pick<BundlePlan, "bundleSubnet" | "egressNetwork">): string[] {
+  return plan.egressNetwork ? [plan.bundleSubnet, plan.egressNetwork.subnet] : [plan.bundleSubnet];
+}
+
+export function planBundle(bottle: Bottle, facts: HostFacts, options: { egressNetwork?: boolean } = {}): BundlePlan {
   const { manifest, slug } = bottle;
   const addresses = bundleSubnet(slug, manifest.bundle.subnet_pool, facts.usedSubnets);
+  // The egress /24 is chosen after the agent's, with the agent's counted as taken and this
+  // bottle's own earlier claims ignored, so re-planning a bottle gives the same two answers.
+  const others = facts.usedSubnets.filter((used) => used.owner !== slug);
+  const egress = options.egressNetwork ? bundleSubnet(`${slug}/egress`, manifest.bundle.subnet_pool, [...others, { cidr: addresses.subnet }]) : undefined;
   const stateDir = bottleStateDir(facts.home, slug);
   const warnings = Object.keys(manifest.agent.env)
     .filter(looksLikeSecret)
@@ -65,6 +84,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts): BundlePlan {
     bundleSubnet: addresses.subnet,
     bundleGateway: addresses.gateway,
     bundleIp: addresses.bundleIp,
+    ...(egress ? { egressNetwork: { networkName: resourceName(facts.home, slug, "egress"), subnet: egress.subnet, bundleIp: egress.bundleIp } } : {}),
     env: sortedRecord({ ...manifest.agent.env, ...bundleAgentEnv(slug, addresses.bundleIp) }),
     warnings,
     host: { platform: facts.platform, arch: facts.arch },

@@ -6,6 +6,8 @@ import { BottleError } from "../core/errors.ts";
 import { ensureSuccess, tail } from "../core/runner.ts";
 import type { BackendDeps, Step } from "../plugins/types.ts";
 import { BUNDLE_PORTS } from "../core/agent-env.ts";
+import type { BundlePlan } from "./bundle-plan.ts";
+import { bundleHostIp } from "./bundle-plan.ts";
 import { bundleRunArgv, containerLogsArgv, containerRemoveArgv, isDockerNotFound, networkCreateArgv, networkRemoveArgv, type BundleArgvPlan } from "./docker-argv.ts";
 
 export const BUNDLE_READY_TIMEOUT_MS = 20_000;
@@ -21,12 +23,16 @@ async function removeIgnoringMissing(deps: BackendDeps, argv: string[], action: 
   if (result.exitCode !== 0 && !isDockerNotFound(result.stderr)) ensureSuccess(result, action);
 }
 
-export function bundleNetworkStep(plan: BundleArgvPlan): Step {
+/**
+ * The bottle's own network. `isolated`: internal (no route out) and with no host address on its
+ * bridge, so the agent on it can reach the bundle and nothing else — not even the host.
+ */
+export function bundleNetworkStep(plan: BundleArgvPlan, options: { isolated?: boolean } = {}): Step {
   return {
     id: "bundle-network",
-    title: `create network ${plan.bundle.networkName} (${plan.bundleSubnet})`,
+    title: `create ${options.isolated ? "isolated " : ""}network ${plan.bundle.networkName} (${plan.bundleSubnet})`,
     async run(deps) {
-      const result = await deps.runner.run(networkCreateArgv(plan), { timeoutMs: 60_000 });
+      const result = await deps.runner.run(networkCreateArgv(plan, options), { timeoutMs: 60_000 });
       ensureSuccess(result, `create the bundle network ${plan.bundle.networkName}`, `another network may hold ${plan.bundleSubnet}; run claude-bottle preflight`);
       return { network: plan.bundle.networkName };
     },
@@ -41,7 +47,7 @@ async function containerExited(plan: BundleArgvPlan, deps: BackendDeps): Promise
 
 /** Polls the bundle's health endpoint from the host until it answers 200 or the deadline passes. */
 export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, timeoutMs = readyTimeoutMs(deps.env)): Promise<void> {
-  const url = `http://${plan.bundleIp}:${BUNDLE_PORTS.supervise}/healthz`;
+  const url = `http://${bundleHostIp(plan)}:${BUNDLE_PORTS.supervise}/healthz`;
   const http = deps.http;
   if (!http) throw new BottleError("E_NO_HTTP", "Cannot check the bundle: this host gave claude-bottle no HTTP client", { exitCode: 70 });
   const deadline = Date.now() + timeoutMs;
@@ -65,6 +71,21 @@ export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, tim
   });
 }
 
+/** The bundle's way out when its own network is isolated: an ordinary bridge of its own. */
+export function egressNetworkStep(plan: BundleArgvPlan & { egressNetwork: NonNullable<BundlePlan["egressNetwork"]> }): Step {
+  const egress = plan.egressNetwork;
+  return {
+    id: "bundle-egress-network",
+    title: `create egress network ${egress.networkName} (${egress.subnet})`,
+    async run(deps) {
+      const argv = networkCreateArgv({ ...plan, bundleSubnet: egress.subnet, bundleGateway: egress.bundleIp.replace(/\.2$/, ".1"), bundle: { ...plan.bundle, networkName: egress.networkName } });
+      ensureSuccess(await deps.runner.run(argv, { timeoutMs: 60_000 }), `create the egress network ${egress.networkName}`);
+      return { network: egress.networkName };
+    },
+    undo: (deps) => removeIgnoringMissing(deps, networkRemoveArgv(egress.networkName), `remove network ${egress.networkName}`),
+  };
+}
+
 export function bundleContainerStep(plan: BundleArgvPlan): Step {
   return {
     id: "bundle-container",
@@ -72,6 +93,10 @@ export function bundleContainerStep(plan: BundleArgvPlan): Step {
     async run(deps) {
       const result = await deps.runner.run(bundleRunArgv(plan), { timeoutMs: 120_000 });
       ensureSuccess(result, `start the bundle container ${plan.bundle.containerName}`, `is the image ${plan.bundle.image} present? (claude-bottle bundle image builds it)`);
+      if (plan.egressNetwork) {
+        const connect = ["docker", "network", "connect", "--ip", plan.egressNetwork.bundleIp, plan.egressNetwork.networkName, plan.bundle.containerName];
+        ensureSuccess(await deps.runner.run(connect, { timeoutMs: 60_000 }), `connect the bundle to ${plan.egressNetwork.networkName}`);
+      }
       await waitForBundle(plan, deps);
       return { container: plan.bundle.containerName };
     },

@@ -2,14 +2,20 @@
 import { LABEL_HOME, LABEL_SLUG } from "../core/slug.ts";
 import { BUNDLE_DIR_IN_CONTAINER, type BundlePlan } from "./bundle-plan.ts";
 
-export type BundleArgvPlan = Pick<BundlePlan, "slug" | "bundleSubnet" | "bundleGateway" | "bundleIp" | "bundle" | "home">;
+export type BundleArgvPlan = Pick<BundlePlan, "slug" | "bundleSubnet" | "bundleGateway" | "bundleIp" | "bundle" | "home" | "egressNetwork">;
 
-function labels(plan: BundleArgvPlan): string[] {
+function labels(plan: Pick<BundleArgvPlan, "slug" | "home">): string[] {
   return ["--label", `${LABEL_SLUG}=${plan.slug}`, "--label", `${LABEL_HOME}=${plan.home}`];
 }
 
-export function networkCreateArgv(plan: BundleArgvPlan): string[] {
-  return ["docker", "network", "create", "--driver", "bridge", "--subnet", plan.bundleSubnet, "--gateway", plan.bundleGateway, ...labels(plan), plan.bundle.networkName];
+/**
+ * `isolated`: --internal (no NAT, no route out) and inhibit_ipv4 (the host takes no address on the
+ * bridge). Checked here: on an --internal network alone a container still reaches the host's
+ * services through the gateway and docker0 addresses; with inhibit_ipv4 it reaches neither.
+ */
+export function networkCreateArgv(plan: Pick<BundleArgvPlan, "slug" | "home" | "bundleSubnet" | "bundleGateway" | "bundle">, options: { isolated?: boolean } = {}): string[] {
+  const isolation = options.isolated ? ["--internal", "--opt", "com.docker.network.bridge.inhibit_ipv4=true"] : [];
+  return ["docker", "network", "create", "--driver", "bridge", ...isolation, "--subnet", plan.bundleSubnet, "--gateway", plan.bundleGateway, ...labels(plan), plan.bundle.networkName];
 }
 
 export function networkRemoveArgv(name: string): string[] {

@@ -5,7 +5,7 @@ import { readState } from "../core/state.ts";
 import { BUNDLE_PORTS } from "../core/agent-env.ts";
 import { serveBundle } from "../bundle/serve/serve.ts";
 import { readSuperviseToken } from "../bundle/bundle-secrets.ts";
-import type { BundlePlan } from "../bundle/bundle-plan.ts";
+import { bundleHostIp, type BundlePlan } from "../bundle/bundle-plan.ts";
 import type { CliContext } from "./context.ts";
 import { json } from "./report.ts";
 
@@ -33,7 +33,7 @@ async function supervise(ctx: CliContext, name: string, method: string, path: st
   if (!state) throw new BottleError("E_NO_BOTTLE", `Cannot find bottle "${name}" in ${ctx.home}`, { exitCode: EXIT.usage, hint: "claude-bottle ls lists the bottles" });
   const plan = state.plan as unknown as BundlePlan;
   const token = await readSuperviseToken(ctx.fs, plan);
-  const url = `http://${plan.bundleIp}:${BUNDLE_PORTS.supervise}${path}`;
+  const url = `http://${bundleHostIp(plan)}:${BUNDLE_PORTS.supervise}${path}`;
   const answer = await ctx.http.send!(method, url, { headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}), timeoutMs: 10_000 });
   if ("error" in answer) throw new BottleError("E_BUNDLE_UNREACHABLE", `Cannot reach the bundle of "${name}" at ${url}: ${answer.error}`, { exitCode: EXIT.unavailable, hint: `is it up? claude-bottle ls; claude-bottle logs ${name}` });
   const parsed = JSON.parse(answer.body || "null") as { error?: string } | null;

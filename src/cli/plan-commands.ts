@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { EXIT } from "../core/errors.ts";
 import { CLAIM_FILE } from "../core/host-facts.ts";
 import { writeRenderedFiles } from "../core/write-files.ts";
+import { claimedSubnets, type BundlePlan } from "../bundle/bundle-plan.ts";
 import type { PreflightOptions } from "../plugins/types.ts";
 import { backendDeps, type CliContext } from "./context.ts";
 import { prepare } from "./prepare.ts";
@@ -22,7 +23,7 @@ export async function renderCommand(ctx: CliContext, manifest: string | undefine
   const { backend, plan } = await prepare(ctx, manifest);
   const files = backend.render(plan);
   const dir = options.out ? resolve(ctx.host.cwd, options.out) : plan.stateDir;
-  const claim = options.out ? [] : [{ name: CLAIM_FILE, contents: `${plan.bundleSubnet}\n`, mode: 0o600 }];
+  const claim = options.out ? [] : [{ name: CLAIM_FILE, contents: `${claimedSubnets(plan as unknown as BundlePlan).join("\n")}\n`, mode: 0o600 }];
   const written = await writeRenderedFiles(ctx.fs, dir, [...files, ...claim]);
   ctx.out(options.json ? json({ written }) : written.map((path) => `wrote ${path}\n`).join(""));
   return EXIT.ok;

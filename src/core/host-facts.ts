@@ -45,7 +45,7 @@ export async function bottleSubnets(fs: Fs, home: string): Promise<UsedSubnet[]>
   const used: UsedSubnet[] = [];
   for (const slug of (await fs.listDir(bottlesDir)).sort()) {
     const claim = await fs.readTextIfExists(join(bottlesDir, slug, CLAIM_FILE));
-    if (claim?.trim()) used.push({ cidr: claim.trim(), source: "bottle", owner: slug });
+    for (const cidr of (claim ?? "").split("\n").map((line) => line.trim()).filter(Boolean)) used.push({ cidr, source: "bottle", owner: slug });
   }
   return used;
 }

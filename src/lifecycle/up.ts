@@ -11,7 +11,7 @@ import type { Bottle } from "../core/load-manifest.ts";
 import { bottleDir, readState, writeState, type BottleState } from "../core/state.ts";
 import { PRIVATE_DIR_MODE, writeRenderedFiles } from "../core/write-files.ts";
 import { ensureBundleSecrets } from "../bundle/bundle-secrets.ts";
-import type { BundlePlan } from "../bundle/bundle-plan.ts";
+import { claimedSubnets, type BundlePlan } from "../bundle/bundle-plan.ts";
 import type { Backend, BasePlan, Finding, PreflightOptions } from "../plugins/types.ts";
 import type { LifecycleContext } from "./context.ts";
 import { bottleLockPath, subnetLockPath } from "./paths.ts";
@@ -32,7 +32,7 @@ async function planAndClaim(ctx: LifecycleContext, bottle: Bottle, backend: Back
     const facts = await gatherHostFacts(ctx.deps, { home: ctx.home, platform: ctx.host.platform, arch: ctx.host.arch, user: ctx.host.user }, backend.facts ? () => backend.facts!(ctx.deps) : undefined);
     const plan = backend.plan(bottle, facts);
     await ctx.deps.fs.makeDir(plan.stateDir, PRIVATE_DIR_MODE);
-    await ctx.deps.fs.writeAtomic(join(plan.stateDir, CLAIM_FILE), `${plan.bundleSubnet}\n`, 0o600);
+    await ctx.deps.fs.writeAtomic(join(plan.stateDir, CLAIM_FILE), `${claimedSubnets(plan as BasePlan & BundlePlan).join("\n")}\n`, 0o600);
     return plan;
   } finally {
     await release();

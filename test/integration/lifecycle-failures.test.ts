@@ -12,7 +12,6 @@ function expectNothingLeft(world: FakeWorld): void {
 test.each([
   ["docker network create", "create the bundle network"],
   ["docker run", "start the bundle container"],
-  ["docker image inspect", "find the agent image"],
   ["docker image save", "save the agent image"],
   ["smolvm machine create", "create the microVM"],
   ["smolvm machine start", "start the microVM"],
@@ -23,6 +22,15 @@ test.each([
   expect(up.code).not.toBe(0);
   expect(up.stderr).toContain(`error: Cannot ${message}`);
   expect(up.stderr).toContain("undone: create network");
+  expectNothingLeft(world);
+});
+
+test("a missing agent image is caught by preflight, before anything is made", async () => {
+  const world = fakeWorld({ env: { FAKE_FAIL: "docker image inspect" } });
+  const up = await world.cli(["up", "--detach"]);
+  expect(up.code).toBe(69);
+  expect(up.stderr).toContain("[AGENT_IMAGE_MISSING]");
+  expect(world.calls().some((argv) => argv[1] === "network" && argv[2] === "create")).toBe(false);
   expectNothingLeft(world);
 });
 

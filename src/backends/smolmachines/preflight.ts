@@ -5,7 +5,7 @@
  */
 import type { BackendDeps, Finding, PreflightOptions } from "../../plugins/types.ts";
 import { tail } from "../../core/runner.ts";
-import { dockerFinding, subnetFinding } from "../../bundle/bundle-preflight.ts";
+import { agentImageFinding, dockerFinding, subnetFinding } from "../../bundle/bundle-preflight.ts";
 import { probeSmolvm } from "./smolvm-probe.ts";
 import { atLeast, formatSemver, SMOLVM_FLOOR } from "./version.ts";
 import type { SmolmachinesPlan } from "./plan.ts";
@@ -74,6 +74,7 @@ export async function preflightSmolmachines(plan: SmolmachinesPlan, deps: Backen
     smolvmFinding(deps, options),
     Promise.resolve(egressFloorFinding(deps.env)),
     dockerFinding(deps.runner),
+    agentImageFinding(plan, deps.runner),
     hypervisorFinding(plan, deps),
     subnetFinding(plan, deps),
   ]);

@@ -23,6 +23,7 @@ async function findings(setup: Setup, options = {}): Promise<Record<string, Find
     [prefix("smolvm", "--version"), setup.smolvm ?? { stdout: "smolvm 1.9.3\n" }],
     [prefix("docker", "version"), setup.docker ?? { stdout: "20.10.24\n" }],
     [prefix("docker", "network", "ls"), { stdout: "" }],
+    [prefix("docker", "image", "inspect"), { stdout: "sha256:abc\n" }],
     [prefix("ip"), { stdout: setup.routes ?? "default via 10.0.0.1 dev eth0\n" }],
   ]);
   const deps: BackendDeps = { runner, fs: fsWith(setup.kvm ?? "rw"), env: setup.env ?? {}, log: { info() {}, warn() {} } };
@@ -34,7 +35,7 @@ async function findings(setup: Setup, options = {}): Promise<Record<string, Find
 
 describe("smolmachines preflight", () => {
   test("a good host passes every check", async () => {
-    expect(await findings({})).toEqual({ SMOLVM_OK: "ok", EGRESS_FLOOR_OK: "ok", DOCKER_OK: "ok", KVM_OK: "ok", SUBNET_FREE: "ok" });
+    expect(await findings({})).toEqual({ SMOLVM_OK: "ok", EGRESS_FLOOR_OK: "ok", DOCKER_OK: "ok", AGENT_IMAGE_OK: "ok", KVM_OK: "ok", SUBNET_FREE: "ok" });
   });
 
   test("all failures are collected, not just the first", async () => {

@@ -87,7 +87,7 @@ describe("claude-bottle CLI", () => {
     expect((await runCli(["plan"])).code).toBe(78);
     const unknownBackend = await runCli(["plan"], { cwd: project('name = "web"\nbackend = "qemu"') });
     expect(unknownBackend.code).toBe(78);
-    expect(unknownBackend.stderr).toContain('backend: unknown backend "qemu" (known: smolmachines)');
+    expect(unknownBackend.stderr).toContain('backend: unknown backend "qemu" (known: smolmachines, docker)');
     expect((await runCli(["launch-rockets"])).code).toBe(64);
     expect((await runCli(["plan", "--frobnicate"])).code).toBe(64);
   });

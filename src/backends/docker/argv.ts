@@ -1,0 +1,45 @@
+/** docker command lines for the agent container. Pure builders, table-tested. */
+import { GUEST_CA_PATH } from "../../core/agent-env.ts";
+import { LABEL_HOME, LABEL_SLUG } from "../../core/slug.ts";
+import type { DockerPlan } from "./plan.ts";
+
+export const WORKSPACE = "/workspace";
+
+/** Keeps the container alive without depending on the image's entrypoint or on `sleep infinity`. */
+const IDLE = ["sh", "-c", 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'];
+
+/**
+ * Hardened: non-root, no capabilities, no privilege gain, read-only root with a writable
+ * workspace and /tmp, the bundle CA mounted read-only where NODE_EXTRA_CA_CERTS points, DNS
+ * pointed at the bundle's sink, and only the isolated network.
+ */
+export function agentRunArgv(plan: Pick<DockerPlan, "slug" | "home" | "agent" | "agentContainer" | "bundle" | "bundleIp" | "env" | "caCertPath">): string[] {
+  const [entrypoint, ...command] = IDLE;
+  return [
+    "docker", "run", "--detach",
+    "--name", plan.agentContainer.name,
+    "--network", plan.bundle.networkName,
+    "--ip", plan.agentContainer.ip,
+    "--dns", plan.bundleIp,
+    "--label", `${LABEL_SLUG}=${plan.slug}`,
+    "--label", `${LABEL_HOME}=${plan.home}`,
+    "--user", plan.agentContainer.user,
+    "--read-only",
+    "--cap-drop", "ALL",
+    "--security-opt", "no-new-privileges",
+    "--pids-limit", "4096",
+    "--tmpfs", "/tmp:rw,nosuid,nodev,size=1g",
+    "--tmpfs", `${WORKSPACE}:rw,exec,nosuid,nodev,uid=${plan.agentContainer.user.split(":")[0]},gid=${plan.agentContainer.user.split(":")[1]},mode=0700,size=8g`,
+    "--workdir", WORKSPACE,
+    "--env", `HOME=${WORKSPACE}`,
+    ...Object.entries(plan.env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
+    "--mount", `type=bind,source=${plan.caCertPath},target=${GUEST_CA_PATH},readonly`,
+    "--entrypoint", entrypoint!,
+    plan.agent.image,
+    ...command,
+  ];
+}
+
+export function agentExecArgv(name: string, command: readonly string[], tty: boolean): string[] {
+  return ["docker", "exec", "--interactive", ...(tty ? ["--tty"] : []), name, ...command];
+}
