@@ -14,6 +14,7 @@ import { formatAuditLine, json } from "./report.ts";
 import { join } from "node:path";
 import { AUDIT_FILE } from "../bundle/serve/serve.ts";
 import type { BundlePlan } from "../bundle/bundle-plan.ts";
+import { backendOfState } from "../plugins/resolve-backend.ts";
 
 function lifecycle(ctx: CliContext, asJson: boolean, signal?: AbortSignal): LifecycleContext {
   const progress: LifecycleContext["progress"] = asJson ? (event) => ctx.out(JSON.stringify(event) + "\n") : (event) => ctx.err(`${event.message}\n`);
@@ -26,7 +27,7 @@ async function running(ctx: CliContext, name: string) {
   const state = await readState(ctx.fs, ctx.home, name);
   if (!state) throw new BottleError("E_NO_BOTTLE", `Cannot find bottle "${name}" in ${ctx.home}`, { exitCode: EXIT.usage, hint: "claude-bottle ls lists the bottles" });
   if (state.status !== "running") throw new BottleError("E_NOT_RUNNING", `Cannot reach bottle "${name}": it is ${state.status}`, { hint: `claude-bottle down ${name}, then up again` });
-  return { state, backend: ctx.registry.get(state.backend) };
+  return { state, backend: await backendOfState(ctx.registry, state) };
 }
 
 export interface UpOptions {
@@ -93,7 +94,7 @@ export async function attachCommand(ctx: CliContext, name: string): Promise<numb
 export async function logsCommand(ctx: CliContext, name: string, options: { follow?: boolean }): Promise<number> {
   const state = await readState(ctx.fs, ctx.home, name);
   if (!state) throw new BottleError("E_NO_BOTTLE", `Cannot find bottle "${name}" in ${ctx.home}`, { exitCode: EXIT.usage, hint: "claude-bottle ls lists the bottles" });
-  const backend = ctx.registry.get(state.backend);
+  const backend = await backendOfState(ctx.registry, state);
   const deps = backendDeps(ctx);
   const plan = state.plan as unknown as BundlePlan;
   const auditPath = join(plan.bundle.dir, AUDIT_FILE);

@@ -38,14 +38,20 @@ export async function preflightCommand(ctx: CliContext, manifest: string | undef
 }
 
 export function backendsCommand(ctx: CliContext, options: { json?: boolean }): number {
-  const backends = ctx.registry.list().map((backend) => ({
+  const backends = ctx.registry.entries().map(({ backend, source }) => ({
     name: backend.name,
+    status: "ok",
     apiVersion: backend.apiVersion,
     version: backend.version,
-    source: "built-in",
+    source,
     ...backend.info,
   }));
-  if (options.json) ctx.out(json(backends));
-  else ctx.out(backends.map((b) => `${b.name.padEnd(14)} ${b.isolation.padEnd(9)} ${b.source.padEnd(9)} ${b.description}\n`).join(""));
+  const broken = ctx.registry.broken().map((plugin) => ({ name: null, status: "broken", source: plugin.path, reason: plugin.reason }));
+  if (options.json) {
+    ctx.out(json([...backends, ...broken]));
+    return EXIT.ok;
+  }
+  ctx.out(backends.map((b) => `${b.name.padEnd(14)} ${b.isolation.padEnd(9)} ${b.source === "built-in" ? "built-in" : b.source}\n  ${b.description}\n`).join(""));
+  ctx.out(broken.map((b) => `BROKEN         ${b.source}\n  ${b.reason}\n`).join(""));
   return EXIT.ok;
 }

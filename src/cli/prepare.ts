@@ -1,6 +1,7 @@
 /** The shared first half of plan/render/preflight/up: manifest → backend → facts → plan. */
 import { loadManifest, DEFAULT_MANIFEST, type Bottle } from "../core/load-manifest.ts";
 import { gatherHostFacts } from "../core/host-facts.ts";
+import { resolveBackend } from "../plugins/resolve-backend.ts";
 import type { Backend, BasePlan, HostFacts } from "../plugins/types.ts";
 import { backendDeps, type CliContext } from "./context.ts";
 
@@ -13,7 +14,7 @@ export interface Prepared {
 
 export async function prepare(ctx: CliContext, manifestPath: string | undefined): Promise<Prepared> {
   const bottle = await loadManifest(ctx.fs, manifestPath ?? DEFAULT_MANIFEST, ctx.host.cwd);
-  const backend = ctx.registry.get(bottle.manifest.backend);
+  const { backend } = await resolveBackend(ctx.registry, bottle);
   const deps = backendDeps(ctx);
   const facts = await gatherHostFacts(
     deps,

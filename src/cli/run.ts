@@ -7,6 +7,9 @@ import { asBottleError, EXIT, UsageError } from "../core/errors.ts";
 import { resolveHome } from "../core/home.ts";
 import type { Host } from "../runtime/host.ts";
 import { builtinRegistry } from "../backends/builtin.ts";
+import { discoverPlugins } from "../plugins/discover.ts";
+import { loadPlugin, type PluginLoad } from "../plugins/load-plugin.ts";
+import type { Fs } from "../core/fs.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Powers } from "./context.ts";
 import { initCommand } from "./init-command.ts";
@@ -23,6 +26,7 @@ function buildCli(actions: Map<string, Action>) {
   const on = (name: string, action: Action) => actions.set(name, action);
   cli.option("--home <dir>", "State directory (env CLAUDE_BOTTLE_HOME; default $XDG_STATE_HOME/claude-bottle)");
   cli.option("--debug", "Show stack traces and error codes");
+  cli.option("--plugin <path>", "Load a backend plugin module (repeatable)", { type: [String] });
   cli.option("-v, --version", "Print the version");
 
   cli.command("init [path]", "Write a commented starter bottle.toml").option("--force", "Overwrite an existing file");
@@ -92,6 +96,11 @@ function buildCli(actions: Map<string, Action>) {
   return cli;
 }
 
+async function loadPlugins(fs: Fs, host: Host, flags: readonly string[]): Promise<PluginLoad[]> {
+  const paths = await discoverPlugins(fs, host.env, host.cwd, host.userHome, flags.filter(Boolean));
+  return Promise.all(paths.map(loadPlugin));
+}
+
 /** Runs one invocation. Never throws; never exits. */
 export async function run(host: Host, powers: Powers): Promise<number> {
   const debug = host.args.includes("--debug");
@@ -126,7 +135,7 @@ export async function run(host: Host, powers: Powers): Promise<number> {
       host,
       ...powers,
       home: resolveHome(options["home"] as string | undefined, host.env, host.cwd, host.userHome),
-      registry: builtinRegistry(),
+      registry: builtinRegistry(await loadPlugins(powers.fs, host, (options["plugin"] as string[] | undefined) ?? [])),
       out: host.stdout,
       err: host.stderr,
     };

@@ -24,6 +24,8 @@ export interface BottleState {
   readonly version: number;
   readonly slug: string;
   readonly backend: string;
+  /** "built-in" or the plugin file the bottle was made with. */
+  readonly backendSource?: string;
   readonly manifestPath: string;
   readonly status: BottleStatus;
   readonly plan: BasePlan;

@@ -6,6 +6,7 @@ import { BottleError } from "../core/errors.ts";
 import { undoSteps } from "../core/lifecycle.ts";
 import { bottleDir, readState, writeState, type BottleState } from "../core/state.ts";
 import type { LifecycleContext } from "./context.ts";
+import { backendOfState } from "../plugins/resolve-backend.ts";
 import { bottleLockPath } from "./paths.ts";
 
 export interface DownResult {
@@ -21,7 +22,7 @@ export async function downBottle(ctx: LifecycleContext, slug: string): Promise<D
       await ctx.deps.fs.remove(bottleDir(ctx.home, slug)); // a claim or CA left without state
       return { existed: false, undone: [] };
     }
-    const backend = ctx.registry.get(state.backend);
+    const backend = await backendOfState(ctx.registry, state);
     let current: BottleState = { ...state, status: "stopping" };
     await writeState(ctx.deps.fs, ctx.home, current);
     const journal = { save: async (steps: BottleState["steps"]) => writeState(ctx.deps.fs, ctx.home, (current = { ...current, steps, updatedAt: new Date().toISOString() })) };

@@ -14,6 +14,7 @@ import { ensureBundleSecrets } from "../bundle/bundle-secrets.ts";
 import { claimedSubnets, type BundlePlan } from "../bundle/bundle-plan.ts";
 import type { Backend, BasePlan, Finding, PreflightOptions } from "../plugins/types.ts";
 import type { LifecycleContext } from "./context.ts";
+import { resolveBackend } from "../plugins/resolve-backend.ts";
 import { bottleLockPath, subnetLockPath } from "./paths.ts";
 
 export class PreflightFailed extends BottleError {
@@ -40,7 +41,7 @@ async function planAndClaim(ctx: LifecycleContext, bottle: Bottle, backend: Back
 }
 
 export async function upBottle(ctx: LifecycleContext, bottle: Bottle, options: PreflightOptions): Promise<BottleState> {
-  const backend = ctx.registry.get(bottle.manifest.backend);
+  const { backend, source } = await resolveBackend(ctx.registry, bottle);
   const release = await ctx.locks.acquire(bottleLockPath(ctx.home, bottle.slug), `bottle "${bottle.slug}"`);
   let createdDir = false;
   try {
@@ -59,7 +60,7 @@ export async function upBottle(ctx: LifecycleContext, bottle: Bottle, options: P
     await ensureBundleSecrets(ctx.deps.fs, plan as BasePlan & BundlePlan);
     await writeRenderedFiles(ctx.deps.fs, plan.stateDir, backend.render(plan));
     const now = new Date().toISOString();
-    let state: BottleState = { version: 1, slug: plan.slug, backend: backend.name, manifestPath: bottle.manifestPath, status: "starting", plan, steps: [], createdAt: now, updatedAt: now };
+    let state: BottleState = { version: 1, slug: plan.slug, backend: backend.name, manifestPath: bottle.manifestPath, backendSource: source, status: "starting", plan, steps: [], createdAt: now, updatedAt: now };
     await writeState(ctx.deps.fs, ctx.home, state);
     const journal = { save: async (steps: BottleState["steps"]) => writeState(ctx.deps.fs, ctx.home, (state = { ...state, steps, updatedAt: new Date().toISOString() })) };
     await runSteps(backend.launch(plan), ctx.deps, journal);

@@ -1,32 +1,60 @@
-/** The backends this process knows: built-ins, registered statically. */
+/**
+ * The backends this process knows: built-ins (registered statically: the compiled binary needs
+ * static imports) and external plugins loaded by path. A broken or clashing plugin is listed as
+ * broken with its reason; it never takes the registry down.
+ */
 import { ConfigError } from "../core/errors.ts";
+import type { BrokenPlugin, PluginLoad } from "./load-plugin.ts";
 import type { Backend, BasePlan } from "./types.ts";
+
+export interface RegistryEntry {
+  readonly backend: Backend<BasePlan>;
+  /** "built-in", or the plugin's file. */
+  readonly source: string;
+}
 
 export interface BackendRegistry {
   list(): Backend<BasePlan>[];
+  entries(): RegistryEntry[];
+  broken(): BrokenPlugin[];
   /** Throws ConfigError (path "backend") for an unknown name. */
   get(name: string): Backend<BasePlan>;
+  sourceOf(name: string): string | undefined;
 }
 
-/** Builds a registry; a name given twice is a loud error, never a silent override. */
-export function createRegistry(backends: readonly Backend<any>[]): BackendRegistry {
-  const byName = new Map<string, Backend<BasePlan>>();
-  for (const backend of backends) {
+/** Builds a registry; two built-ins with one name is a bug and fails loudly. */
+export function createRegistry(builtins: readonly Backend<any>[], plugins: readonly PluginLoad[] = []): BackendRegistry {
+  const byName = new Map<string, RegistryEntry>();
+  const broken: BrokenPlugin[] = [];
+  for (const backend of builtins) {
     if (byName.has(backend.name)) {
-      throw new ConfigError("E_BACKEND_DUPLICATE", `Cannot register backend "${backend.name}": the name is already taken`, [], {
-        hint: "give the plugin another name",
-      });
+      throw new ConfigError("E_BACKEND_DUPLICATE", `Cannot register backend "${backend.name}": the name is already taken`, [], { hint: "give the plugin another name" });
     }
-    byName.set(backend.name, backend);
+    byName.set(backend.name, { backend, source: "built-in" });
+  }
+  for (const plugin of plugins) {
+    if (!plugin.ok) {
+      broken.push({ path: plugin.path, reason: plugin.reason });
+      continue;
+    }
+    const taken = byName.get(plugin.backend.name);
+    if (taken) {
+      if (taken.source !== plugin.path) broken.push({ path: plugin.path, reason: `its name "${plugin.backend.name}" is already taken by ${taken.source === "built-in" ? "a built-in backend" : taken.source}` });
+      continue;
+    }
+    byName.set(plugin.backend.name, { backend: plugin.backend, source: plugin.path });
   }
   return {
-    list: () => [...byName.values()],
+    list: () => [...byName.values()].map((entry) => entry.backend),
+    entries: () => [...byName.values()],
+    broken: () => broken,
+    sourceOf: (name) => byName.get(name)?.source,
     get(name) {
-      const backend = byName.get(name);
-      if (backend) return backend;
-      const known = [...byName.keys()].join(", ");
+      const entry = byName.get(name);
+      if (entry) return entry.backend;
+      const brokenHint = broken.length > 0 ? `; broken plugins: ${broken.map((b) => b.path).join(", ")}` : "";
       throw new ConfigError("E_BACKEND_UNKNOWN", `Cannot use backend "${name}": no such backend`, [
-        { path: "backend", message: `unknown backend "${name}" (known: ${known})` },
+        { path: "backend", message: `unknown backend "${name}" (known: ${[...byName.keys()].join(", ")}${brokenHint})` },
       ], { hint: "run claude-bottle backends to list them" });
     },
   };
