@@ -19,7 +19,7 @@ interface GvisorPlan extends BasePlan, BundlePlan {
 export default (api: PluginApi): Backend<GvisorPlan> => {
   function agentStep(plan: GvisorPlan): Step {
     const argv = [
-      "docker", "run", "--detach", "--runtime", "runsc",
+      "docker", "run", "--detach", "--pull", "never", "--runtime", "runsc",
       "--name", plan.agentContainer.name,
       "--network", plan.bundle.networkName, "--ip", plan.agentContainer.ip, "--dns", plan.bundleIp,
       "--label", `dev.claude-bottle.slug=${plan.slug}`, "--label", `dev.claude-bottle.home=${plan.home}`,

@@ -30,6 +30,7 @@ export function networkRemoveArgv(name: string): string[] {
 export function bundleRunArgv(plan: BundleArgvPlan): string[] {
   return [
     "docker", "run", "--detach",
+    "--pull", "never", // the image is built here; never reach for a registry
     "--name", plan.bundle.containerName,
     "--network", plan.bundle.networkName,
     "--ip", plan.bundleIp,

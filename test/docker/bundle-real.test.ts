@@ -4,35 +4,28 @@
  * readiness over HTTP from the host, the proxy, DNS sink and approvals answering on the bundle
  * IP, teardown and gc. The VM half uses the fake smolvm (smolvm cannot run here).
  */
-import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { createSocket } from "node:dgram";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { cleanHome, docker, emptyImage, requireDocker, trackImage, trackNetwork, TEST_LABEL } from "../helpers/docker.ts";
+import { cleanHome, cleanupDocker, docker, emptyImage, requireDocker, sharedBundleImage, trackNetwork, TEST_LABEL } from "../helpers/docker.ts";
 import { dnsQuery } from "../helpers/dns.ts";
 import { FAKE_BIN } from "../helpers/fake-world.ts";
-import { BIN, ROOT, spawn } from "../helpers/spawn.ts";
+import { compileLinuxBinary } from "../helpers/spawn.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
 import { httpProbe } from "../../src/runtime/http-probe.ts";
 import type { Fs } from "../../src/core/fs.ts";
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
-const BUNDLE_IMAGE = `claude-bottle-bundle:test-${run}`;
+let BUNDLE_IMAGE = "";
 const AGENT_IMAGE = `claude-bottle-agent:test-${run}`;
-let binary = "";
 
 beforeAll(() => {
   requireDocker();
-  const dist = tempDir("dist");
-  expect(spawn([join(BIN, "bun"), "scripts/compile.ts", "--target", "linux-x64", "--out", dist], { cwd: ROOT }).code).toBe(0);
-  binary = join(dist, "claude-bottle-linux-x64");
-  trackImage(BUNDLE_IMAGE);
-  const built = spawn([binary, "bundle", "image", "--binary", binary, "--tag", BUNDLE_IMAGE], { env: { PATH: process.env["PATH"] ?? "" } });
-  expect(built.stderr).toBe("");
-  expect(built.code).toBe(0);
+  BUNDLE_IMAGE = sharedBundleImage(compileLinuxBinary);
   emptyImage(AGENT_IMAGE);
 }, 180_000);
 
@@ -41,6 +34,7 @@ const homes: string[] = [];
 afterEach(() => {
   for (const home of homes.splice(0)) cleanHome(home);
 });
+afterAll(() => cleanupDocker());
 
 /** A project whose bottle uses real docker and the fake smolvm (only smolvm is faked on PATH). */
 function world(allow: string[] = ["api.anthropic.com"]) {

@@ -2,7 +2,6 @@
  * The real Docker engine, for tests. Everything a test makes carries its home's label (or the
  * test label) and is removed after the test, pass or fail.
  */
-import { afterAll } from "bun:test";
 import { spawnSync } from "node:child_process";
 
 export const TEST_LABEL = "dev.claude-bottle.test=1";
@@ -39,15 +38,53 @@ export function trackNetwork(name: string): void {
   networks.add(name);
 }
 
-afterAll(() => {
+/**
+ * Removes what the tests tracked. Each test file calls it in its own afterAll (a hook registered
+ * here would run only after the first file that imports this module).
+ */
+export function cleanupDocker(): void {
   for (const home of homes) cleanHome(home);
   for (const name of networks) docker(["network", "rm", name]);
   for (const tag of images) docker(["image", "rm", "-f", tag]);
-});
+  homes.clear();
+  networks.clear();
+  images.clear();
+}
 
 /** A tiny local image made with `docker import` (no registry): an empty file system. */
 export function emptyImage(tag: string): void {
   trackImage(tag);
   const made = spawnSync("sh", ["-c", `tar -cf - --files-from /dev/null | docker import --change 'LABEL ${TEST_LABEL}' - ${tag}`], { encoding: "utf8" });
   if (made.status !== 0) throw new Error(`cannot make test image ${tag}: ${made.stderr}`);
+}
+
+/** A busybox image (from Debian's busybox-static) for containers that probe the network. */
+export function busyboxImage(tag: string): void {
+  trackImage(tag);
+  const applets = ["sh", "nc", "sleep", "cat", "echo", "printf", "id", "touch", "ls", "mkdir", "true"];
+  const script = [
+    "set -e",
+    'root=$(mktemp -d)',
+    'mkdir -p "$root/bin" "$root/tmp"',
+    'cp /bin/busybox "$root/bin/busybox"',
+    ...applets.map((applet) => `ln -s busybox "$root/bin/${applet}"`),
+    `tar -C "$root" -cf - . | docker import --change 'LABEL ${TEST_LABEL}' --change 'ENV PATH=/bin' - ${tag} >/dev/null`,
+    'rm -rf "$root"',
+  ].join("\n");
+  const made = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`cannot make busybox image ${tag} (needs Debian's busybox-static): ${made.stderr}`);
+}
+
+let bundleImage: string | undefined;
+
+/** The bundle image, built once per test process from a freshly compiled binary. */
+export function sharedBundleImage(compile: () => string): string {
+  if (bundleImage && docker(["image", "inspect", bundleImage]).code === 0) return bundleImage;
+  const binary = compile();
+  const tag = `claude-bottle-bundle:test-${process.pid}`;
+  trackImage(tag);
+  const built = spawnSync(binary, ["bundle", "image", "--binary", binary, "--tag", tag], { encoding: "utf8" });
+  if (built.status !== 0) throw new Error(`bundle image build failed: ${built.stderr}`);
+  bundleImage = tag;
+  return tag;
 }

@@ -17,6 +17,7 @@ export function agentRunArgv(plan: Pick<DockerPlan, "slug" | "home" | "agent" | 
   const [entrypoint, ...command] = IDLE;
   return [
     "docker", "run", "--detach",
+    "--pull", "never", // nothing is pulled for the agent: preflight checks the image is here
     "--name", plan.agentContainer.name,
     "--network", plan.bundle.networkName,
     "--ip", plan.agentContainer.ip,

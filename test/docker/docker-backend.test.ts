@@ -1,0 +1,108 @@
+/**
+ * The docker backend's isolation on a real engine: from inside the agent container the bundle
+ * answers, and a direct connection to anything else fails — the host's own addresses (a server
+ * this test runs on the host) and a server in another container of the test's own. A broken
+ * isolation shows up as a hit on those servers, never as traffic leaving the machine.
+ */
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { connect, createServer, type AddressInfo, type Server } from "node:net";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, tempDir } from "../helpers/cli.ts";
+import { busyboxImage, cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, trackNetwork, TEST_LABEL } from "../helpers/docker.ts";
+import { compileLinuxBinary } from "../helpers/spawn.ts";
+import { nodeRunner } from "../../src/runtime/node-runner.ts";
+import { nodeFs } from "../../src/runtime/node-fs.ts";
+import { httpProbe } from "../../src/runtime/http-probe.ts";
+
+const run = `${process.pid}-${Date.now().toString(36)}`;
+const AGENT = `claude-bottle-busybox:test-${run}`;
+const OTHER_NET = `cb-test-other-${run}`;
+const OTHER = `cb-test-other-${run}`;
+let bundleImage = "";
+let hostServer: Server;
+let hostHits = 0;
+const homes: string[] = [];
+
+beforeAll(async () => {
+  requireDocker();
+  bundleImage = sharedBundleImage(compileLinuxBinary);
+  busyboxImage(AGENT);
+  hostServer = createServer((socket) => {
+    hostHits++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => hostServer.listen(0, "0.0.0.0", () => resolve()));
+  trackNetwork(OTHER_NET);
+  expect(docker(["network", "create", "--label", TEST_LABEL, "--subnet", "10.213.77.0/24", OTHER_NET]).code).toBe(0);
+  const other = docker(["run", "-d", "--name", OTHER, "--label", TEST_LABEL, "--network", OTHER_NET, "--ip", "10.213.77.9", AGENT, "sh", "-c", "while :; do nc -l -p 8080 >> /tmp/hits; echo hit >> /tmp/hits; done"]);
+  expect(other.code).toBe(0);
+}, 240_000);
+
+afterEach(() => {
+  for (const home of homes.splice(0)) cleanHome(home);
+});
+
+afterAll(() => {
+  docker(["rm", "-f", OTHER]);
+  hostServer?.close();
+  cleanupDocker();
+});
+
+function inAgent(container: string, script: string): { code: number; out: string } {
+  const result = spawnSync("docker", ["exec", container, "sh", "-c", script], { encoding: "utf8" });
+  return { code: result.status ?? 1, out: (result.stdout ?? "") + (result.stderr ?? "") };
+}
+
+test("the agent reaches its bundle and nothing else; the container is hardened; down removes it all", async () => {
+  const dir = tempDir("dockerbk");
+  const home = join(dir, "home");
+  homes.push(home);
+  mkdirSync(join(dir, "p"));
+  writeFileSync(join(dir, "p/bottle.toml"), `name = "iso"\nbackend = "docker"\n[agent]\nimage = "${AGENT}"\n[bundle]\nimage = "${bundleImage}"\n`);
+  const env = { PATH: process.env["PATH"] ?? "" };
+  const cli = (args: string[]) => runCli(["--home", home, ...args], { cwd: join(dir, "p"), env, runner: nodeRunner(env), fs: nodeFs, http: httpProbe, user: { uid: process.getuid!(), gid: process.getgid!() } });
+
+  const up = await cli(["up", "--detach"]);
+  expect(up.stderr).toContain("isolation: container");
+  expect(up.code).toBe(0);
+  const plan = JSON.parse(readFileSync(join(home, "bottles/iso/state.json"), "utf8")).plan;
+  const agent = plan.agentContainer.name;
+  const port = (hostServer.address() as AddressInfo).port;
+
+  // The bundle answers: supervise and a policy decision from the proxy.
+  expect(inAgent(agent, `printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${plan.bundleIp} 8890`).out).toContain("200 OK");
+  expect(inAgent(agent, `printf 'CONNECT blocked.example.com:443 HTTP/1.1\\r\\n\\r\\n' | nc -w 5 ${plan.bundleIp} 8888`).out).toContain("403 Forbidden");
+
+  // Nothing else: the host by every address it has, and another container.
+  const hostAddresses = [plan.bundleGateway, plan.egressNetwork.bundleIp.replace(/\.2$/, ".1"), "172.17.0.1", ...spawnSync("sh", ["-c", "ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean)];
+  for (const address of new Set(hostAddresses)) {
+    expect(inAgent(agent, `echo probe | nc -w 2 ${address} ${port}`).code).not.toBe(0);
+  }
+  expect(inAgent(agent, "echo probe | nc -w 2 10.213.77.9 8080").code).not.toBe(0);
+  expect(hostHits).toBe(0);
+  expect(inAgent(OTHER, "cat /tmp/hits 2>/dev/null").out).toBe("");
+
+  // Controls: both servers do answer when reached from where they should be.
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.end());
+    socket.on("close", () => resolve());
+    socket.on("error", reject);
+  });
+  expect(docker(["run", "--rm", "--network", OTHER_NET, AGENT, "sh", "-c", "echo probe | nc -w 2 10.213.77.9 8080"]).code).toBe(0);
+  expect(hostHits).toBe(1);
+
+  // Hardening as the plan says: not root, read-only root, writable workspace, CA mounted.
+  expect(inAgent(agent, "id -u").out.trim()).toBe("1000");
+  expect(inAgent(agent, "touch /etc/x").code).not.toBe(0);
+  expect(inAgent(agent, "touch /workspace/x && echo ok").out.trim()).toBe("ok");
+  expect(inAgent(agent, "cat /etc/claude-bottle/bundle-ca.crt").out).toContain("BEGIN CERTIFICATE");
+  const hostConfig = JSON.parse(docker(["inspect", agent]).stdout)[0].HostConfig;
+  expect(hostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"] });
+
+  expect((await cli(["exec", "iso", "--", "sh", "-c", "exit 4"])).code).toBe(4);
+  expect((await cli(["down", "iso"])).code).toBe(0);
+  for (const name of [agent, plan.bundle.containerName]) expect(docker(["inspect", name]).code).not.toBe(0);
+  for (const name of [plan.bundle.networkName, plan.egressNetwork.networkName]) expect(docker(["network", "inspect", name]).code).not.toBe(0);
+}, 180_000);
