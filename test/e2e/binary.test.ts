@@ -2,28 +2,33 @@
  * The compiled linux-x64 binary, run with an empty PATH and a clean environment: no node, bun
  * or deno to lean on, nothing beside it to read.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { parse } from "smol-toml";
 import { tempDir } from "../helpers/cli.ts";
-import { BIN, ROOT, spawn } from "../helpers/spawn.ts";
+import { BIN, compileLinuxBinary, ROOT, spawn } from "../helpers/spawn.ts";
 
 let binary = "";
 let emptyPath = "";
 
+let lonely = "";
+
 beforeAll(() => {
-  const out = tempDir("dist");
-  const built = spawn([join(BIN, "bun"), "scripts/compile.ts", "--target", "linux-x64", "--out", out], { env: { PATH: process.env["PATH"] ?? "" } });
-  expect(built.code).toBe(0);
-  expect(readFileSync(join(out, "SHA256SUMS"), "utf8")).toMatch(/^[0-9a-f]{64} {2}claude-bottle-linux-x64\n$/);
-  // Run it from a directory of its own, away from the sources and node_modules.
-  const lonely = tempDir("lonely");
+  const built = compileLinuxBinary();
+  expect(readFileSync(join(dirname(built), "SHA256SUMS"), "utf8")).toMatch(/^[0-9a-f]{64} {2}claude-bottle-linux-x64\n$/);
+  // Run it from a directory of its own, away from the sources and node_modules. Not a tempDir():
+  // those are removed after each test.
+  lonely = mkdtempSync(join(tmpdir(), "cb-lonely-"));
   binary = join(lonely, "claude-bottle");
-  copyFileSync(join(out, "claude-bottle-linux-x64"), binary);
-  spawn(["chmod", "755", binary]);
-  emptyPath = tempDir("empty-path");
+  copyFileSync(built, binary);
+  chmodSync(binary, 0o755);
+  emptyPath = join(lonely, "empty-path");
+  mkdirSync(emptyPath);
 }, 120_000);
+
+afterAll(() => rmSync(lonely, { recursive: true, force: true }));
 
 function cb(args: string[], cwd: string) {
   return spawn([binary, ...args], { cwd, env: { PATH: emptyPath, HOME: cwd } });
@@ -60,6 +65,32 @@ describe("compiled binary", () => {
     const cwd = tempDir("e2e");
     expect(cb(["init"], cwd).code).toBe(0);
     expect(readFileSync(join(cwd, "bottle.toml"), "utf8")).toContain('backend = "smolmachines"');
+  });
+});
+
+describe("plugins through the compiled binary (no bun, node or deno on PATH)", () => {
+  test("the example plugin from examples/plugins loads, lists, and plans a bottle", () => {
+    const cwd = tempDir("e2e-plugin");
+    mkdirSync(join(cwd, "backends"));
+    copyFileSync(join(ROOT, "examples/plugins/docker-gvisor.ts"), join(cwd, "backends/docker-gvisor.ts"));
+    const listed = JSON.parse(cb(["--plugin", "backends/docker-gvisor.ts", "backends", "--json"], cwd).stdout);
+    expect(listed.find((b: { name: string }) => b.name === "docker-gvisor")).toMatchObject({ status: "ok", source: join(cwd, "backends/docker-gvisor.ts"), isolation: "container-gvisor" });
+    writeFileSync(join(cwd, "bottle.toml"), 'name = "gv"\nbackend = "./backends/docker-gvisor.ts"\n');
+    const plan = cb(["--home", "state", "plan", "--json"], cwd);
+    expect(plan.stderr).toBe("");
+    expect(JSON.parse(plan.stdout)).toMatchObject({ backend: "docker-gvisor", isolation: "container-gvisor", slug: "gv" });
+    const preflight = cb(["--home", "state", "preflight"], cwd);
+    expect(preflight.code).toBe(69);
+    expect(preflight.stdout).toContain("[RUNSC_MISSING]");
+  });
+
+  test("broken plugins are reported, and the binary keeps working", () => {
+    const cwd = tempDir("e2e-broken");
+    const result = spawn([binary, "backends"], { cwd, env: { PATH: emptyPath, HOME: cwd, CLAUDE_BOTTLE_PLUGINS: join(ROOT, "test/fixtures/plugins") } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("BROKEN");
+    expect(result.stdout).toContain("import failed: cannot find my config");
+    expect(result.stdout).toContain("smolmachines");
   });
 });
 
