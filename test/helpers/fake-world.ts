@@ -61,7 +61,8 @@ export function fakeWorld(options: { smolvm?: string; manifest?: string; env?: R
     async get(url) {
       const host = new URL(url).hostname;
       const containers = join(state, "docker/containers");
-      const up = list(containers).some((name) => readFileSync(join(containers, name, "ip"), "utf8") === host);
+      const addresses = (name: string) => [readFileSync(join(containers, name, "ip"), "utf8"), ...(existsSync(join(containers, name, "extra-ips")) ? readFileSync(join(containers, name, "extra-ips"), "utf8").split("\n") : [])];
+      const up = list(containers).some((name) => addresses(name).includes(host));
       return up ? { status: 200, body: "ok" } : { error: "connect ECONNREFUSED" };
     },
   };

@@ -138,3 +138,24 @@ test("gc finds what a crash left, removes only this home's, and leaves the user'
   expect(world.containers()).toEqual([]);
   expect((await world.cli(["gc"])).stdout).toBe("nothing to collect\n");
 });
+
+test.each([["docker network create"], ["docker network connect"], ["docker run"]])("docker backend: a failing `%s` is rolled back", async (call) => {
+  const world = fakeWorld({ manifest: 'name = "web"\nbackend = "docker"\n', env: { FAKE_FAIL: call } });
+  const up = await world.cli(["up", "--detach"]);
+  expect(up.code).toBe(1);
+  expectNothingLeft(world);
+});
+
+test("docker backend: up, ls, exec and down with the fakes; the agent network is isolated", async () => {
+  const world = fakeWorld({ manifest: 'name = "web"\nbackend = "docker"\n' });
+  expect((await world.cli(["up", "--detach"])).code).toBe(0);
+  const create = world.calls().filter((argv) => argv[1] === "network" && argv[2] === "create");
+  expect(create[0]).toContain("--internal");
+  expect(create[0]).toContain("com.docker.network.bridge.inhibit_ipv4=true");
+  expect(create[1]).not.toContain("--internal");
+  const ls = JSON.parse((await world.cli(["ls", "--json"])).stdout);
+  expect(ls).toMatchObject([{ name: "web", backend: "docker", isolation: "container", agent: "running", bundle: "running" }]);
+  expect(world.containers().length).toBe(2);
+  expect((await world.cli(["down", "web"])).code).toBe(0);
+  expectNothingLeft(world);
+});
