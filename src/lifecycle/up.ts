@@ -15,6 +15,7 @@ import { claimedSubnets, type BundlePlan } from "../bundle/bundle-plan.ts";
 import type { Backend, BasePlan, Finding, PreflightOptions } from "../plugins/types.ts";
 import type { LifecycleContext } from "./context.ts";
 import { resolveBackend } from "../plugins/resolve-backend.ts";
+import { ensureBundleImage } from "./ensure-bundle-image.ts";
 import { bottleLockPath, subnetLockPath } from "./paths.ts";
 
 export class PreflightFailed extends BottleError {
@@ -57,6 +58,7 @@ export async function upBottle(ctx: LifecycleContext, bottle: Bottle, options: P
     const findings = await backend.preflight(plan, ctx.deps, options);
     for (const finding of findings.filter((f) => f.level === "warn")) ctx.deps.log.warn(`${finding.message} [${finding.code}]`);
     if (findings.some((finding) => finding.level === "fail")) throw new PreflightFailed(findings, bottle.slug);
+    await ensureBundleImage(ctx, (plan as BasePlan & BundlePlan).bundle.image);
     await ensureBundleSecrets(ctx.deps.fs, plan as BasePlan & BundlePlan);
     await writeRenderedFiles(ctx.deps.fs, plan.stateDir, backend.render(plan));
     const now = new Date().toISOString();

@@ -38,6 +38,8 @@ export interface CliOptions {
   platform?: string;
   http?: HttpProbe;
   fs?: Fs;
+  /** Pretend to be a compiled binary at this path. */
+  selfBinary?: string;
   /** The host user (files the bundle container reads are this user's). */
   user?: { uid: number; gid: number };
   /** Resolves when the in-process "server" should stop. */
@@ -57,7 +59,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     platform: options.platform ?? "linux",
     arch: "x64",
     user: options.user ?? { uid: 1000, gid: 1000 },
-    selfBinary: undefined,
+    selfBinary: options.selfBinary,
     stdinIsTty: async () => false,
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),

@@ -18,7 +18,7 @@ export interface FakeWorld {
   readonly home: string;
   readonly project: string;
   readonly env: Record<string, string>;
-  cli(args: string[], extra?: { env?: Record<string, string>; interrupt?: AbortSignal; http?: HttpProbe }): Promise<CliResult>;
+  cli(args: string[], extra?: { env?: Record<string, string>; interrupt?: AbortSignal; http?: HttpProbe; selfBinary?: string }): Promise<CliResult>;
   /** Every argv the fakes were called with. */
   calls(): string[][];
   machines(): string[];
@@ -39,7 +39,7 @@ function list(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-export function fakeWorld(options: { smolvm?: string; manifest?: string; env?: Record<string, string> } = {}): FakeWorld {
+export function fakeWorld(options: { smolvm?: string; manifest?: string; env?: Record<string, string>; noBundleImage?: boolean } = {}): FakeWorld {
   const dir = tempDir("world");
   const state = join(dir, "state");
   const home = join(dir, "home");
@@ -47,7 +47,7 @@ export function fakeWorld(options: { smolvm?: string; manifest?: string; env?: R
   mkdirSync(join(state, "docker/images"), { recursive: true });
   mkdirSync(project);
   writeFileSync(join(state, "docker/images/claude-bottle_latest"), "a".repeat(64));
-  writeFileSync(join(state, "docker/images/claude-bottle-bundle_latest"), "b".repeat(64));
+  if (!options.noBundleImage) writeFileSync(join(state, "docker/images/claude-bottle-bundle_latest"), "b".repeat(64));
   writeFileSync(join(project, "bottle.toml"), options.manifest ?? 'name = "web"\n[egress]\nallow = ["api.anthropic.com"]\n');
   const env: Record<string, string> = {
     PATH: `${FAKE_BIN}:/usr/bin:/bin`,
@@ -73,7 +73,7 @@ export function fakeWorld(options: { smolvm?: string; manifest?: string; env?: R
     env,
     cli(args, extra = {}) {
       const merged = { ...env, ...extra.env };
-      return runCli(["--home", home, ...args], { cwd: project, env: merged, runner: nodeRunner(merged), fs: fsWithKvm, http: extra.http ?? http, ...(extra.interrupt ? { interrupt: extra.interrupt } : {}) });
+      return runCli(["--home", home, ...args], { cwd: project, env: merged, runner: nodeRunner(merged), fs: fsWithKvm, http: extra.http ?? http, ...(extra.interrupt ? { interrupt: extra.interrupt } : {}), ...(extra.selfBinary ? { selfBinary: extra.selfBinary } : {}) });
     },
     calls: () => (existsSync(env.FAKE_LOG!) ? readFileSync(env.FAKE_LOG!, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)) : []),
     machines: () => list(join(state, "smolvm/machines")),
