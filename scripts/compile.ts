@@ -11,7 +11,12 @@ import { parseArgs } from "node:util";
 export const TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64"] as const;
 
 const { values } = parseArgs({
-  options: { target: { type: "string", multiple: true }, out: { type: "string", default: "dist" } },
+  options: {
+    target: { type: "string", multiple: true },
+    out: { type: "string", default: "dist" },
+    // Release builds: also the bundle image as a `docker save` archive, for hosts without the build inputs.
+    "bundle-archive": { type: "boolean", default: false },
+  },
 });
 const targets = values.target ?? [...TARGETS];
 const outDir = values.out!;
@@ -30,6 +35,19 @@ for (const target of targets) {
     process.exit(1);
   }
   built.push(outfile);
+}
+
+if (values["bundle-archive"]) {
+  const linux = join(outDir, "claude-bottle-linux-x64");
+  if (!built.includes(linux)) throw new Error("--bundle-archive needs the linux-x64 target");
+  const archive = join(outDir, "claude-bottle-bundle-linux-x64.tar");
+  const tag = `claude-bottle-bundle:${JSON.parse(readFileSync("package.json", "utf8")).version}`;
+  const proc = Bun.spawnSync([linux, "bundle", "image", "--binary", linux, "--tag", tag, "--save", archive], { stdout: "inherit", stderr: "inherit" });
+  if (proc.exitCode !== 0) {
+    console.error("bundle archive failed (it needs a running Docker engine)");
+    process.exit(1);
+  }
+  built.push(archive);
 }
 
 const sums = built.map((file) => `${createHash("sha256").update(readFileSync(file)).digest("hex")}  ${basename(file)}`);
