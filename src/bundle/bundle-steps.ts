@@ -19,7 +19,7 @@ export function readyTimeoutMs(env: BackendDeps["env"]): number {
 }
 
 async function removeIgnoringMissing(deps: BackendDeps, argv: string[], action: string): Promise<void> {
-  const result = await deps.runner.run(argv, { timeoutMs: 60_000 });
+  const result = await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 60_000 });
   if (result.exitCode !== 0 && !isDockerNotFound(result.stderr)) ensureSuccess(result, action);
 }
 
@@ -32,7 +32,7 @@ export function bundleNetworkStep(plan: BundleArgvPlan, options: { isolated?: bo
     id: "bundle-network",
     title: `create ${options.isolated ? "isolated " : ""}network ${plan.bundle.networkName} (${plan.bundleSubnet})`,
     async run(deps) {
-      const result = await deps.runner.run(networkCreateArgv(plan, options), { timeoutMs: 60_000 });
+      const result = await deps.runner.run(networkCreateArgv(plan, options), { signal: deps.signal, timeoutMs: 60_000 });
       ensureSuccess(result, `create the bundle network ${plan.bundle.networkName}`, `another network may hold ${plan.bundleSubnet}; run claude-bottle preflight`);
       return { network: plan.bundle.networkName };
     },
@@ -41,7 +41,7 @@ export function bundleNetworkStep(plan: BundleArgvPlan, options: { isolated?: bo
 }
 
 async function containerExited(plan: BundleArgvPlan, deps: BackendDeps): Promise<boolean> {
-  const state = await deps.runner.run(["docker", "inspect", "--format", "{{.State.Status}}", plan.bundle.containerName], { timeoutMs: 10_000 });
+  const state = await deps.runner.run(["docker", "inspect", "--format", "{{.State.Status}}", plan.bundle.containerName], { signal: deps.signal, timeoutMs: 10_000 });
   return state.exitCode === 0 && /^(exited|dead)$/.test(state.stdout.trim());
 }
 
@@ -64,7 +64,7 @@ export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, tim
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-  const logs = await deps.runner.run(containerLogsArgv(plan.bundle.containerName, { tail: 20 }), { timeoutMs: 10_000 });
+  const logs = await deps.runner.run(containerLogsArgv(plan.bundle.containerName, { tail: 20 }), { signal: deps.signal, timeoutMs: 10_000 });
   throw new BottleError("E_BUNDLE_NOT_READY", `Cannot start the bundle of "${plan.slug}": ${url} did not answer (${last}; waited up to ${timeoutMs / 1000} s)\n${tail(logs.stdout + logs.stderr, 20)}`, {
     exitCode: 69,
     hint: `check the bundle image ${plan.bundle.image} (claude-bottle bundle image rebuilds the default)`,
@@ -79,7 +79,7 @@ export function egressNetworkStep(plan: BundleArgvPlan & { egressNetwork: NonNul
     title: `create egress network ${egress.networkName} (${egress.subnet})`,
     async run(deps) {
       const argv = networkCreateArgv({ ...plan, bundleSubnet: egress.subnet, bundleGateway: egress.bundleIp.replace(/\.2$/, ".1"), bundle: { ...plan.bundle, networkName: egress.networkName } });
-      ensureSuccess(await deps.runner.run(argv, { timeoutMs: 60_000 }), `create the egress network ${egress.networkName}`);
+      ensureSuccess(await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 60_000 }), `create the egress network ${egress.networkName}`);
       return { network: egress.networkName };
     },
     undo: (deps) => removeIgnoringMissing(deps, networkRemoveArgv(egress.networkName), `remove network ${egress.networkName}`),
@@ -91,11 +91,11 @@ export function bundleContainerStep(plan: BundleArgvPlan): Step {
     id: "bundle-container",
     title: `start bundle ${plan.bundle.containerName} at ${plan.bundleIp}`,
     async run(deps) {
-      const result = await deps.runner.run(bundleRunArgv(plan), { timeoutMs: 120_000 });
+      const result = await deps.runner.run(bundleRunArgv(plan), { signal: deps.signal, timeoutMs: 120_000 });
       ensureSuccess(result, `start the bundle container ${plan.bundle.containerName}`, `is the image ${plan.bundle.image} present? (claude-bottle bundle image builds it)`);
       if (plan.egressNetwork) {
         const connect = ["docker", "network", "connect", "--ip", plan.egressNetwork.bundleIp, plan.egressNetwork.networkName, plan.bundle.containerName];
-        ensureSuccess(await deps.runner.run(connect, { timeoutMs: 60_000 }), `connect the bundle to ${plan.egressNetwork.networkName}`);
+        ensureSuccess(await deps.runner.run(connect, { signal: deps.signal, timeoutMs: 60_000 }), `connect the bundle to ${plan.egressNetwork.networkName}`);
       }
       await waitForBundle(plan, deps);
       return { container: plan.bundle.containerName };

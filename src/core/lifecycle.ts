@@ -64,6 +64,7 @@ export async function runSteps(steps: readonly Step[], deps: BackendDeps, journa
     const report = await undoSteps(steps, entries, undoDeps, journal);
     for (const title of report.undone) deps.log.info(`  undone: ${title}`);
     for (const failure of report.failed) deps.log.warn(`could not undo ${failure.id}: ${failure.error.message}`);
+    if (deps.signal?.aborted) throw new BottleError("E_INTERRUPTED", "Interrupted: what the launch had made is undone", { exitCode: 130, cause: error });
     throw error;
   }
 }

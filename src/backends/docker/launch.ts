@@ -14,11 +14,11 @@ function agentStep(plan: DockerPlan): Step {
     id: "agent-container",
     title: `start agent container ${plan.agentContainer.name} at ${plan.agentContainer.ip}`,
     async run(deps) {
-      ensureSuccess(await deps.runner.run(agentRunArgv(plan), { timeoutMs: 300_000 }), `start the agent container ${plan.agentContainer.name}`, `is the image ${plan.agent.image} present? (docker build/pull it; preflight checks)`);
+      ensureSuccess(await deps.runner.run(agentRunArgv(plan), { signal: deps.signal, timeoutMs: 300_000 }), `start the agent container ${plan.agentContainer.name}`, `is the image ${plan.agent.image} present? (docker build/pull it; preflight checks)`);
       return { container: plan.agentContainer.name };
     },
     async undo(deps) {
-      const result = await deps.runner.run(containerRemoveArgv(plan.agentContainer.name), { timeoutMs: 60_000 });
+      const result = await deps.runner.run(containerRemoveArgv(plan.agentContainer.name), { signal: deps.signal, timeoutMs: 60_000 });
       if (result.exitCode !== 0 && !isDockerNotFound(result.stderr)) ensureSuccess(result, `remove container ${plan.agentContainer.name}`);
     },
   };

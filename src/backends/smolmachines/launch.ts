@@ -24,7 +24,7 @@ function planVersion(plan: SmolmachinesPlan): Semver {
 
 /** `docker save` of the agent image, cached under <home>/cache/images by image ID. */
 export async function cachedImageArchive(plan: SmolmachinesPlan, deps: BackendDeps): Promise<string> {
-  const inspect = await deps.runner.run(imageIdArgv(plan.agent.image), { timeoutMs: 30_000 });
+  const inspect = await deps.runner.run(imageIdArgv(plan.agent.image), { signal: deps.signal, timeoutMs: 30_000 });
   ensureSuccess(inspect, `find the agent image ${plan.agent.image}`, `build or load it first (docker build -t ${plan.agent.image} . / docker load); the guest never pulls`);
   const id = inspect.stdout.trim().replace(/^sha256:/, "");
   if (!/^[0-9a-f]{12,64}$/.test(id)) throw new BottleError("E_IMAGE_ID", `Cannot read the ID of image ${plan.agent.image}: "${inspect.stdout.trim()}"`);
@@ -33,7 +33,7 @@ export async function cachedImageArchive(plan: SmolmachinesPlan, deps: BackendDe
   if (await deps.fs.exists(archive)) return archive;
   await deps.fs.makeDir(dir, 0o700);
   const partial = `${archive}.${randomBytes(6).toString("hex")}.partial`;
-  const saved = await deps.runner.run(imageSaveArgv(plan.agent.image, partial), { timeoutMs: 600_000 });
+  const saved = await deps.runner.run(imageSaveArgv(plan.agent.image, partial), { signal: deps.signal, timeoutMs: 600_000 });
   if (saved.exitCode !== 0) await deps.fs.remove(partial);
   ensureSuccess(saved, `save the agent image ${plan.agent.image}`);
   await deps.fs.move(partial, archive);
@@ -50,13 +50,13 @@ function machineStep(plan: SmolmachinesPlan, version: Semver): Step {
       if (path.kind === "refused") throw new BottleError("E_GUEST_IMAGE", `Cannot load the agent image into "${plan.slug}": ${path.reason}`, { exitCode: 69, hint: "upgrade smolvm to 1.1.3 or newer" });
       const imageArchive = await cachedImageArchive(plan, deps);
       const argv = machineCreateArgv(features, { name: plan.machineName, imageArchive, smolfilePath: plan.smolfilePath, dns: plan.bundleIp });
-      ensureSuccess(await deps.runner.run(argv, { timeoutMs: 600_000 }), `create the microVM ${plan.machineName}`);
+      ensureSuccess(await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 600_000 }), `create the microVM ${plan.machineName}`);
       return { machine: plan.machineName, imageArchive };
     },
     async undo(deps) {
       // Before 0.8.1 delete leaves a running VM orphaned: stop first (reference §2.7).
-      if (!features.deleteStops) await deps.runner.run(machineStopArgv(plan.machineName), { timeoutMs: 120_000 });
-      const result = await deps.runner.run(machineDeleteArgv(features, plan.machineName), { timeoutMs: 120_000 });
+      if (!features.deleteStops) await deps.runner.run(machineStopArgv(plan.machineName), { signal: deps.signal, timeoutMs: 120_000 });
+      const result = await deps.runner.run(machineDeleteArgv(features, plan.machineName), { signal: deps.signal, timeoutMs: 120_000 });
       if (result.exitCode !== 0 && !isSmolvmNotFound(result.stderr + result.stdout)) ensureSuccess(result, `delete the microVM ${plan.machineName}`);
     },
   };
@@ -67,10 +67,10 @@ function startStep(plan: SmolmachinesPlan): Step {
     id: "machine-start",
     title: `start microVM ${plan.machineName}`,
     async run(deps) {
-      ensureSuccess(await deps.runner.run(machineStartArgv(plan.machineName), { timeoutMs: 600_000 }), `start the microVM ${plan.machineName}`, "run claude-bottle preflight (KVM errors show up at start)");
+      ensureSuccess(await deps.runner.run(machineStartArgv(plan.machineName), { signal: deps.signal, timeoutMs: 600_000 }), `start the microVM ${plan.machineName}`, "run claude-bottle preflight (KVM errors show up at start)");
     },
     async undo(deps) {
-      const result = await deps.runner.run(machineStopArgv(plan.machineName), { timeoutMs: 120_000 });
+      const result = await deps.runner.run(machineStopArgv(plan.machineName), { signal: deps.signal, timeoutMs: 120_000 });
       if (result.exitCode !== 0 && !isSmolvmNotFound(result.stderr + result.stdout)) ensureSuccess(result, `stop the microVM ${plan.machineName}`);
     },
   };
