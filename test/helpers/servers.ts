@@ -6,6 +6,7 @@ import { webcrypto } from "node:crypto";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { createServer as createTcpServer, type AddressInfo, type Server } from "node:net";
+import { spawn } from "node:child_process";
 
 const open: (Server | HttpServer)[] = [];
 afterEach(async () => {
@@ -63,8 +64,8 @@ export async function streamServer(bytes: number): Promise<{ port: number; recei
   return { port: await listen(server), received: () => received, closes: () => closes };
 }
 
-/** An HTTPS server for `name`, with its own CA; returns the CA PEM for the client. */
-export async function tlsServer(name: string): Promise<{ port: number; caPem: string }> {
+/** A fresh CA and a leaf certificate for `name` signed by it. */
+export async function tlsCredentials(name: string): Promise<{ key: string; cert: string; caPem: string }> {
   const crypto = webcrypto as unknown as Crypto;
   x509.cryptoProvider.set(crypto);
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
@@ -73,11 +74,52 @@ export async function tlsServer(name: string): Promise<{ port: number; caPem: st
   const leafKeys = (await crypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
   const leaf = await x509.X509CertificateGenerator.create({ serialNumber: "02", subject: `CN=${name}`, issuer: ca.subject, publicKey: leafKeys.publicKey, signingKey: caKeys.privateKey, signingAlgorithm: alg, notBefore: new Date(Date.now() - 3600_000), notAfter: new Date(Date.now() + 86_400_000), extensions: [new x509.SubjectAlternativeNameExtension([{ type: "dns", value: name }])] });
   const keyDer = await crypto.subtle.exportKey("pkcs8", leafKeys.privateKey);
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(keyDer).toString("base64").replace(/.{1,64}/g, "$&\n")}-----END PRIVATE KEY-----\n`;
-  const server = createHttpsServer({ key: keyPem, cert: leaf.toString("pem") }, (req, res) => {
+  const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(keyDer).toString("base64").replace(/.{1,64}/g, "$&\n")}-----END PRIVATE KEY-----\n`;
+  return { key, cert: leaf.toString("pem"), caPem: ca.toString("pem") };
+}
+
+/** An HTTPS server for `name` answering with what it received; returns the CA PEM for clients. */
+export async function tlsServer(name: string): Promise<{ port: number; caPem: string }> {
+  const { key, cert, caPem } = await tlsCredentials(name);
+  const server = createHttpsServer({ key, cert }, (req, res) => {
     let body = 0;
     req.on("data", (chunk: Buffer) => (body += chunk.length));
     req.on("end", () => res.end(`hello from ${name} ${req.method} ${req.url} ${body}\n`));
   });
-  return { port: await listen(server), caPem: ca.toString("pem") };
+  return { port: await listen(server), caPem };
+}
+
+/**
+ * A git smart-HTTP server over TLS for `name`: `git http-backend` as CGI behind node's https,
+ * serving the bare repositories under `root`.
+ */
+export async function gitHttpsServer(name: string, root: string): Promise<{ port: number; caPem: string }> {
+  const { key, cert, caPem } = await tlsCredentials(name);
+  const server = createHttpsServer({ key, cert }, (req, res) => {
+    const url = new URL(req.url ?? "/", `https://${name}`);
+    const cgi = spawn("git", ["http-backend"], {
+      env: { GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: "1", PATH_INFO: url.pathname, QUERY_STRING: url.search.slice(1), REQUEST_METHOD: req.method ?? "GET", CONTENT_TYPE: req.headers["content-type"] ?? "", PATH: process.env["PATH"] ?? "" },
+    });
+    req.pipe(cgi.stdin);
+    let head = Buffer.alloc(0);
+    let headersDone = false;
+    cgi.stdout.on("data", (chunk: Buffer) => {
+      if (headersDone) return void res.write(chunk);
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      headersDone = true;
+      let status = 200;
+      for (const line of head.subarray(0, end).toString().split("\r\n")) {
+        const [field = "", ...rest] = line.split(":");
+        const value = rest.join(":").trim();
+        if (field.toLowerCase() === "status") status = Number.parseInt(value, 10);
+        else res.setHeader(field, value);
+      }
+      res.writeHead(status);
+      res.write(head.subarray(end + 4));
+    });
+    cgi.on("close", () => res.end());
+  });
+  return { port: await listen(server), caPem };
 }

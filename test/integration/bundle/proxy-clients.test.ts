@@ -4,7 +4,7 @@ import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { startBundle, rawExchange } from "../../helpers/bundle.ts";
-import { tlsServer, countingHttpServer } from "../../helpers/servers.ts";
+import { tlsServer, countingHttpServer, gitHttpsServer } from "../../helpers/servers.ts";
 import { tempDir } from "../../helpers/cli.ts";
 
 /** Names the tests use, all pointing at this machine's loopback. */
@@ -76,4 +76,31 @@ test("plain HTTP keep-alive: each request on one connection is decided on its ow
   expect(answer.match(/HTTP\/1\.1 200/g)?.length).toBe(1);
   expect(answer).toContain("HTTP/1.1 403");
   expect(target.hits()).toBe(1);
+});
+
+test("git clones over HTTPS through the proxy; a repository on a host not allowed is refused", async () => {
+  const root = tempDir("git");
+  const { execFileSync } = await import("node:child_process");
+  const git = (args: string[], cwd = root, extraEnv: Record<string, string> = {}) => execFileSync("git", args, { cwd, encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", HOME: root, GIT_CONFIG_NOSYSTEM: "1", ...extraEnv } });
+  git(["init", "--quiet", "--bare", "repo.git"]);
+  git(["--git-dir", "repo.git", "symbolic-ref", "HEAD", "refs/heads/main"]);
+  git(["init", "--quiet", "work"]);
+  writeFileSync(join(root, "work/README"), "through the bottle\n");
+  execFileSync("sh", ["-c", "git add README && git -c user.email=t@t -c user.name=t commit -q -m first && git push -q ../repo.git HEAD:refs/heads/main"], { cwd: join(root, "work"), env: { PATH: process.env["PATH"] ?? "", HOME: root } });
+  const server = await gitHttpsServer("git.test", root);
+  const bundle = await startBundle([`git.test:${server.port}`, "127.0.0.1/32"], { resolve });
+  const ca = join(root, "ca.pem");
+  writeFileSync(ca, server.caPem);
+  const via = ["-c", `http.proxy=http://127.0.0.1:${bundle.ports.proxy}`, "-c", `http.sslCAInfo=${ca}`];
+  // Asynchronously: the bundle and the git server live in this process and must keep serving.
+  const { execFile } = await import("node:child_process");
+  const gitAsync = (args: string[]) =>
+    new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile("git", args, { cwd: root, env: { PATH: process.env["PATH"] ?? "", HOME: root, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" } }, (error, _stdout, stderr) => resolve({ code: error ? 1 : 0, stderr })),
+    );
+  expect(await gitAsync([...via, "clone", "--quiet", `https://git.test:${server.port}/repo.git`, "clone"])).toEqual({ code: 0, stderr: "" });
+  expect(readFileSync(join(root, "clone/README"), "utf8")).toBe("through the bottle\n");
+  const refused = await gitAsync([...via, "ls-remote", `https://other.test:${server.port}/repo.git`]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("403");
 });
