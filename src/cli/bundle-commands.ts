@@ -7,7 +7,7 @@ import { serveBundle } from "../bundle/serve/serve.ts";
 import { readSuperviseToken } from "../bundle/bundle-secrets.ts";
 import { bundleHostIp, type BundlePlan } from "../bundle/bundle-plan.ts";
 import type { CliContext } from "./context.ts";
-import { json } from "./report.ts";
+import { json, terminalSafe } from "./report.ts";
 
 export async function bundleServeCommand(ctx: CliContext, options: { config?: string }): Promise<number> {
   if (!options.config) throw new UsageError("E_USAGE", "Cannot serve: no --config given", { hint: "claude-bottle bundle serve --config /bundle/bundle.json" });
@@ -46,7 +46,7 @@ export async function requestsCommand(ctx: CliContext, name: string, options: { 
   const shown = options.all ? requests : requests.filter((request) => request.status === "pending");
   if (options.json) ctx.out(json(shown));
   else if (shown.length === 0) ctx.out("no pending requests\n");
-  else ctx.out(shown.map((r) => `${r.id}  ${r.status.padEnd(7)}  ${r.host}:${r.port}  ${r.at}  ${r.reason}\n`).join(""));
+  else ctx.out(shown.map((r) => terminalSafe(`${r.id}  ${r.status.padEnd(7)}  ${r.host}:${r.port}  ${r.at}  ${r.reason}`) + "\n").join(""));
   return EXIT.ok;
 }
 

@@ -50,8 +50,20 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** One audit JSON line as a readable row; lines that are not JSON pass through. */
+/**
+ * Text that came from the agent (host names, reasons, DNS names) shown on the user's terminal:
+ * control characters are escaped so the agent cannot move the cursor, recolour or rewrite lines.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/** One audit JSON line as a readable row; lines that are not JSON pass through, made safe. */
 export function formatAuditLine(line: string): string {
+  return terminalSafe(formatAuditRow(line));
+}
+
+function formatAuditRow(line: string): string {
   try {
     const e = JSON.parse(line) as Record<string, unknown>;
     const target = e["port"] === undefined ? String(e["host"]) : `${String(e["host"])}:${String(e["port"])}`;

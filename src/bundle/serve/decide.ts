@@ -42,8 +42,18 @@ function cidrRuleFor(rules: readonly PolicyRule[], address: string, port: number
   return rules.find((r) => r.rule.kind === "cidr" && portMatches(r.rule, port) && cidrContains(r.rule.cidr as Cidr, ipv4Number(address)));
 }
 
+/**
+ * Host names the proxy will resolve: LDH labels (and "_"). Anything else — a NUL that the C
+ * resolver would cut the name at, "%", spaces, non-ASCII — could make the name that matched a
+ * rule differ from the name resolved, so it is refused before any rule is looked at.
+ */
+const RESOLVABLE_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+
 export async function decide(host: string, port: number, rules: readonly PolicyRule[], resolve: Resolver, ownSubnet?: Cidr): Promise<Decision> {
   const target = classifyHost(host);
+  if (target.kind === "name" && !RESOLVABLE_NAME.test(target.name)) {
+    return { allowed: false, kind: "policy", rule: "malformed-host", reason: `${JSON.stringify(target.name)} is not a valid host name` };
+  }
   if (target.kind !== "name") {
     const byCidr = cidrRuleFor(rules, target.address, port);
     if (byCidr) return { allowed: true, rule: byCidr, address: target.address };

@@ -68,3 +68,16 @@ describe("decide", () => {
     expect(await decide("api.example.com", 443, rules, async () => ["192.0.2.2"], { base: 3221225984, prefix: 24 })).toMatchObject({ allowed: false, kind: "ssrf" });
   });
 });
+
+describe("host names that could differ between matching and resolving are refused", () => {
+  test.each(["evil.com\u0000.github.com", "evil.com%00.github.com", "a b.github.com", "évil.github.com", "evil.com\n.github.com", "..github.com", "-x.github.com"])("%p", async (host) => {
+    lookups.length = 0;
+    expect(await decide(host, 443, rules, resolve)).toMatchObject({ allowed: false, rule: "malformed-host" });
+    expect(lookups).toEqual([]);
+  });
+
+  test("ordinary names with underscores, digits and a trailing dot still pass", async () => {
+    expect(await decide("api.example.com.", 443, rules, resolve)).toMatchObject({ allowed: true });
+    expect(await decide("_acme.codeload.github.com", 443, manifestRules(["*.github.com"]), async () => ["140.82.112.9"])).toMatchObject({ allowed: true });
+  });
+});

@@ -125,3 +125,10 @@ describe("claude-bottle CLI", () => {
     expect(JSON.parse(failing.stdout).ok).toBe(false);
   });
 });
+
+test("agent-supplied text is shown with control characters escaped", async () => {
+  const { formatAuditLine, terminalSafe } = await import("../../../src/cli/report.ts");
+  expect(terminalSafe("evil\u001b[2J\u001b]0;pwned\u0007")).toBe("evil\\x1b[2J\\x1b]0;pwned\\x07");
+  const line = JSON.stringify({ time: "t", decision: "refused", kind: "dns", host: "x\u001b[31m.test", rule: "dns-sink" });
+  expect(formatAuditLine(line)).toBe("t REFUSED dns x\\x1b[31m.test [dns-sink]");
+});
