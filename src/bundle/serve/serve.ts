@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { BottleError } from "../../core/errors.ts";
 import { parseCidr } from "../../core/cidr.ts";
 import { Audit } from "./audit.ts";
-import { loadBundleConfig, manifestRules } from "./config.ts";
+import { loadBundleConfig, manifestRules, type LoadedBundleConfig } from "./config.ts";
 import type { Resolver } from "./decide.ts";
 import { createDnsSink } from "./dns-sink.ts";
 import { Policy } from "./policy.ts";
@@ -48,6 +48,46 @@ export interface ServeOptions {
   readonly dial?: (address: string, port: number) => import("node:net").Socket;
 }
 
+type Closer = () => Promise<void>;
+
+function closer(server: { close(callback: () => void): unknown }): Closer {
+  return () => new Promise((resolve) => void server.close(() => resolve()));
+}
+
+/** Binds the four listeners in order; on any failure the ones already bound are closed again. */
+async function listenAll(config: LoadedBundleConfig, servers: { proxy: Server; supervise: Server; dns: ReturnType<typeof createDnsSink> }): Promise<{ ports: RunningBundle["ports"]; closers: Closer[] }> {
+  const closers: Closer[] = [];
+  try {
+    const proxy = await listen(servers.proxy, config.ports.proxy, config.listen, "the proxy");
+    closers.push(closer(servers.proxy));
+    const supervise = await listen(servers.supervise, config.ports.supervise, config.listen, "supervise");
+    closers.push(closer(servers.supervise));
+    const dns = await listen(servers.dns.tcp, config.ports.dns, config.listen, "DNS (TCP)");
+    closers.push(closer(servers.dns.tcp));
+    await new Promise<void>((resolve, reject) => {
+      servers.dns.udp.once("error", (error) => reject(new BottleError("E_BUNDLE_LISTEN", `Cannot listen for DNS (UDP) on ${config.listen}:${dns}: ${error.message}`, { exitCode: 69 })));
+      servers.dns.udp.bind(dns, config.listen, () => resolve());
+    });
+    closers.push(closer(servers.dns.udp));
+    return { ports: { proxy, supervise, dns }, closers };
+  } catch (error) {
+    await Promise.all(closers.map((close) => close()));
+    throw error;
+  }
+}
+
+/** Every accepted socket, so close() ends tunnels and keep-alive connections instead of waiting on them. */
+function trackSockets(servers: readonly (Server | import("node:net").Server)[]): Set<import("node:net").Socket> {
+  const sockets = new Set<import("node:net").Socket>();
+  for (const server of servers) {
+    server.on("connection", (socket: import("node:net").Socket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+    });
+  }
+  return sockets;
+}
+
 export async function serveBundle(configPath: string, options: ServeOptions = {}): Promise<RunningBundle> {
   const config = await loadBundleConfig(configPath);
   const dir = dirname(configPath);
@@ -74,38 +114,15 @@ export async function serveBundle(configPath: string, options: ServeOptions = {}
     counters.dnsRefused++;
     audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "dns", client, host: name, method: transport, decision: "refused", rule: "dns-sink" });
   });
-  const closers: (() => Promise<void>)[] = [];
-  // Every accepted socket, so close() ends tunnels and keep-alive connections instead of waiting on them.
-  const sockets = new Set<import("node:net").Socket>();
-  for (const server of [proxy, supervise, dns.tcp]) {
-    server.on("connection", (socket: import("node:net").Socket) => {
-      sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
-    });
-  }
-  try {
-    const proxyPort = await listen(proxy, config.ports.proxy, config.listen, "the proxy");
-    closers.push(() => new Promise((r) => proxy.close(() => r())));
-    const supervisePort = await listen(supervise, config.ports.supervise, config.listen, "supervise");
-    closers.push(() => new Promise((r) => supervise.close(() => r())));
-    const dnsPort = await listen(dns.tcp, config.ports.dns, config.listen, "DNS (TCP)");
-    closers.push(() => new Promise((r) => dns.tcp.close(() => r())));
-    await new Promise<void>((resolve, reject) => {
-      dns.udp.once("error", (error) => reject(new BottleError("E_BUNDLE_LISTEN", `Cannot listen for DNS (UDP) on ${config.listen}:${dnsPort}: ${error.message}`, { exitCode: 69 })));
-      dns.udp.bind(dnsPort, config.listen, () => resolve());
-    });
-    closers.push(() => new Promise((r) => dns.udp.close(() => r())));
-    return {
-      ports: { proxy: proxyPort, supervise: supervisePort, dns: dnsPort },
-      audit,
-      async close() {
-        for (const socket of sockets) socket.destroy();
-        await Promise.all(closers.map((close) => close()));
-        await audit.flushed();
-      },
-    };
-  } catch (error) {
-    await Promise.all(closers.map((close) => close()));
-    throw error;
-  }
+  const sockets = trackSockets([proxy, supervise, dns.tcp]);
+  const { ports, closers } = await listenAll(config, { proxy, supervise, dns });
+  return {
+    ports,
+    audit,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(closers.map((close) => close()));
+      await audit.flushed();
+    },
+  };
 }

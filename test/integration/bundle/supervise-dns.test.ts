@@ -2,10 +2,11 @@
 import { expect, test } from "bun:test";
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startBundle, rawExchange, tunnel } from "../../helpers/bundle.ts";
 import { echoServer } from "../../helpers/servers.ts";
+import { tempDir } from "../../helpers/cli.ts";
 import { dnsQuery } from "../../helpers/dns.ts";
 
 test("health and status are open; events, requests and approvals need the host's token", async () => {
@@ -87,4 +88,28 @@ test("the DNS sink answers REFUSED over UDP and TCP, and logs the name", async (
   expect(status.counters.dnsRefused).toBe(2);
   await bundle.audit.flushed();
   expect(readFileSync(join(bundle.dir, "audit.jsonl"), "utf8")).toContain('"host":"leak.via-dns.test"');
+});
+
+test("a port in use is one clear error, and nothing is left listening", async () => {
+  const { createServer } = await import("node:net");
+  const { serveBundle } = await import("../../../src/bundle/serve/serve.ts");
+  const holder = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => holder.once("listening", resolve));
+  const taken = (holder.address() as import("node:net").AddressInfo).port;
+  const free = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => free.once("listening", resolve));
+  const supervisePort = (free.address() as import("node:net").AddressInfo).port;
+  await new Promise((resolve) => free.close(resolve));
+  const dir = tempDir("bundle-port");
+  writeFileSync(join(dir, "supervise.token"), "t".repeat(64));
+  writeFileSync(join(dir, "bundle.json"), JSON.stringify({ version: 1, bottle: "x", bundleIp: "127.0.0.1", subnet: "192.0.2.0/24", listen: "127.0.0.1", ports: { proxy: supervisePort, gitGate: 0, supervise: taken, dns: 0 }, allow: [] }));
+  await expect(serveBundle(join(dir, "bundle.json"))).rejects.toThrow(`Cannot listen for supervise on 127.0.0.1:${taken}: EADDRINUSE`);
+  // The proxy had bound before supervise failed: it must have been closed again.
+  const again = createServer().listen(supervisePort, "127.0.0.1");
+  await new Promise((resolve, reject) => {
+    again.once("listening", resolve);
+    again.once("error", reject);
+  });
+  await new Promise((resolve) => again.close(resolve));
+  await new Promise((resolve) => holder.close(resolve));
 });
