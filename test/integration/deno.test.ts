@@ -27,3 +27,29 @@ test("deno renders the same Smolfile and reports errors with the same exit code"
   expect(smolfile(denoHome)).toBe(smolfile(bunHome));
   expect(deno(["plan", "no-such.toml"]).code).toBe(78);
 });
+
+test("the bundle serves under deno too: a denied request gets the 403, health answers", async () => {
+  const { spawn: spawnAsync } = await import("node:child_process");
+  const { writeFileSync } = await import("node:fs");
+  const dir = tempDir("deno-bundle");
+  writeFileSync(join(dir, "supervise.token"), "t".repeat(64));
+  writeFileSync(join(dir, "bundle.json"), JSON.stringify({ version: 1, bottle: "d", bundleIp: "127.0.0.1", subnet: "192.0.2.0/24", listen: "127.0.0.1", ports: { proxy: 0, gitGate: 0, supervise: 0, dns: 0 }, allow: [] }));
+  const child = spawnAsync(join(BIN, "deno"), ["run", "--allow-all", "--no-prompt", "src/main.ts", "bundle", "serve", "--config", join(dir, "bundle.json")], { cwd: ROOT, env: env() });
+  try {
+    const ports = await new Promise<{ proxy: number; supervise: number }>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        const line = out.split("\n").find((l) => l.includes('"listening"'));
+        if (line) resolve(JSON.parse(line).ports);
+      });
+      child.on("close", (code) => reject(new Error(`deno exited ${code}`)));
+    });
+    const denied = await fetch("http://evil.example/x", { proxy: `http://127.0.0.1:${ports.proxy}` } as RequestInit);
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).toContain("claude-bottle blocked GET evil.example:80");
+    expect(await (await fetch(`http://127.0.0.1:${ports.supervise}/healthz`)).text()).toBe("ok\n");
+  } finally {
+    child.kill("SIGTERM");
+  }
+}, 30_000);
