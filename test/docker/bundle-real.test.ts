@@ -115,13 +115,12 @@ describe("bundle on a real docker engine", () => {
     expect(docker(["network", "inspect", plan.bundle.networkName]).code).not.toBe(0);
   }, 120_000);
 
-  test("a bundle image that does not exist fails the launch and leaves no network", async () => {
+  test("a bundle image that does not exist is refused before anything is made", async () => {
     const w = world();
     writeFileSync(join(w.dir, "project/bottle.toml"), `name = "real"\n[agent]\nimage = "${AGENT_IMAGE}"\n[bundle]\nimage = "claude-bottle-bundle:absent-${run}"\n`);
     const up = await w.cli(["up", "--detach"]);
-    expect(up.code).toBe(1);
-    expect(up.stderr).toContain("Cannot start the bundle container");
-    expect(up.stderr).toContain("undone: create network");
+    expect(up.code).toBe(69);
+    expect(up.stderr).toContain(`Cannot start the bundle: image claude-bottle-bundle:absent-${run} is not on this host`);
     expect(docker(["network", "ls", "-q", "--filter", `label=dev.claude-bottle.home=${w.home}`]).stdout).toBe("");
   }, 60_000);
 
