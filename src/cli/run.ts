@@ -21,14 +21,11 @@ import { attachCommand, downCommand, execCommand, gcCommand, logsCommand, lsComm
 
 type Action = (ctx: CliContext, args: readonly unknown[], options: Record<string, unknown>) => Promise<number> | number;
 
-function buildCli(actions: Map<string, Action>) {
-  const cli = cac("claude-bottle");
-  const on = (name: string, action: Action) => actions.set(name, action);
-  cli.option("--home <dir>", "State directory (env CLAUDE_BOTTLE_HOME; default $XDG_STATE_HOME/claude-bottle)");
-  cli.option("--debug", "Show stack traces and error codes");
-  cli.option("--plugin <path>", "Load a backend plugin module (repeatable)", { type: [String] });
-  cli.option("-v, --version", "Print the version");
+type Cli = ReturnType<typeof cac>;
+type On = (name: string, action: Action) => void;
 
+/** The read-only phases and the manifest. */
+function planningCommands(cli: Cli, on: On): void {
   cli.command("init [path]", "Write a commented starter bottle.toml").option("--force", "Overwrite an existing file");
   on("init", (ctx, [path], o) => initCommand(ctx, path as string | undefined, Boolean(o["force"])));
 
@@ -43,7 +40,10 @@ function buildCli(actions: Map<string, Action>) {
 
   cli.command("backends", "List the isolation backends").option("--json", "Machine-readable output");
   on("backends", (ctx, _args, o) => backendsCommand(ctx, o));
+}
 
+/** What changes the host, and what reads a running bottle. */
+function lifecycleCommands(cli: Cli, on: On): void {
   cli.command("up [manifest]", "Start a bottle and attach to its agent")
     .option("-d, --detach", "Return once the agent is running")
     .option("--rm", "Remove the bottle when the agent exits")
@@ -68,7 +68,10 @@ function buildCli(actions: Map<string, Action>) {
 
   cli.command("gc", "Remove resources of this home that no bottle owns (after a crash)").option("--dry-run", "Only list them").option("--json", "Machine-readable output");
   on("gc", (ctx, _args, o) => gcCommand(ctx, o));
+}
 
+/** The sidecar, and the host side of its approvals. */
+function bundleCommands(cli: Cli, on: On): void {
   cli.command("bundle <action>", "The sidecar: `bundle serve --config FILE`, `bundle image [--tag T]`")
     .option("--config <file>", "serve: the bundle config the plan rendered")
     .option("--tag <tag>", "image: the tag to build", { default: "claude-bottle-bundle:latest" })
@@ -91,7 +94,18 @@ function buildCli(actions: Map<string, Action>) {
 
   cli.command("deny <name> <target>", "Deny a pending request (id or host), or revoke an approval");
   on("deny", (ctx, [name, target]) => denyCommand(ctx, name as string, target as string));
+}
 
+function buildCli(actions: Map<string, Action>): Cli {
+  const cli = cac("claude-bottle");
+  const on: On = (name, action) => void actions.set(name, action);
+  cli.option("--home <dir>", "State directory (env CLAUDE_BOTTLE_HOME; default $XDG_STATE_HOME/claude-bottle)");
+  cli.option("--debug", "Show stack traces and error codes");
+  cli.option("--plugin <path>", "Load a backend plugin module (repeatable)", { type: [String] });
+  cli.option("-v, --version", "Print the version");
+  planningCommands(cli, on);
+  lifecycleCommands(cli, on);
+  bundleCommands(cli, on);
   cli.help();
   return cli;
 }
