@@ -7,7 +7,8 @@ import { nodeRunner } from "./runtime/node-runner.ts";
 import { fileLocks } from "./runtime/file-locks.ts";
 import { httpProbe } from "./runtime/http-probe.ts";
 import { untilTerminated, watchInterrupts } from "./runtime/interrupts.ts";
+import { dockerApi } from "./runtime/docker-api.ts";
 
 // No top-level await: the binary is compiled with --bytecode, which needs a plain module body.
 const host = currentHost();
-void run(host, { fs: nodeFs, runner: nodeRunner(host.env), locks: fileLocks, http: httpProbe, interrupts: watchInterrupts, terminated: untilTerminated }).then(exitWith);
+void run(host, { fs: nodeFs, runner: nodeRunner(host.env), locks: fileLocks, http: httpProbe, interrupts: watchInterrupts, terminated: untilTerminated, dockerApi: dockerApi(host.env) }).then(exitWith);

@@ -3,8 +3,7 @@
  * over WebCrypto. The key stays on the host in the bottle's state (0600); only the certificate
  * travels, into the guest at NODE_EXTRA_CA_CERTS. Made once per bottle and kept until `down`.
  */
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 import { webcrypto } from "node:crypto";
 import { join } from "node:path";
 import type { Fs } from "../core/fs.ts";
@@ -15,7 +14,17 @@ export const CA_KEY_FILE = "ca.key";
 const CA_VALIDITY_DAYS = 365;
 
 const crypto = webcrypto as unknown as Crypto;
-x509.cryptoProvider.set(crypto);
+
+/**
+ * The X.509 library, loaded on first use (its start-up cost is not for every command), after
+ * the reflect polyfill its tsyringe dependency needs — in that order, also inside the binary.
+ */
+async function x509Library(): Promise<typeof X509> {
+  await import("reflect-metadata");
+  const x509 = await import("@peculiar/x509");
+  x509.cryptoProvider.set(crypto);
+  return x509;
+}
 
 const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 
@@ -31,6 +40,7 @@ function pem(label: string, der: ArrayBuffer): string {
 
 /** A fresh CA for `slug`, valid from an hour ago (clock skew) for a year. */
 export async function createCa(slug: string, now = new Date()): Promise<CaPem> {
+  const x509 = await x509Library();
   const keys = (await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
   const notBefore = new Date(now.getTime() - 3_600_000);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({

@@ -70,8 +70,9 @@ export function planBundle(bottle: Bottle, facts: HostFacts, options: { egressNe
   const addresses = bundleSubnet(slug, manifest.bundle.subnet_pool, facts.usedSubnets);
   // The egress /24 is chosen after the agent's, with the agent's counted as taken and this
   // bottle's own earlier claims ignored, so re-planning a bottle gives the same two answers.
-  const others = facts.usedSubnets.filter((used) => used.owner !== slug);
-  const egress = options.egressNetwork ? bundleSubnet(`${slug}/egress`, manifest.bundle.subnet_pool, [...others, { cidr: addresses.subnet }]) : undefined;
+  const egress = options.egressNetwork
+    ? bundleSubnet(`${slug}/egress`, manifest.bundle.subnet_pool, [...facts.usedSubnets.filter((used) => used.owner !== slug), { cidr: addresses.subnet }])
+    : undefined;
   const stateDir = bottleStateDir(facts.home, slug);
   const warnings = Object.keys(manifest.agent.env)
     .filter(looksLikeSecret)

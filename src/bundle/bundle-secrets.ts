@@ -6,8 +6,8 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Fs } from "../core/fs.ts";
 import { PRIVATE_DIR_MODE } from "../core/write-files.ts";
-import { ensureCa } from "./bundle-ca.ts";
 import { TOKEN_FILE } from "./serve/serve.ts";
+import { ensureCa } from "./bundle-ca.ts";
 import type { BundlePlan } from "./bundle-plan.ts";
 
 export async function ensureBundleSecrets(fs: Fs, plan: Pick<BundlePlan, "stateDir" | "slug" | "bundle">): Promise<void> {

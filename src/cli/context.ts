@@ -4,6 +4,7 @@ import type { Runner } from "../core/runner.ts";
 import type { Host } from "../runtime/host.ts";
 import type { BackendDeps, HttpProbe } from "../plugins/types.ts";
 import type { Locks } from "../core/lock.ts";
+import type { DockerApi } from "../core/host-facts.ts";
 import type { Interrupts } from "../runtime/interrupts.ts";
 import type { BackendRegistry } from "../plugins/registry.ts";
 
@@ -16,6 +17,8 @@ export interface Powers {
   readonly interrupts: () => Interrupts;
   /** Resolves when the process is asked to stop (a server's lifetime). */
   readonly terminated: () => Promise<string>;
+  /** The local Docker Engine API, for fast read-only host facts; absent = use the CLI. */
+  readonly dockerApi?: DockerApi;
 }
 
 export interface CliContext extends Powers {

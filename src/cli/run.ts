@@ -15,9 +15,11 @@ import type { CliContext, Powers } from "./context.ts";
 import { initCommand } from "./init-command.ts";
 import { backendsCommand, planCommand, preflightCommand, renderCommand } from "./plan-commands.ts";
 import { formatError } from "./report.ts";
-import { allowCommand, bundleServeCommand, denyCommand, requestsCommand } from "./bundle-commands.ts";
-import { bundleImageCommand } from "./bundle-image-command.ts";
-import { attachCommand, downCommand, execCommand, gcCommand, logsCommand, lsCommand, upCommand } from "./lifecycle-commands.ts";
+
+// Lifecycle and bundle commands load on first use: `plan` and `--version` should not pay for
+// the proxy, the DNS sink or the lifecycle machinery at start-up.
+const lifecycle = () => import("./lifecycle-commands.ts");
+const bundle = () => import("./bundle-commands.ts");
 
 type Action = (ctx: CliContext, args: readonly unknown[], options: Record<string, unknown>) => Promise<number> | number;
 
@@ -49,25 +51,25 @@ function lifecycleCommands(cli: Cli, on: On): void {
     .option("--rm", "Remove the bottle when the agent exits")
     .option("--json", "Machine-readable events (implies --detach)")
     .option("--allow-unenforced-egress", "Accept a smolvm that does not enforce the egress allowlist (< 1.1.3)");
-  on("up", (ctx, [manifest], o) => upCommand(ctx, manifest as string | undefined, o));
+  on("up", async (ctx, [manifest], o) => (await lifecycle()).upCommand(ctx, manifest as string | undefined, o));
 
   cli.command("down <name>", "Remove everything a bottle made (idempotent)").option("--json", "Machine-readable output");
-  on("down", (ctx, [name], o) => downCommand(ctx, name as string, o));
+  on("down", async (ctx, [name], o) => (await lifecycle()).downCommand(ctx, name as string, o));
 
   cli.command("ls", "List bottles and their state").alias("list").option("--json", "Machine-readable output");
-  on("ls", (ctx, _args, o) => lsCommand(ctx, o));
+  on("ls", async (ctx, _args, o) => (await lifecycle()).lsCommand(ctx, o));
 
   cli.command("exec <name> [...command]", "Run a command in a bottle: exec NAME -- CMD [ARGS...]");
-  on("exec", (ctx, [name, command], o) => execCommand(ctx, name as string, [...(command as string[]), ...((o["--"] as string[]) ?? [])]));
+  on("exec", async (ctx, [name, command], o) => (await lifecycle()).execCommand(ctx, name as string, [...(command as string[]), ...((o["--"] as string[]) ?? [])]));
 
   cli.command("attach <name>", "Attach to the bottle's agent");
-  on("attach", (ctx, [name]) => attachCommand(ctx, name as string));
+  on("attach", async (ctx, [name]) => (await lifecycle()).attachCommand(ctx, name as string));
 
   cli.command("logs <name>", "Bundle logs and the VM console").option("-f, --follow", "Keep following");
-  on("logs", (ctx, [name], o) => logsCommand(ctx, name as string, o));
+  on("logs", async (ctx, [name], o) => (await lifecycle()).logsCommand(ctx, name as string, o));
 
   cli.command("gc", "Remove resources of this home that no bottle owns (after a crash)").option("--dry-run", "Only list them").option("--json", "Machine-readable output");
-  on("gc", (ctx, _args, o) => gcCommand(ctx, o));
+  on("gc", async (ctx, _args, o) => (await lifecycle()).gcCommand(ctx, o));
 }
 
 /** The sidecar, and the host side of its approvals. */
@@ -77,23 +79,23 @@ function bundleCommands(cli: Cli, on: On): void {
     .option("--tag <tag>", "image: the tag to build", { default: "claude-bottle-bundle:latest" })
     .option("--save <file>", "image: also write a docker-save archive")
     .option("--binary <file>", "image: the claude-bottle Linux binary to put in it (default: this one)");
-  on("bundle", (ctx, [action], o) => {
-    if (action === "serve") return bundleServeCommand(ctx, o);
-    if (action === "image") return bundleImageCommand(ctx, o as { tag: string; save?: string; binary?: string });
+  on("bundle", async (ctx, [action], o) => {
+    if (action === "serve") return (await bundle()).bundleServeCommand(ctx, o);
+    if (action === "image") return (await import("./bundle-image-command.ts")).bundleImageCommand(ctx, o as { tag: string; save?: string; binary?: string });
     throw new UsageError("E_USAGE", `Unknown bundle action "${String(action)}"`, { hint: "claude-bottle bundle serve|image" });
   });
 
   cli.command("requests <name>", "Hosts the agent asked for").option("--all", "Include answered requests").option("--json", "Machine-readable output");
-  on("requests", (ctx, [name], o) => requestsCommand(ctx, name as string, o));
+  on("requests", async (ctx, [name], o) => (await bundle()).requestsCommand(ctx, name as string, o));
 
   cli.command("allow <name> <rule>", "Allow a host (host, *.suffix, host:port, CIDR) for a running bottle")
     .option("--once", "For one connection")
     .option("--ttl <duration>", "For a while (30s, 10m, 2h, 1d); the default is 1h")
     .option("--always", "For good: kept in the bottle's state across bundle restarts");
-  on("allow", (ctx, [name, rule], o) => allowCommand(ctx, name as string, rule as string, o));
+  on("allow", async (ctx, [name, rule], o) => (await bundle()).allowCommand(ctx, name as string, rule as string, o));
 
   cli.command("deny <name> <target>", "Deny a pending request (id or host), or revoke an approval");
-  on("deny", (ctx, [name, target]) => denyCommand(ctx, name as string, target as string));
+  on("deny", async (ctx, [name, target]) => (await bundle()).denyCommand(ctx, name as string, target as string));
 }
 
 function buildCli(actions: Map<string, Action>): Cli {

@@ -2,10 +2,10 @@
  * The real HttpProbe on `node:http`, which never consults HTTP(S)_PROXY (Bun's fetch does, and a
  * host proxy must not stand between us and a bundle on a local bridge).
  */
-import { request } from "node:http";
 import type { HttpAnswer, HttpProbe } from "../plugins/types.ts";
 
-function send(method: string, url: string, options: { headers?: Record<string, string>; body?: string; timeoutMs: number }): Promise<HttpAnswer> {
+async function send(method: string, url: string, options: { headers?: Record<string, string>; body?: string; timeoutMs: number }): Promise<HttpAnswer> {
+    const { request } = await import("node:http"); // loaded on first use: most commands never need it
     return new Promise<HttpAnswer>((resolve) => {
       const req = request(url, { method, timeout: options.timeoutMs, headers: options.headers ?? {} }, (res) => {
         let body = "";

@@ -159,3 +159,17 @@ test("docker backend: up, ls, exec and down with the fakes; the agent network is
   expect((await world.cli(["down", "web"])).code).toBe(0);
   expectNothingLeft(world);
 });
+
+test("a bundle address the host would route through a gateway is never probed", async () => {
+  const world = fakeWorld();
+  const { writeFileSync: write, mkdirSync: mkdir } = await import("node:fs");
+  const bin = join(world.dir, "routes-via-gateway");
+  mkdir(bin);
+  write(join(bin, "ip"), '#!/bin/sh\ncase "$*" in "-4 route get "*) echo "$4 via 10.0.2.2 dev eth0 src 10.0.2.15" ;; esac\n', { mode: 0o755 });
+  const probed: string[] = [];
+  const up = await world.cli(["up", "--detach"], { env: { PATH: `${bin}:${world.env.PATH}` }, http: { get: async (url) => (probed.push(url), { error: "should not be called" }) } });
+  expect(up.code).toBe(69);
+  expect(up.stderr).toContain("routes it through a gateway, not a local bridge");
+  expect(probed).toEqual([]);
+  expectNothingLeft(world);
+});
