@@ -64,6 +64,14 @@ export async function runSteps(steps: readonly Step[], deps: BackendDeps, journa
     const report = await undoSteps(steps, entries, undoDeps, journal);
     for (const title of report.undone) deps.log.info(`  undone: ${title}`);
     for (const failure of report.failed) deps.log.warn(`could not undo ${failure.id}: ${failure.error.message}`);
+    if (report.failed.length > 0) {
+      const first = error instanceof Error ? error.message : String(error);
+      throw new BottleError("E_ROLLBACK_INCOMPLETE", `${first}\nand the rollback could not undo: ${report.failed.map((f) => f.id).join(", ")}`, {
+        exitCode: error instanceof BottleError ? error.exitCode : 1,
+        hint: "what is left stays recorded: claude-bottle down NAME retries it, claude-bottle gc finds anything unrecorded",
+        cause: error,
+      });
+    }
     if (deps.signal?.aborted) throw new BottleError("E_INTERRUPTED", "Interrupted: what the launch had made is undone", { exitCode: 130, cause: error });
     throw error;
   }

@@ -52,8 +52,9 @@ export async function upBottle(ctx: LifecycleContext, bottle: Bottle, options: P
         hint: existing.status === "running" ? `claude-bottle attach ${bottle.slug}, or claude-bottle down ${bottle.slug} first` : `claude-bottle down ${bottle.slug} clears what is left`,
       });
     }
-    createdDir = !(await ctx.deps.fs.exists(bottleDir(ctx.home, bottle.slug)));
     const plan = await planAndClaim(ctx, bottle, backend);
+    // From here the bottle's directory holds only what this `up` (or an earlier `render`)
+    // wrote, all regenerable: a failed `up` removes it, so nothing is left.
     createdDir = true;
     const findings = await backend.preflight(plan, ctx.deps, options);
     for (const finding of findings.filter((f) => f.level === "warn")) ctx.deps.log.warn(`${finding.message} [${finding.code}]`);
@@ -70,9 +71,10 @@ export async function upBottle(ctx: LifecycleContext, bottle: Bottle, options: P
     await writeState(ctx.deps.fs, ctx.home, state);
     return state;
   } catch (error) {
-    // Steps are undone by runSteps; what is left is our own files. Remove them, unless the
-    // directory was someone else's (a bottle already recorded).
-    if (createdDir) await ctx.deps.fs.remove(bottleDir(ctx.home, bottle.slug));
+    // Steps were undone by runSteps. If some undo failed, the journal still records what is
+    // left, so the directory stays for `down` to finish; otherwise it goes too.
+    const incomplete = error instanceof BottleError && error.code === "E_ROLLBACK_INCOMPLETE";
+    if (createdDir && !incomplete) await ctx.deps.fs.remove(bottleDir(ctx.home, bottle.slug));
     throw error;
   } finally {
     await release();

@@ -1,6 +1,6 @@
 /** Every failure path of `up` ends with nothing of the bottle left on the host. */
 import { expect, test } from "bun:test";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeWorld, type FakeWorld } from "../helpers/fake-world.ts";
 
@@ -171,5 +171,18 @@ test("a bundle address the host would route through a gateway is never probed", 
   expect(up.code).toBe(69);
   expect(up.stderr).toContain("routes it through a gateway, not a local bridge");
   expect(probed).toEqual([]);
+  expectNothingLeft(world);
+});
+
+test("when the rollback itself fails, what is left stays recorded and down finishes it", async () => {
+  const world = fakeWorld({ env: { FAKE_FAIL: "smolvm machine create,docker network rm" } });
+  const up = await world.cli(["up", "--detach"]);
+  expect(up.code).toBe(1);
+  expect(up.stderr).toContain("and the rollback could not undo: bundle-network");
+  const state = JSON.parse(readFileSync(join(world.home, "bottles/web/state.json"), "utf8"));
+  expect(state.steps.map((s: { id: string }) => s.id)).toEqual(["bundle-network"]);
+  expect(world.networks().length).toBe(1);
+  expect(world.containers()).toEqual([]);
+  expect((await world.cli(["down", "web"], { env: { FAKE_FAIL: "" } })).code).toBe(0);
   expectNothingLeft(world);
 });
