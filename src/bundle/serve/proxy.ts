@@ -93,14 +93,17 @@ async function onConnect(deps: ProxyDeps, req: IncomingMessage, client: Duplex, 
     deps.counters.activeTunnels--;
     deps.audit.write({ ...base, address: decision.address, decision: outcome, rule: decision.rule.rule.source, ...(reason ? { reason } : {}), bytesUp: upstream.bytesWritten, bytesDown: upstream.bytesRead, durationMs: Date.now() - started });
   };
+  let established = false;
   upstream.once("connect", () => {
+    established = true;
     client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
     if (head.length > 0) upstream.write(head);
     relay(client, upstream);
     relay(upstream, client);
   });
   upstream.on("error", (error) => {
-    if (!upstream.readyState || upstream.connecting) client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    // Before the tunnel opened the client can still be told; after, the tunnel just ends.
+    if (!established) client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     else client.destroy();
     finish("error", error.message);
   });

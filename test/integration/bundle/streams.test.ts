@@ -109,3 +109,18 @@ test("malformed requests are answered or dropped, and the bundle keeps serving",
   socket.destroy();
   slow.destroy();
 });
+
+test("an admitted upstream that refuses the connection is a 502, audited as an error", async () => {
+  const { createServer } = await import("node:net");
+  const closed = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => closed.once("listening", resolve));
+  const port = (closed.address() as import("node:net").AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
+  const bundle = await startBundle(["127.0.0.1/32"]);
+  const answer = await rawExchange(bundle.ports.proxy, `CONNECT 127.0.0.1:${port} HTTP/1.1\r\n\r\n`);
+  expect(answer).toStartWith("HTTP/1.1 502 Bad Gateway");
+  await bundle.audit.flushed();
+  const { readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  expect(readFileSync(join(bundle.dir, "audit.jsonl"), "utf8")).toContain('"decision":"error"');
+});
