@@ -66,3 +66,13 @@ export async function denyCommand(ctx: CliContext, name: string, target: string)
   ctx.out(answer.changed > 0 ? `denied ${target} (${answer.changed} changed)\n` : `nothing pending or approved matches ${target}\n`);
   return EXIT.ok;
 }
+
+/** `why NAME HOST[:PORT]`: the running bundle's decision for a target, explained, nothing dialled. */
+export async function whyCommand(ctx: CliContext, name: string, target: string, options: { json?: boolean }): Promise<number> {
+  const match = /^(.*?)(?::(\d{1,5}))?$/.exec(target.replace(/^\[(.*)\](?=:|$)/, "$1"))!;
+  const query = new URLSearchParams({ host: match[1] ?? target, port: match[2] ?? "443" });
+  const answer = (await supervise(ctx, name, "GET", `/why?${query}`)) as { decision: string; rule: string; reason?: string; address?: string; origin?: string };
+  if (options.json) ctx.out(json(answer));
+  else ctx.out(terminalSafe(`${answer.decision.toUpperCase()} ${query.get("host")}:${query.get("port")} by ${answer.rule}${answer.origin ? ` (${answer.origin})` : ""}${answer.address ? ` → ${answer.address}` : ""}${answer.reason ? ` — ${answer.reason}` : ""}`) + "\n");
+  return answer.decision === "allow" ? EXIT.ok : EXIT.failed;
+}

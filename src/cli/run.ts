@@ -94,6 +94,9 @@ function bundleCommands(cli: Cli, on: On): void {
     .option("--always", "For good: kept in the bottle's state across bundle restarts");
   on("allow", async (ctx, [name, rule], o) => (await bundle()).allowCommand(ctx, name as string, rule as string, o));
 
+  cli.command("why <name> <target>", "Would the bottle reach HOST[:PORT], and by which rule? (dials nothing)").option("--json", "Machine-readable output");
+  on("why", async (ctx, [name, target], o) => (await bundle()).whyCommand(ctx, name as string, target as string, o));
+
   cli.command("deny <name> <target>", "Deny a pending request (id or host), or revoke an approval");
   on("deny", async (ctx, [name, target]) => (await bundle()).denyCommand(ctx, name as string, target as string));
 }

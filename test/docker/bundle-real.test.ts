@@ -103,6 +103,9 @@ describe("bundle on a real docker engine", () => {
     expect((await w.cli(["allow", "real", "pypi.org", "--always"])).stdout).toBe("allowed pypi.org for real (kept across restarts)\n");
     expect(JSON.parse(readFileSync(join(w.home, "bottles/real/bundle/approved.json"), "utf8"))).toEqual(["pypi.org"]);
     expect((await w.cli(["requests", "real"])).stdout).toBe("no pending requests\n");
+    const why = await w.cli(["why", "real", "blocked.example.com:443"]);
+    expect(why.stdout).toBe("DENY blocked.example.com:443 by default-deny — no allowlist entry matches blocked.example.com:443\n");
+    expect(why.code).toBe(1);
 
     // The audit log lands in the bottle's state on the host, written by the container.
     const audit = readFileSync(join(w.home, "bottles/real/bundle/audit.jsonl"), "utf8");

@@ -19,6 +19,7 @@ export function denyBody(d: DenyContext): string {
     `rule: ${d.rule}`,
     `why: ${d.reason}`,
     "This is a policy decision, not a network fault: retrying, other proxies or --noproxy will not get through.",
+    `Why, and what would be allowed: curl -s 'http://${d.bundleIp}:${d.supervisePort}/why?host=${encodeURIComponent(d.host)}&port=${d.port}'`,
     `To ask a human for access: curl -s -X POST http://${d.bundleIp}:${d.supervisePort}/requests -H 'content-type: application/json' -d '${ask}'`,
     `On the host, a human can allow it with: claude-bottle allow ${d.bottle} ${target}`,
     "",

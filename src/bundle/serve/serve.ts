@@ -12,7 +12,7 @@ import { BottleError } from "../../core/errors.ts";
 import { parseCidr } from "../../core/cidr.ts";
 import { Audit } from "./audit.ts";
 import { loadBundleConfig, manifestRules, type LoadedBundleConfig } from "./config.ts";
-import type { Resolver } from "./decide.ts";
+import { decide, type Resolver } from "./decide.ts";
 import { createDnsSink } from "./dns-sink.ts";
 import { Policy } from "./policy.ts";
 import { createProxy } from "./proxy.ts";
@@ -109,7 +109,14 @@ export async function serveBundle(configPath: string, options: ServeOptions = {}
     supervisePort: config.ports.supervise,
     ...(options.dial ? { dial: options.dial } : {}),
   });
-  const supervise = createSupervise({ bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters });
+  const resolve = options.resolve ?? systemResolver;
+  const why = async (host: string, port: number) => {
+    const decision = await decide(host, port, policy.active(), resolve, subnet.ok ? subnet.cidr : undefined);
+    return decision.allowed
+      ? { host, port, decision: "allow", rule: decision.rule.rule.source, origin: decision.rule.origin, address: decision.address }
+      : { host, port, decision: "deny", rule: decision.rule, reason: decision.reason, ...(decision.address ? { address: decision.address } : {}) };
+  };
+  const supervise = createSupervise({ why, bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters });
   const dns = createDnsSink((name, client, transport) => {
     counters.dnsRefused++;
     audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "dns", client, host: name, method: transport, decision: "refused", rule: "dns-sink" });

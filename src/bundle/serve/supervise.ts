@@ -10,6 +10,8 @@ import type { Audit } from "./audit.ts";
 import type { Policy } from "./policy.ts";
 
 export interface SuperviseDeps {
+  /** Explains a decision without dialling anything: the same function the proxy uses. */
+  readonly why: (host: string, port: number) => Promise<Record<string, unknown>>;
   readonly bottle: string;
   readonly token: string;
   readonly policy: Policy;
@@ -62,6 +64,14 @@ async function handle(deps: SuperviseDeps, req: IncomingMessage, res: ServerResp
   if (route === "GET /healthz") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
   if (route === "GET /status") {
     return send(res, 200, { bottle: deps.bottle, uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000), counters: deps.counters, allow: deps.policy.active().map((r) => ({ rule: r.rule.source, origin: r.origin, ...(r.once ? { once: true } : {}), ...(r.expiresAt ? { expiresAt: new Date(r.expiresAt).toISOString() } : {}) })) });
+  }
+  if (route === "GET /why") {
+    // Open to the agent too: "would this be allowed, and by what?" without trying it.
+    const query = new URL(req.url ?? "/", "http://bundle").searchParams;
+    const host = (query.get("host") ?? "").slice(0, 253);
+    const port = Number(query.get("port") ?? 443);
+    if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return send(res, 400, { error: "expected ?host=NAME&port=N" });
+    return send(res, 200, await deps.why(host, port));
   }
   if (route === "POST /requests") {
     const parsed = v.safeParse(AskSchema, await readJson(req));

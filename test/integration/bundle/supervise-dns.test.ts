@@ -113,3 +113,21 @@ test("a port in use is one clear error, and nothing is left listening", async ()
   await new Promise((resolve) => again.close(resolve));
   await new Promise((resolve) => holder.close(resolve));
 });
+
+test("/why explains a decision without dialling, for the agent and the host alike", async () => {
+  const dialled: string[] = [];
+  const { Socket } = await import("node:net");
+  const bundle = await startBundle(["api.example.com", "*.github.com:443"], {
+    resolve: async (name) => (name === "inner.example.com" ? ["10.9.8.7"] : ["93.184.216.34"]),
+    dial: (address, port) => {
+      dialled.push(`${address}:${port}`);
+      return new Socket();
+    },
+  });
+  const ask = async (query: string) => JSON.parse((await bundle.supervise("GET", `/why?${query}`, undefined, "")).body);
+  expect(await ask("host=api.example.com&port=443")).toEqual({ host: "api.example.com", port: 443, decision: "allow", rule: "api.example.com", origin: "manifest", address: "93.184.216.34" });
+  expect(await ask("host=codeload.github.com&port=22")).toMatchObject({ decision: "deny", rule: "default-deny" });
+  expect(await ask("host=169.254.169.254&port=80")).toMatchObject({ decision: "deny", rule: "ssrf-guard" });
+  expect(dialled).toEqual([]);
+  expect((await bundle.supervise("GET", "/why?host=&port=1", undefined, "")).status).toBe(400);
+});
