@@ -28,6 +28,8 @@ export class Audit {
   private readonly subscribers = new Set<(line: string) => void>();
   private readonly recent: string[] = [];
   private queue: Promise<void> = Promise.resolve();
+  /** Lines waiting for the file: written together by one append once the previous one is done. */
+  private pending = "";
 
   constructor(private readonly path: string | undefined) {}
 
@@ -38,8 +40,19 @@ export class Audit {
     for (const subscriber of this.subscribers) subscriber(line);
     if (this.path) {
       const path = this.path;
-      // Serialised appends keep lines whole and in order.
-      this.queue = this.queue.then(() => appendFile(path, line, { mode: 0o600 })).catch(() => {});
+      const first = this.pending === "";
+      this.pending += line;
+      // Serialised appends keep lines whole and in order; under load, lines that arrive while a
+      // write is in flight share the next one (one syscall, not one per tunnel).
+      if (first) {
+        this.queue = this.queue
+          .then(() => {
+            const batch = this.pending;
+            this.pending = "";
+            return appendFile(path, batch, { mode: 0o600 });
+          })
+          .catch(() => {});
+      }
     }
   }
 
