@@ -44,8 +44,8 @@ export async function inspectSmolmachines(plans: readonly SmolmachinesPlan[], de
 export async function logsSmolmachines(plan: SmolmachinesPlan, deps: BackendDeps, options: { follow: boolean }): Promise<number> {
   const dataDir = await deps.runner.run(machineDataDirArgv(features(plan), plan.machineName), { timeoutMs: 30_000 });
   ensureSuccess(dataDir, `find the console log of ${plan.machineName}`, "is the bottle up? (claude-bottle ls)");
-  const console = join(dataDir.stdout.trim(), "agent-console.log");
-  const result = await deps.runner.run(["tail", "-n", "200", ...(options.follow ? ["-F"] : []), console], { inheritStdio: true });
+  const consoleLog = join(dataDir.stdout.trim(), "agent-console.log");
+  const result = await deps.runner.run(["tail", "-n", "200", ...(options.follow ? ["-F"] : []), consoleLog], { inheritStdio: true });
   return result.exitCode;
 }
 
