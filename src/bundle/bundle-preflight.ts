@@ -20,7 +20,7 @@ export async function dockerFinding(runner: Runner): Promise<Finding> {
 export async function subnetFinding(plan: Pick<BundlePlan, "slug" | "bundleSubnet" | "host">, deps: BackendDeps): Promise<Finding> {
   const mine = parseCidr(plan.bundleSubnet);
   if (!mine.ok) return { code: "SUBNET_INVALID", level: "fail", message: mine.reason, fix: "fix [bundle] subnet_pool" };
-  const used = [...(await routeSubnets(deps.runner, plan.host.platform)), ...(await dockerSubnets(deps.runner))];
+  const used = [...(await routeSubnets(deps.runner, plan.host.platform)), ...(await dockerSubnets(deps.runner, deps.dockerApi))];
   const clash = used.find((entry) => {
     const cidr = parseCidr(entry.cidr, false);
     return entry.owner !== plan.slug && cidr.ok && cidrsOverlap(cidr.cidr, mine.cidr);

@@ -40,6 +40,7 @@ export function backendDeps(ctx: CliContext, signal?: AbortSignal): BackendDeps 
       warn: (message) => ctx.err(`warning: ${message}\n`),
     },
     http: ctx.http,
+    ...(ctx.dockerApi ? { dockerApi: ctx.dockerApi } : {}),
     ...(signal ? { signal } : {}),
   };
 }

@@ -20,7 +20,7 @@ function lifecycle(ctx: CliContext, asJson: boolean, signal?: AbortSignal): Life
   const progress: LifecycleContext["progress"] = asJson ? (event) => ctx.out(JSON.stringify(event) + "\n") : (event) => ctx.err(`${event.message}\n`);
   const base = backendDeps(ctx, signal);
   const deps: BackendDeps = asJson ? { ...base, log: { info: (message) => progress({ event: "progress", message }), warn: (message) => progress({ event: "warning", message }) } } : base;
-  return { home: ctx.home, host: ctx.host, deps, locks: ctx.locks, registry: ctx.registry, progress, ...(ctx.dockerApi ? { dockerApi: ctx.dockerApi } : {}) };
+  return { home: ctx.home, host: ctx.host, deps, locks: ctx.locks, registry: ctx.registry, progress };
 }
 
 async function running(ctx: CliContext, name: string) {

@@ -17,7 +17,7 @@ export async function prepare(ctx: CliContext, manifestPath: string | undefined)
   const { backend } = await resolveBackend(ctx.registry, bottle);
   const deps = backendDeps(ctx);
   const facts = await gatherHostFacts(
-    { ...deps, ...(ctx.dockerApi ? { dockerApi: ctx.dockerApi } : {}) },
+    deps,
     { home: ctx.home, platform: ctx.host.platform, arch: ctx.host.arch, user: ctx.host.user },
     backend.facts ? () => backend.facts!(deps) : undefined,
   );

@@ -20,7 +20,7 @@ export interface DockerApi {
 export interface FactsDeps {
   readonly runner: Runner;
   readonly fs: Fs;
-  readonly dockerApi?: DockerApi;
+  readonly dockerApi?: DockerApi | undefined;
 }
 
 export async function routeSubnets(runner: Runner, platform: string): Promise<UsedSubnet[]> {

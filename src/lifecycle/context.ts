@@ -1,6 +1,5 @@
 /** What lifecycle operations receive: the CLI's powers, minus the CLI. */
 import type { Locks } from "../core/lock.ts";
-import type { DockerApi } from "../core/host-facts.ts";
 import type { Host } from "../runtime/host.ts";
 import type { BackendDeps } from "../plugins/types.ts";
 import type { BackendRegistry } from "../plugins/registry.ts";
@@ -11,7 +10,6 @@ export interface LifecycleContext {
   readonly deps: BackendDeps;
   readonly locks: Locks;
   readonly registry: BackendRegistry;
-  readonly dockerApi?: DockerApi;
   /** Progress for people (stderr) or events for programs (--json). */
   readonly progress: (event: { readonly event: string; readonly message: string; readonly [key: string]: unknown }) => void;
 }

@@ -31,7 +31,7 @@ export class PreflightFailed extends BottleError {
 async function planAndClaim(ctx: LifecycleContext, bottle: Bottle, backend: Backend<BasePlan>): Promise<BasePlan> {
   const release = await ctx.locks.acquire(subnetLockPath(ctx.home), "the subnet pool");
   try {
-    const facts = await gatherHostFacts({ ...ctx.deps, ...(ctx.dockerApi ? { dockerApi: ctx.dockerApi } : {}) }, { home: ctx.home, platform: ctx.host.platform, arch: ctx.host.arch, user: ctx.host.user }, backend.facts ? () => backend.facts!(ctx.deps) : undefined);
+    const facts = await gatherHostFacts(ctx.deps, { home: ctx.home, platform: ctx.host.platform, arch: ctx.host.arch, user: ctx.host.user }, backend.facts ? () => backend.facts!(ctx.deps) : undefined);
     const plan = backend.plan(bottle, facts);
     await ctx.deps.fs.makeDir(plan.stateDir, PRIVATE_DIR_MODE);
     await ctx.deps.fs.writeAtomic(join(plan.stateDir, CLAIM_FILE), `${claimedSubnets(plan as BasePlan & BundlePlan).join("\n")}\n`, 0o600);

@@ -84,6 +84,8 @@ export interface BackendDeps {
   readonly signal?: AbortSignal;
   /** HTTP from the host (bundle readiness). */
   readonly http?: HttpProbe;
+  /** The local Docker Engine API for read-only questions; absent = ask the docker CLI. */
+  readonly dockerApi?: { get(path: string): Promise<unknown> };
 }
 
 export interface PreflightOptions {
