@@ -104,3 +104,24 @@ test("git clones over HTTPS through the proxy; a repository on a host not allowe
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain("403");
 });
+
+test("node (the system runtime, not bun) reaches an allowed HTTPS host through CONNECT", async () => {
+  const tls = await tlsServer("api.test");
+  const bundle = await startBundle([`api.test:${tls.port}`, "127.0.0.1/32"], { resolve });
+  const ca = join(tempDir(), "ca.pem");
+  writeFileSync(ca, tls.caPem);
+  // node's fetch has no proxy support before v24, so this is node's own CONNECT + TLS, as an agent's SDK does it.
+  const script = `
+    const http = require("http"), tls = require("tls"), fs = require("fs");
+    const [proxyPort, target, caFile] = process.argv.slice(1);
+    http.request({ host: "127.0.0.1", port: proxyPort, method: "CONNECT", path: target }).on("connect", (res, socket) => {
+      if (res.statusCode !== 200) { console.log("status " + res.statusCode); process.exit(1); }
+      const secure = tls.connect({ socket, servername: "api.test", ca: fs.readFileSync(caFile) }, () => {
+        secure.write("GET /from-node HTTP/1.1\\r\\nHost: " + target + "\\r\\nConnection: close\\r\\n\\r\\n");
+      });
+      let body = ""; secure.on("data", (d) => (body += d)); secure.on("end", () => { console.log(body.split("\\r\\n\\r\\n")[1]); });
+    }).end();`;
+  const { execFile } = await import("node:child_process");
+  const out = await new Promise<string>((done) => execFile("node", ["-e", script, String(bundle.ports.proxy), `api.test:${tls.port}`, ca], (_e, stdout, stderr) => done(stdout + stderr)));
+  expect(out).toBe("hello from api.test GET /from-node 0\n\n");
+});
