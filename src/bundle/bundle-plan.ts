@@ -7,6 +7,7 @@ import type { Bottle } from "../core/load-manifest.ts";
 import { bundleAgentEnv, looksLikeSecret } from "../core/agent-env.ts";
 import { bundleSubnet } from "../core/subnet.ts";
 import { resourceName } from "../core/slug.ts";
+import { bottleDir } from "../core/state.ts";
 import type { HostFacts } from "../plugins/types.ts";
 
 export const BUNDLE_CONFIG_FILE = "bundle.json";
@@ -50,9 +51,6 @@ export function sortedRecord(record: Readonly<Record<string, string>>): Record<s
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-export function bottleStateDir(home: string, slug: string): string {
-  return join(home, "bottles", slug);
-}
 
 /** Plans the bundle side of a bottle. Throws ConfigError when no subnet can be had. */
 /** Where the host reaches the bundle: the egress address when there is one. */
@@ -73,7 +71,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, options: { egressNe
   const egress = options.egressNetwork
     ? bundleSubnet(`${slug}/egress`, manifest.bundle.subnet_pool, [...facts.usedSubnets.filter((used) => used.owner !== slug), { cidr: addresses.subnet }])
     : undefined;
-  const stateDir = bottleStateDir(facts.home, slug);
+  const stateDir = bottleDir(facts.home, slug);
   const warnings = Object.keys(manifest.agent.env)
     .filter(looksLikeSecret)
     .map((name) => `agent.env.${name} looks like a credential: guest env is readable by the agent and stored in the Smolfile`);

@@ -4,6 +4,7 @@ import { dockerSubnets, routeSubnets } from "../core/host-facts.ts";
 import { tail, type Runner } from "../core/runner.ts";
 import type { BackendDeps, Finding } from "../plugins/types.ts";
 import type { BundlePlan } from "./bundle-plan.ts";
+import { imageIdArgv } from "./docker-argv.ts";
 
 export async function dockerFinding(runner: Runner): Promise<Finding> {
   const result = await runner.run(["docker", "version", "--format", "{{.Server.Version}}"], { timeoutMs: 15_000 });
@@ -33,7 +34,7 @@ export async function subnetFinding(plan: Pick<BundlePlan, "slug" | "bundleSubne
 
 /** The agent image must already be on the host: nothing is ever pulled for the guest. */
 export async function agentImageFinding(plan: Pick<BundlePlan, "agent">, runner: Runner): Promise<Finding> {
-  const result = await runner.run(["docker", "image", "inspect", "--format", "{{.Id}}", plan.agent.image], { timeoutMs: 15_000 });
+  const result = await runner.run(imageIdArgv(plan.agent.image), { timeoutMs: 15_000 });
   if (result.exitCode === 0) return { code: "AGENT_IMAGE_OK", level: "ok", message: `agent image ${plan.agent.image} is present` };
   if (result.spawnError) return { code: "AGENT_IMAGE_UNKNOWN", level: "warn", message: "cannot check the agent image without docker", fix: "install docker" };
   return { code: "AGENT_IMAGE_MISSING", level: "fail", message: `agent image ${plan.agent.image} is not on this host`, fix: `docker build -t ${plan.agent.image} . (or docker load / docker pull it); the guest never pulls` };

@@ -51,13 +51,6 @@ export class ConfigError extends BottleError {
   }
 }
 
-/** Something the host must provide is missing or refuses (binary, daemon, device, port). */
-export class UnavailableError extends BottleError {
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(code, message, { ...options, exitCode: EXIT.unavailable });
-  }
-}
-
 /** A bug in claude-bottle itself: reported with a stack trace under --debug. */
 export class InternalError extends BottleError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -8,10 +8,11 @@ import { join } from "node:path";
 import { BottleError } from "../core/errors.ts";
 import { DEFAULT_BUNDLE_IMAGE } from "../core/manifest.ts";
 import { buildBundleImage } from "../bundle/bundle-image.ts";
+import { imageIdArgv } from "../bundle/docker-argv.ts";
 import type { LifecycleContext } from "./context.ts";
 
 export async function ensureBundleImage(ctx: LifecycleContext, image: string): Promise<void> {
-  const present = await ctx.deps.runner.run(["docker", "image", "inspect", "--format", "{{.Id}}", image], { timeoutMs: 30_000 });
+  const present = await ctx.deps.runner.run(imageIdArgv(image), { timeoutMs: 30_000 });
   if (present.exitCode === 0 || present.spawnError) return; // present, or no docker: preflight reports that
   const binary = ctx.host.selfBinary;
   if (image !== DEFAULT_BUNDLE_IMAGE || !binary || ctx.host.platform !== "linux") {
