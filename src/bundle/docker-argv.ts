@@ -72,6 +72,20 @@ export function labelledContainersArgv(home: string): string[] {
   return ["docker", "ps", "--all", "--filter", `label=${LABEL_HOME}=${home}`, "--format", `{{.Names}}\t{{.Label "${LABEL_SLUG}"}}\t{{.State}}`];
 }
 
+export interface LabelledContainer {
+  readonly name: string;
+  readonly slug: string;
+  readonly state: string;
+}
+
+/** The rows `labelledContainersArgv` prints. */
+export function parseLabelledContainers(stdout: string): LabelledContainer[] {
+  return stdout.split("\n").filter(Boolean).map((line) => {
+    const [name = "", slug = "", state = ""] = line.split("\t");
+    return { name, slug, state };
+  });
+}
+
 export function labelledNetworksArgv(home: string): string[] {
   return ["docker", "network", "ls", "--filter", `label=${LABEL_HOME}=${home}`, "--format", `{{.Name}}\t{{.Label "${LABEL_SLUG}"}}`];
 }

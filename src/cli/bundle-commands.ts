@@ -1,7 +1,7 @@
 /** `bundle serve`, and the host side of approvals: `requests`, `allow`, `deny`. */
 import { resolve } from "node:path";
 import { BottleError, EXIT, UsageError } from "../core/errors.ts";
-import { readState } from "../core/state.ts";
+import { requireState } from "./require-state.ts";
 import { BUNDLE_PORTS } from "../core/agent-env.ts";
 import { serveBundle } from "../bundle/serve/serve.ts";
 import { readSuperviseToken } from "../bundle/bundle-secrets.ts";
@@ -29,8 +29,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 async function supervise(ctx: CliContext, name: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const state = await readState(ctx.fs, ctx.home, name);
-  if (!state) throw new BottleError("E_NO_BOTTLE", `Cannot find bottle "${name}" in ${ctx.home}`, { exitCode: EXIT.usage, hint: "claude-bottle ls lists the bottles" });
+  const state = await requireState(ctx, name);
   const plan = state.plan as unknown as BundlePlan;
   const token = await readSuperviseToken(ctx.fs, plan);
   const url = `http://${bundleHostIp(plan)}:${BUNDLE_PORTS.supervise}${path}`;

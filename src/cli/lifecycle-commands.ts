@@ -1,7 +1,7 @@
 /** `up`, `down`, `ls`, `exec`, `attach`, `logs`, `gc`: the lifecycle, wired to the terminal. */
 import { BottleError, EXIT } from "../core/errors.ts";
 import { loadManifest, DEFAULT_MANIFEST } from "../core/load-manifest.ts";
-import { readState } from "../core/state.ts";
+import { requireState } from "./require-state.ts";
 import { containerLogsArgv } from "../bundle/docker-argv.ts";
 import type { BackendDeps } from "../plugins/types.ts";
 import type { LifecycleContext } from "../lifecycle/context.ts";
@@ -24,8 +24,7 @@ function lifecycle(ctx: CliContext, asJson: boolean, signal?: AbortSignal): Life
 }
 
 async function running(ctx: CliContext, name: string) {
-  const state = await readState(ctx.fs, ctx.home, name);
-  if (!state) throw new BottleError("E_NO_BOTTLE", `Cannot find bottle "${name}" in ${ctx.home}`, { exitCode: EXIT.usage, hint: "claude-bottle ls lists the bottles" });
+  const state = await requireState(ctx, name);
   if (state.status !== "running") throw new BottleError("E_NOT_RUNNING", `Cannot reach bottle "${name}": it is ${state.status}`, { hint: `claude-bottle down ${name}, then up again` });
   return { state, backend: await backendOfState(ctx.registry, state) };
 }
@@ -92,8 +91,7 @@ export async function attachCommand(ctx: CliContext, name: string): Promise<numb
  * the bundle process and the agent console. With --follow all three keep streaming.
  */
 export async function logsCommand(ctx: CliContext, name: string, options: { follow?: boolean }): Promise<number> {
-  const state = await readState(ctx.fs, ctx.home, name);
-  if (!state) throw new BottleError("E_NO_BOTTLE", `Cannot find bottle "${name}" in ${ctx.home}`, { exitCode: EXIT.usage, hint: "claude-bottle ls lists the bottles" });
+  const state = await requireState(ctx, name);
   const backend = await backendOfState(ctx.registry, state);
   const deps = backendDeps(ctx);
   const plan = state.plan as unknown as BundlePlan;

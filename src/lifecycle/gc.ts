@@ -3,15 +3,11 @@
  * resources by name prefix) that no bottle's state owns — left by a SIGKILL or a reboot — and
  * remove them. Anything not carrying this home's label or prefix is never looked at twice.
  */
-import { labelledContainersArgv, labelledNetworksArgv, containerRemoveArgv, networkRemoveArgv } from "../bundle/docker-argv.ts";
+import { containerRemoveArgv, labelledContainersArgv, labelledNetworksArgv, networkRemoveArgv, parseLabelledContainers } from "../bundle/docker-argv.ts";
 import { listStates } from "../core/state.ts";
 import { ensureSuccess } from "../core/runner.ts";
 import type { BackendDeps, Leftover } from "../plugins/types.ts";
 import type { LifecycleContext } from "./context.ts";
-
-function rows(stdout: string): string[][] {
-  return stdout.split("\n").filter(Boolean).map((line) => line.split("\t"));
-}
 
 export async function dockerLeftovers(home: string, deps: BackendDeps): Promise<Leftover[]> {
   const containers = await deps.runner.run(labelledContainersArgv(home), { timeoutMs: 30_000 });
@@ -20,8 +16,11 @@ export async function dockerLeftovers(home: string, deps: BackendDeps): Promise<
   ensureSuccess(containers, "list claude-bottle containers");
   ensureSuccess(networks, "list claude-bottle networks");
   return [
-    ...rows(containers.stdout).map(([name = "", slug = ""]): Leftover => ({ kind: "container", name, slug, removeArgvs: [containerRemoveArgv(name)] })),
-    ...rows(networks.stdout).map(([name = "", slug = ""]): Leftover => ({ kind: "network", name, slug, removeArgvs: [networkRemoveArgv(name)] })),
+    ...parseLabelledContainers(containers.stdout).map(({ name, slug }): Leftover => ({ kind: "container", name, slug, removeArgvs: [containerRemoveArgv(name)] })),
+    ...networks.stdout.split("\n").filter(Boolean).map((line): Leftover => {
+      const [name = "", slug = ""] = line.split("\t");
+      return { kind: "network", name, slug, removeArgvs: [networkRemoveArgv(name)] };
+    }),
   ];
 }
 

@@ -1,6 +1,6 @@
 /** `ls`: every bottle of this home with its recorded and live state. Read-only. */
 import { listStates } from "../core/state.ts";
-import { labelledContainersArgv } from "../bundle/docker-argv.ts";
+import { labelledContainersArgv, parseLabelledContainers } from "../bundle/docker-argv.ts";
 import type { BasePlan } from "../plugins/types.ts";
 import type { LifecycleContext } from "./context.ts";
 
@@ -19,10 +19,7 @@ export interface BottleRow {
 async function bundleStates(ctx: LifecycleContext): Promise<Map<string, string>> {
   const result = await ctx.deps.runner.run(labelledContainersArgv(ctx.home), { timeoutMs: 30_000 });
   if (result.exitCode !== 0) return new Map();
-  return new Map(result.stdout.split("\n").filter(Boolean).map((line) => {
-    const [name = "", , state = ""] = line.split("\t");
-    return [name, state];
-  }));
+  return new Map(parseLabelledContainers(result.stdout).map((container) => [container.name, container.state]));
 }
 
 export async function listBottles(ctx: LifecycleContext): Promise<BottleRow[]> {

@@ -9,7 +9,7 @@ import { agentImageFinding, dockerFinding, subnetFinding } from "../../bundle/bu
 import { renderBundleConfig } from "../../bundle/bundle-config.ts";
 import { BUNDLE_CONFIG_FILE, BUNDLE_DIR } from "../../bundle/bundle-plan.ts";
 import { ensureSuccess } from "../../core/runner.ts";
-import { labelledContainersArgv, containerLogsArgv } from "../../bundle/docker-argv.ts";
+import { containerLogsArgv, labelledContainersArgv, parseLabelledContainers } from "../../bundle/docker-argv.ts";
 import { agentExecArgv } from "./argv.ts";
 import { dockerLaunchSteps } from "./launch.ts";
 import { planDocker, type DockerPlan } from "./plan.ts";
@@ -41,10 +41,7 @@ export const docker = defineBackend<DockerPlan>({
   },
   async inspect(plans, deps) {
     const result = await deps.runner.run(labelledContainersArgv(plans[0]?.home ?? ""), { timeoutMs: 30_000 });
-    const states = new Map(result.stdout.split("\n").filter(Boolean).map((line) => {
-      const [name = "", , state = ""] = line.split("\t");
-      return [name, state];
-    }));
+    const states = new Map(parseLabelledContainers(result.stdout).map((container) => [container.name, container.state]));
     return new Map(plans.map((plan) => [plan.slug, states.get(plan.agentContainer.name) ?? "absent"]));
   },
   async logs(plan, deps, options) {
