@@ -9,7 +9,7 @@
  */
 import { API_VERSION, defineBackend } from "./plugins/types.ts";
 import { bundleAgentEnv, BUNDLE_PORTS, GUEST_CA_PATH } from "./core/agent-env.ts";
-import { bundleSubnet } from "./core/subnet.ts";
+import { addressInSubnet, bundleSubnet } from "./core/subnet.ts";
 import { ensureSuccess } from "./core/runner.ts";
 import { resourceName } from "./core/slug.ts";
 import { planBundle, bundleHostIp } from "./bundle/bundle-plan.ts";
@@ -49,6 +49,7 @@ export const pluginApi = {
   GUEST_CA_PATH,
   bundleAgentEnv,
   bundleSubnet,
+  addressInSubnet,
   resourceName,
   ensureSuccess,
   planBundle,

@@ -60,7 +60,7 @@ export default (api: PluginApi): Backend<GvisorPlan> => {
         backend: "docker-gvisor",
         isolation: "container-gvisor",
         ...bundle,
-        agentContainer: { name: api.resourceName(facts.home, bottle.slug, "agent"), ip: bundle.bundleIp.replace(/\.2$/, ".3") },
+        agentContainer: { name: api.resourceName(facts.home, bottle.slug, "agent"), ip: api.addressInSubnet(bundle.bundleSubnet, 3) },
       };
     },
     render: (plan) => [{ name: "bundle/bundle.json", contents: api.renderBundleConfig(plan), mode: 0o600 }],

@@ -26,7 +26,7 @@ export interface BundlePlan {
    * Where the host reaches the bundle when that is not `bundleIp`: a backend whose agent network
    * gives the host no address (docker) puts the bundle on a second, egress network too.
    */
-  readonly egressNetwork?: { readonly networkName: string; readonly subnet: string; readonly bundleIp: string };
+  readonly egressNetwork?: { readonly networkName: string; readonly subnet: string; readonly gateway: string; readonly bundleIp: string };
   readonly env: Readonly<Record<string, string>>;
   readonly warnings: readonly string[];
   readonly host: { readonly platform: string; readonly arch: string };
@@ -83,7 +83,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, options: { egressNe
     bundleSubnet: addresses.subnet,
     bundleGateway: addresses.gateway,
     bundleIp: addresses.bundleIp,
-    ...(egress ? { egressNetwork: { networkName: resourceName(facts.home, slug, "egress"), subnet: egress.subnet, bundleIp: egress.bundleIp } } : {}),
+    ...(egress ? { egressNetwork: { networkName: resourceName(facts.home, slug, "egress"), subnet: egress.subnet, gateway: egress.gateway, bundleIp: egress.bundleIp } } : {}),
     env: sortedRecord({ ...manifest.agent.env, ...bundleAgentEnv(slug, addresses.bundleIp) }),
     warnings,
     host: { platform: facts.platform, arch: facts.arch },

@@ -3,7 +3,7 @@ import { cidrsOverlap, parseCidr } from "../core/cidr.ts";
 import { dockerSubnets, routeSubnets } from "../core/host-facts.ts";
 import { tail, type Runner } from "../core/runner.ts";
 import type { BackendDeps, Finding } from "../plugins/types.ts";
-import type { BundlePlan } from "./bundle-plan.ts";
+import { claimedSubnets, type BundlePlan } from "./bundle-plan.ts";
 import { imageIdArgv } from "./docker-argv.ts";
 
 export async function dockerFinding(runner: Runner): Promise<Finding> {
@@ -17,19 +17,25 @@ export async function dockerFinding(runner: Runner): Promise<Finding> {
   return { code: "DOCKER_OK", level: "ok", message: `docker engine ${result.stdout.trim()}` };
 }
 
-/** The planned /24 must not overlap a route or a docker network that is not this bottle's own. */
-export async function subnetFinding(plan: Pick<BundlePlan, "slug" | "bundleSubnet" | "host">, deps: BackendDeps): Promise<Finding> {
-  const mine = parseCidr(plan.bundleSubnet);
-  if (!mine.ok) return { code: "SUBNET_INVALID", level: "fail", message: mine.reason, fix: "fix [bundle] subnet_pool" };
+/**
+ * Every /24 the bottle claims (its own, and an egress one where the backend has it) must not
+ * overlap a route or a docker network that is not this bottle's. One look at the host for all.
+ */
+export async function subnetFinding(plan: Pick<BundlePlan, "slug" | "bundleSubnet" | "egressNetwork" | "host">, deps: BackendDeps): Promise<Finding> {
   const used = [...(await routeSubnets(deps.runner, plan.host.platform)), ...(await dockerSubnets(deps.runner, deps.dockerApi))];
-  const clash = used.find((entry) => {
-    const cidr = parseCidr(entry.cidr, false);
-    return entry.owner !== plan.slug && cidr.ok && cidrsOverlap(cidr.cidr, mine.cidr);
-  });
-  if (clash) {
-    return { code: "SUBNET_IN_USE", level: "fail", message: `${plan.bundleSubnet} overlaps ${clash.cidr} (${clash.source})`, fix: "run claude-bottle plan again to pick a free /24, or change [bundle] subnet_pool" };
+  const claimed = claimedSubnets(plan);
+  for (const subnet of claimed) {
+    const mine = parseCidr(subnet);
+    if (!mine.ok) return { code: "SUBNET_INVALID", level: "fail", message: mine.reason, fix: "fix [bundle] subnet_pool" };
+    const clash = used.find((entry) => {
+      const cidr = parseCidr(entry.cidr, false);
+      return entry.owner !== plan.slug && cidr.ok && cidrsOverlap(cidr.cidr, mine.cidr);
+    });
+    if (clash) {
+      return { code: "SUBNET_IN_USE", level: "fail", message: `${subnet} overlaps ${clash.cidr} (${clash.source})`, fix: "run claude-bottle plan again to pick a free /24, or change [bundle] subnet_pool" };
+    }
   }
-  return { code: "SUBNET_FREE", level: "ok", message: `${plan.bundleSubnet} is free` };
+  return { code: "SUBNET_FREE", level: "ok", message: `${claimed.join(" and ")} ${claimed.length === 1 ? "is" : "are"} free` };
 }
 
 /** The agent image must already be on the host: nothing is ever pulled for the guest. */

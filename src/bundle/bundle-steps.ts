@@ -95,7 +95,7 @@ export function egressNetworkStep(plan: BundleArgvPlan & { egressNetwork: NonNul
     id: "bundle-egress-network",
     title: `create egress network ${egress.networkName} (${egress.subnet})`,
     async run(deps) {
-      const argv = networkCreateArgv({ ...plan, bundleSubnet: egress.subnet, bundleGateway: egress.bundleIp.replace(/\.2$/, ".1"), bundle: { ...plan.bundle, networkName: egress.networkName } });
+      const argv = networkCreateArgv({ ...plan, bundleSubnet: egress.subnet, bundleGateway: egress.gateway, bundle: { ...plan.bundle, networkName: egress.networkName } });
       ensureSuccess(await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 60_000 }), `create the egress network ${egress.networkName}`);
       return { network: egress.networkName };
     },

@@ -24,6 +24,13 @@ export interface SubnetInUse {
 
 const SKIPPED_THIRD_OCTET = 17;
 
+/** The `index`-th address of a /24 such as "192.168.9.0/24": 1 is the gateway, 2 the bundle, 3 the agent. */
+export function addressInSubnet(subnet: string, index: number): string {
+  const parsed = parseCidr(subnet);
+  if (!parsed.ok || index < 0 || index >= blockSize(parsed.cidr.prefix)) throw new RangeError(`no address ${index} in ${subnet}`);
+  return formatIpv4(parsed.cidr.base + index);
+}
+
 /** The first candidate block index for a slug in a pool of `blocks` /24s. */
 export function slugBlockIndex(slug: string, blocks: number): number {
   return createHash("sha256").update(slug).digest().readUInt32BE(0) % blocks;

@@ -30,7 +30,7 @@ export const docker = defineBackend<DockerPlan>({
   async preflight(plan, deps) {
     return [
       { code: "ISOLATION_CONTAINER", level: "warn", message: "isolation: container — the agent shares the host kernel; a kernel exploit escapes it", fix: "use backend = \"smolmachines\" where KVM or Apple silicon is available" },
-      ...(await Promise.all([dockerFinding(deps.runner), agentImageFinding(plan, deps.runner), subnetFinding(plan, deps), subnetFinding({ ...plan, bundleSubnet: plan.egressNetwork.subnet }, deps)])),
+      ...(await Promise.all([dockerFinding(deps.runner), agentImageFinding(plan, deps.runner), subnetFinding(plan, deps)])),
     ];
   },
   launch: dockerLaunchSteps,

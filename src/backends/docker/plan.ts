@@ -4,6 +4,7 @@
  */
 import type { Bottle } from "../../core/load-manifest.ts";
 import { resourceName } from "../../core/slug.ts";
+import { addressInSubnet } from "../../core/subnet.ts";
 import { planBundle, type BundlePlan } from "../../bundle/bundle-plan.ts";
 import type { BasePlan, HostFacts } from "../../plugins/types.ts";
 
@@ -29,7 +30,7 @@ export function planDocker(bottle: Bottle, facts: HostFacts): DockerPlan {
     isolation: "container",
     ...bundle,
     egressNetwork: bundle.egressNetwork!,
-    agentContainer: { name: resourceName(facts.home, bottle.slug, "agent"), ip: bundle.bundleIp.replace(/\.2$/, ".3"), user: AGENT_USER },
+    agentContainer: { name: resourceName(facts.home, bottle.slug, "agent"), ip: addressInSubnet(bundle.bundleSubnet, 3), user: AGENT_USER },
     warnings: [...bundle.warnings, "isolation is a container: the agent shares the host kernel (use smolmachines for a microVM)"],
   };
 }
