@@ -21,6 +21,17 @@ export function parseLdd(output: string): string[] {
   return [...paths];
 }
 
+/** Tags of our own bundle image repository: the ones this binary can build (a digest it cannot). */
+const OWN_BUNDLE_IMAGE = /^claude-bottle-bundle(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
+
+/**
+ * The binary to build `image` from: this program when it is a compiled Linux binary and the
+ * image is one of ours; undefined otherwise. Pure.
+ */
+export function bundleImageSource(image: string, self: { selfBinary: string | undefined; platform: string }): string | undefined {
+  return OWN_BUNDLE_IMAGE.test(image) && self.platform === "linux" ? self.selfBinary : undefined;
+}
+
 export function importArgv(tarPath: string, tag: string): string[] {
   return ["docker", "image", "import", "--change", `ENTRYPOINT ["${IMAGE_ENTRYPOINT}"]`, "--change", 'LABEL dev.claude-bottle.role="bundle"', tarPath, tag];
 }

@@ -5,6 +5,7 @@ import { tail, type Runner } from "../core/runner.ts";
 import type { BackendDeps, Finding } from "../plugins/types.ts";
 import { claimedSubnets, type BundlePlan } from "./bundle-plan.ts";
 import { imageIdArgv } from "./docker-argv.ts";
+import { bundleImageSource } from "./bundle-image.ts";
 
 export async function dockerFinding(runner: Runner): Promise<Finding> {
   const result = await runner.run(["docker", "version", "--format", "{{.Server.Version}}"], { timeoutMs: 15_000 });
@@ -44,4 +45,21 @@ export async function agentImageFinding(plan: Pick<BundlePlan, "agent">, runner:
   if (result.exitCode === 0) return { code: "AGENT_IMAGE_OK", level: "ok", message: `agent image ${plan.agent.image} is present` };
   if (result.spawnError) return { code: "AGENT_IMAGE_UNKNOWN", level: "warn", message: "cannot check the agent image without docker", fix: "install docker" };
   return { code: "AGENT_IMAGE_MISSING", level: "fail", message: `agent image ${plan.agent.image} is not on this host`, fix: `docker build -t ${plan.agent.image} . (or docker load / docker pull it); the guest never pulls` };
+}
+
+/** How to get a bundle image this binary cannot build. */
+export function bundleImageFix(image: string): string {
+  return /^claude-bottle-bundle[:@]?/.test(image)
+    ? `claude-bottle bundle image --tag ${image} --binary <claude-bottle-linux binary>, or docker load the release's bundle archive`
+    : `build or load ${image} first (docker build / docker load)`;
+}
+
+/** The bundle image: present, buildable by `up` from this binary, or missing with the fix. */
+export async function bundleImageFinding(image: string, runner: Runner, self: { selfBinary: string | undefined; platform: string }): Promise<Finding> {
+  const result = await runner.run(imageIdArgv(image), { timeoutMs: 15_000 });
+  if (result.exitCode === 0) return { code: "BUNDLE_IMAGE_OK", level: "ok", message: `bundle image ${image} is present` };
+  if (result.spawnError) return { code: "BUNDLE_IMAGE_UNKNOWN", level: "warn", message: "cannot check the bundle image without docker", fix: "install docker" };
+  const binary = bundleImageSource(image, self);
+  if (binary) return { code: "BUNDLE_IMAGE_BUILDABLE", level: "ok", message: `bundle image ${image} is not built yet; up builds it from ${binary}` };
+  return { code: "BUNDLE_IMAGE_MISSING", level: "fail", message: `bundle image ${image} is not on this host, and this claude-bottle cannot build it`, fix: bundleImageFix(image) };
 }

@@ -2,6 +2,7 @@
 import { BottleError, EXIT } from "../core/errors.ts";
 import { loadManifest, DEFAULT_MANIFEST } from "../core/load-manifest.ts";
 import { requireState } from "./require-state.ts";
+import { assertBottleName } from "../core/state.ts";
 import { containerLogsArgv } from "../bundle/docker-argv.ts";
 import type { BackendDeps } from "../plugins/types.ts";
 import type { LifecycleContext } from "../lifecycle/context.ts";
@@ -55,6 +56,7 @@ export async function upCommand(ctx: CliContext, manifestPath: string | undefine
 }
 
 export async function downCommand(ctx: CliContext, name: string, options: { json?: boolean }): Promise<number> {
+  assertBottleName(name);
   const result = await downBottle(lifecycle(ctx, Boolean(options.json)), name);
   const message = result.existed ? `bottle "${name}" removed` : `bottle "${name}" was not up; nothing to remove`;
   if (options.json) ctx.out(json({ event: "down", slug: name, existed: result.existed, undone: result.undone }));
@@ -75,6 +77,7 @@ export async function lsCommand(ctx: CliContext, options: { json?: boolean }): P
 }
 
 export async function execCommand(ctx: CliContext, name: string, command: readonly string[]): Promise<number> {
+  assertBottleName(name);
   if (command.length === 0) throw new BottleError("E_USAGE", "Cannot exec: no command given", { exitCode: EXIT.usage, hint: `claude-bottle exec ${name} -- COMMAND [ARGS...]` });
   const { state, backend } = await running(ctx, name);
   return backend.exec(state.plan, backendDeps(ctx), command, { tty: await ctx.host.stdinIsTty() });

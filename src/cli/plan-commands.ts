@@ -4,6 +4,7 @@ import { EXIT } from "../core/errors.ts";
 import { CLAIM_FILE } from "../core/host-facts.ts";
 import { writeRenderedFiles } from "../core/write-files.ts";
 import { claimedSubnets, type BundlePlan } from "../bundle/bundle-plan.ts";
+import { bundleImageFinding } from "../bundle/bundle-preflight.ts";
 import type { PreflightOptions } from "../plugins/types.ts";
 import { backendDeps, type CliContext } from "./context.ts";
 import { prepare } from "./prepare.ts";
@@ -31,7 +32,8 @@ export async function renderCommand(ctx: CliContext, manifest: string | undefine
 
 export async function preflightCommand(ctx: CliContext, manifest: string | undefined, options: PreflightOptions & { json?: boolean }): Promise<number> {
   const { backend, plan } = await prepare(ctx, manifest);
-  const findings = await backend.preflight(plan, backendDeps(ctx), options);
+  const bundleImage = (plan as unknown as BundlePlan).bundle.image;
+  const findings = [...(await backend.preflight(plan, backendDeps(ctx), options)), await bundleImageFinding(bundleImage, ctx.runner, ctx.host)];
   const ok = findings.every((finding) => finding.level !== "fail");
   ctx.out(options.json ? json({ ok, backend: backend.name, isolation: plan.isolation, findings }) : `${backend.name} (isolation: ${plan.isolation})\n${formatFindings(findings)}`);
   return ok ? EXIT.ok : EXIT.unavailable;

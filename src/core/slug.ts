@@ -10,6 +10,14 @@ export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
  */
 export const SLUG_NO_DOUBLE_HYPHEN = /--/;
 
+/** The slug rule in words, for messages that refuse a name. */
+export const SLUG_RULE = '1-40 lowercase letters, digits or hyphens, starting and ending with a letter or digit, no "--"';
+
+/** True when `name` obeys the slug rule: then it is one path component, never `..` or a path. */
+export function isSlug(name: string): boolean {
+  return SLUG_PATTERN.test(name) && !SLUG_NO_DOUBLE_HYPHEN.test(name);
+}
+
 /**
  * Prefix of every resource a bottle makes on the host (docker network and container, smolvm
  * machine). `gc` finds leaks by it, so it must stay stable.

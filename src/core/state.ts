@@ -3,10 +3,11 @@
  * step, so rollback, `down` and `gc` always know what a bottle made.
  */
 import { join } from "node:path";
-import { BottleError } from "./errors.ts";
+import { BottleError, UsageError } from "./errors.ts";
 import type { Fs } from "./fs.ts";
 import { PRIVATE_DIR_MODE } from "./write-files.ts";
 import type { BasePlan } from "../plugins/types.ts";
+import { isSlug, SLUG_RULE } from "./slug.ts";
 
 export const STATE_FILE = "state.json";
 export const STATE_VERSION = 1;
@@ -34,7 +35,19 @@ export interface BottleState {
   readonly updatedAt: string;
 }
 
+/**
+ * Refuses anything that is not a slug before it is joined into a path: a bottle name is never a
+ * path (`down ..` once removed the whole home). Throws UsageError (exit 64) with the rule.
+ */
+export function assertBottleName(name: string): void {
+  if (isSlug(name)) return;
+  const shown = JSON.stringify(name).replace(/[\u007f-\u009f]/g, "?");
+  throw new UsageError("E_BAD_NAME", `Cannot use ${shown} as a bottle name: a name is ${SLUG_RULE}`, { hint: "claude-bottle ls lists the bottles by name" });
+}
+
+/** `<home>/bottles/<slug>`; throws UsageError for a name that is not a slug. */
 export function bottleDir(home: string, slug: string): string {
+  assertBottleName(slug);
   return join(home, "bottles", slug);
 }
 

@@ -4,7 +4,9 @@
  */
 import { BottleError } from "../core/errors.ts";
 import { undoSteps } from "../core/lifecycle.ts";
-import { bottleDir, readState, writeState, type BottleState } from "../core/state.ts";
+import { assertBottleName, bottleDir, readState, writeState, type BottleState } from "../core/state.ts";
+import { CLAIM_FILE } from "../core/host-facts.ts";
+import { join } from "node:path";
 import type { LifecycleContext } from "./context.ts";
 import { backendOfState } from "../plugins/resolve-backend.ts";
 import { bottleLockPath } from "./paths.ts";
@@ -15,11 +17,14 @@ export interface DownResult {
 }
 
 export async function downBottle(ctx: LifecycleContext, slug: string): Promise<DownResult> {
+  assertBottleName(slug);
   const release = await ctx.locks.acquire(bottleLockPath(ctx.home, slug), `bottle "${slug}"`);
   try {
     const state = await readState(ctx.deps.fs, ctx.home, slug);
     if (!state) {
-      await ctx.deps.fs.remove(bottleDir(ctx.home, slug)); // a claim or CA left without state
+      // A directory without state is removed only when its claim proves `render`/`up` made it.
+      const dir = bottleDir(ctx.home, slug);
+      if (await ctx.deps.fs.exists(join(dir, CLAIM_FILE))) await ctx.deps.fs.remove(dir);
       return { existed: false, undone: [] };
     }
     const backend = await backendOfState(ctx.registry, state);

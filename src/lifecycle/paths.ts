@@ -1,7 +1,9 @@
 /** Lock files: outside the bottle dirs, so `down` can remove a dir while holding its lock. */
 import { join } from "node:path";
+import { assertBottleName } from "../core/state.ts";
 
 export function bottleLockPath(home: string, slug: string): string {
+  assertBottleName(slug);
   return join(home, "locks", `${slug}.lock`);
 }
 

@@ -31,6 +31,24 @@ export function userArgs(argv: readonly string[]): string[] {
   return argv.slice(2);
 }
 
+/**
+ * The entry module: `Bun.main` under bun (the compiled binary's is inside its virtual file
+ * system), the script argument under Deno. Not `import.meta.url`: with `--minify --bytecode`
+ * a non-entry module reports its build-time source path (measured on bun 1.4.4).
+ */
+function entryModule(): string | undefined {
+  return (globalThis as { Bun?: { main?: string } }).Bun?.main ?? process.argv[1];
+}
+
+/**
+ * This program's executable when the entry module lives in bun's virtual file system
+ * (`/$bunfs/root/…` on Linux and macOS, `B:/~BUN/root/…` on Windows); undefined from source. Pure.
+ */
+export function compiledSelf(entry: string | undefined, execPath: string): string | undefined {
+  if (!entry) return undefined;
+  return entry.startsWith("/$bunfs/") || /^[A-Za-z]:[\\/]~BUN[\\/]/.test(entry) ? execPath : undefined;
+}
+
 export function currentHost(): Host {
   return {
     args: userArgs(process.argv),
@@ -40,8 +58,7 @@ export function currentHost(): Host {
     platform: process.platform,
     arch: process.arch,
     user: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
-    // A bun-compiled binary runs its sources from the virtual /$bunfs/ file system.
-    selfBinary: import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN") ? process.execPath : undefined,
+    selfBinary: compiledSelf(entryModule(), process.execPath),
     stdinIsTty: async () => (await import("node:tty")).isatty(0),
     // Synchronous writes to the descriptors: touching process.stdout builds a stream, which
     // costs a compiled binary more start-up time than everything else `--version` does.

@@ -38,8 +38,6 @@ export interface CliOptions {
   platform?: string;
   http?: HttpProbe;
   fs?: Fs;
-  /** Pretend to be a compiled binary at this path. */
-  selfBinary?: string;
   /** The host user (files the bundle container reads are this user's). */
   user?: { uid: number; gid: number };
   /** Resolves when the in-process "server" should stop. */
@@ -59,7 +57,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     platform: options.platform ?? "linux",
     arch: "x64",
     user: options.user ?? { uid: 1000, gid: 1000 },
-    selfBinary: options.selfBinary,
+    selfBinary: undefined, // in-process is never the compiled binary: test/e2e/first-use.test.ts is
     stdinIsTty: async () => false,
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),

@@ -18,7 +18,7 @@ export interface FakeWorld {
   readonly home: string;
   readonly project: string;
   readonly env: Record<string, string>;
-  cli(args: string[], extra?: { env?: Record<string, string>; interrupt?: AbortSignal; http?: HttpProbe; selfBinary?: string }): Promise<CliResult>;
+  cli(args: string[], extra?: { env?: Record<string, string>; interrupt?: AbortSignal; http?: HttpProbe}): Promise<CliResult>;
   /** Every argv the fakes were called with. */
   calls(): string[][];
   machines(): string[];
@@ -73,7 +73,7 @@ export function fakeWorld(options: { smolvm?: string; manifest?: string; env?: R
     env,
     cli(args, extra = {}) {
       const merged = { ...env, ...extra.env };
-      return runCli(["--home", home, ...args], { cwd: project, env: merged, runner: nodeRunner(merged), fs: fsWithKvm, http: extra.http ?? http, ...(extra.interrupt ? { interrupt: extra.interrupt } : {}), ...(extra.selfBinary ? { selfBinary: extra.selfBinary } : {}) });
+      return runCli(["--home", home, ...args], { cwd: project, env: merged, runner: nodeRunner(merged), fs: fsWithKvm, http: extra.http ?? http, ...(extra.interrupt ? { interrupt: extra.interrupt } : {}) });
     },
     calls: () => (existsSync(env.FAKE_LOG!) ? readFileSync(env.FAKE_LOG!, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)) : []),
     machines: () => list(join(state, "smolvm/machines")),

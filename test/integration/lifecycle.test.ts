@@ -129,18 +129,6 @@ test("exec and attach on a bottle that is not up say so", async () => {
   expect((await world.cli(["exec", "nope"])).code).toBe(64);
 });
 
-test("up builds the default bundle image on first use when it is a compiled binary", async () => {
-  const world = fakeWorld({ noBundleImage: true });
-  const binary = join(world.dir, "claude-bottle");
-  const { writeFileSync: write } = await import("node:fs");
-  write(binary, "#!/bin/sh\necho pretend binary\n", { mode: 0o755 });
-  const up = await world.cli(["up", "--detach"], { selfBinary: binary });
-  expect(up.stderr).toContain("• build bundle image claude-bottle-bundle:latest");
-  expect(up.code).toBe(0);
-  expect(world.calls().some((argv) => argv[1] === "image" && argv[2] === "import" && argv.at(-1) === "claude-bottle-bundle:latest")).toBe(true);
-  await world.cli(["down", "web"]);
-});
-
 test("run from source, a missing bundle image is a clear error before anything is made", async () => {
   const world = fakeWorld({ noBundleImage: true });
   const up = await world.cli(["up", "--detach"]);
