@@ -18,6 +18,12 @@ export function networkCreateArgv(plan: Pick<BundleArgvPlan, "slug" | "home" | "
   return ["docker", "network", "create", "--driver", "bridge", ...isolation, "--subnet", plan.bundleSubnet, "--gateway", plan.bundleGateway, ...labels(plan), plan.bundle.networkName];
 }
 
+/**
+ * Container logs capped: at most 3 files of 10 MB. The json-file driver is named so the options
+ * hold whatever the daemon's default driver is (an agent printing without end fills no disk).
+ */
+export const CAPPED_LOGS: readonly string[] = ["--log-driver", "json-file", "--log-opt", "max-size=10m", "--log-opt", "max-file=3"];
+
 export function networkRemoveArgv(name: string): string[] {
   return ["docker", "network", "rm", name];
 }
@@ -45,6 +51,7 @@ export function bundleRunArgv(plan: BundleArgvPlan): string[] {
     "--memory", "256m",
     "--pids-limit", "512",
     "--restart", "no",
+    ...CAPPED_LOGS,
     "--mount", `type=bind,source=${plan.bundle.dir},target=${BUNDLE_DIR_IN_CONTAINER}`,
     plan.bundle.image,
     "bundle", "serve", "--config", `${BUNDLE_DIR_IN_CONTAINER}/bundle.json`,

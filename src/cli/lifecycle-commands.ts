@@ -3,7 +3,6 @@ import { BottleError, EXIT } from "../core/errors.ts";
 import { loadManifest, DEFAULT_MANIFEST } from "../core/load-manifest.ts";
 import { requireState } from "./require-state.ts";
 import { assertBottleName } from "../core/state.ts";
-import { containerLogsArgv } from "../bundle/docker-argv.ts";
 import type { BackendDeps } from "../plugins/types.ts";
 import type { LifecycleContext } from "../lifecycle/context.ts";
 import { upBottle } from "../lifecycle/up.ts";
@@ -11,10 +10,7 @@ import { downBottle } from "../lifecycle/down.ts";
 import { listBottles } from "../lifecycle/list.ts";
 import { gcBottles } from "../lifecycle/gc.ts";
 import { backendDeps, type CliContext } from "./context.ts";
-import { formatAuditLine, json } from "./report.ts";
-import { join } from "node:path";
-import { AUDIT_FILE } from "../bundle/serve/serve.ts";
-import type { BundlePlan } from "../bundle/bundle-plan.ts";
+import { json } from "./report.ts";
 import { backendOfState } from "../plugins/resolve-backend.ts";
 
 function lifecycle(ctx: CliContext, asJson: boolean, signal?: AbortSignal): LifecycleContext {
@@ -87,35 +83,6 @@ export async function attachCommand(ctx: CliContext, name: string): Promise<numb
   const { state } = await running(ctx, name);
   const agent = (state.plan as { agent?: { command?: readonly string[] } }).agent?.command ?? ["claude"];
   return execCommand(ctx, name, agent);
-}
-
-/**
- * Bundle decisions first (the audit log: where a user looks when something is blocked), then
- * the bundle process and the agent console. With --follow all three keep streaming.
- */
-export async function logsCommand(ctx: CliContext, name: string, options: { follow?: boolean }): Promise<number> {
-  const state = await requireState(ctx, name);
-  const backend = await backendOfState(ctx.registry, state);
-  const deps = backendDeps(ctx);
-  const plan = state.plan as unknown as BundlePlan;
-  const auditPath = join(plan.bundle.dir, AUDIT_FILE);
-  const follow = Boolean(options.follow);
-  if (follow) {
-    const streams = [
-      deps.runner.run(["tail", "-n", "50", "-F", auditPath], { inheritStdio: true }),
-      deps.runner.run(containerLogsArgv(plan.bundle.containerName, { follow: true, tail: 50 }), { inheritStdio: true }),
-      backend.logs ? backend.logs(state.plan, deps, { follow }).then((exitCode) => ({ exitCode })) : Promise.resolve({ exitCode: 0 }),
-    ];
-    const results = await Promise.all(streams);
-    return results.find((result) => result.exitCode !== 0)?.exitCode ?? EXIT.ok;
-  }
-  const audit = (await ctx.fs.readTextIfExists(auditPath)) ?? "";
-  ctx.out(`== egress decisions (${auditPath}) ==\n${audit.split("\n").filter(Boolean).map(formatAuditLine).join("\n")}\n`);
-  ctx.out("== bundle process ==\n");
-  const bundle = await deps.runner.run(containerLogsArgv(plan.bundle.containerName, { tail: 200 }), { inheritStdio: true });
-  ctx.out("== agent console ==\n");
-  const agent = backend.logs ? await backend.logs(state.plan, deps, { follow }) : 0;
-  return bundle.exitCode || agent;
 }
 
 export async function gcCommand(ctx: CliContext, options: { dryRun?: boolean; json?: boolean }): Promise<number> {

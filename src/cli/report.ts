@@ -1,6 +1,7 @@
 /** The one formatter: errors, findings and plans for people, JSON for programs. Pure. */
 import { BottleError, ConfigError } from "../core/errors.ts";
 import type { BasePlan, Finding } from "../plugins/types.ts";
+import { terminalSafe } from "../core/terminal-safe.ts";
 
 /** `Cannot … : cause` / issue lines / `hint: …`, and the stack only when debugging. */
 export function formatError(error: BottleError, debug: boolean): string {
@@ -50,13 +51,7 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/**
- * Text that came from the agent (host names, reasons, DNS names) shown on the user's terminal:
- * control characters are escaped so the agent cannot move the cursor, recolour or rewrite lines.
- */
-export function terminalSafe(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
+export { terminalSafe } from "../core/terminal-safe.ts";
 
 /** One audit JSON line as a readable row; lines that are not JSON pass through, made safe. */
 export function formatAuditLine(line: string): string {

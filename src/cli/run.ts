@@ -66,7 +66,7 @@ function lifecycleCommands(cli: Cli, on: On): void {
   on("attach", async (ctx, [name]) => (await lifecycle()).attachCommand(ctx, name as string));
 
   cli.command("logs <name>", "Bundle logs and the VM console").option("-f, --follow", "Keep following");
-  on("logs", async (ctx, [name], o) => (await lifecycle()).logsCommand(ctx, name as string, o));
+  on("logs", async (ctx, [name], o) => (await import("./logs-command.ts")).logsCommand(ctx, name as string, o));
 
   cli.command("gc", "Remove resources of this home that no bottle owns (after a crash)").option("--dry-run", "Only list them").option("--json", "Machine-readable output");
   on("gc", async (ctx, _args, o) => (await lifecycle()).gcCommand(ctx, o));

@@ -16,6 +16,8 @@ export interface Fs {
   listDir(path: string): Promise<string[]>;
   /** rename(2): atomic within one file system. */
   move(from: string, to: string): Promise<void>;
+  /** The file in chunks, for files too large to hold (the audit log). Optional: readText otherwise. */
+  readStream?(path: string): AsyncIterable<Uint8Array>;
   /** rm -rf; no error when absent. */
   remove(path: string): Promise<void>;
 }

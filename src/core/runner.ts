@@ -14,6 +14,11 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Connect the child to our terminal (interactive attach). stdout/stderr are then empty. */
   readonly inheritStdio?: boolean;
+  /**
+   * Receive output as it arrives instead of collecting it (stdout/stderr of the result are then
+   * empty): for streams that never end (`logs -f`) or must not be held in memory.
+   */
+  readonly onOutput?: (chunk: Uint8Array, stream: "stdout" | "stderr") => void;
   readonly signal?: AbortSignal;
 }
 

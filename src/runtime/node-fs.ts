@@ -1,5 +1,5 @@
 /** The real Fs on `node:fs`, which Bun and Deno both provide. */
-import { constants } from "node:fs";
+import { constants, createReadStream } from "node:fs";
 import { access, chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { dirname, basename, join } from "node:path";
@@ -80,6 +80,8 @@ export const nodeFs: Fs = {
   },
 
   move: (from, to) => rename(from, to),
+
+  readStream: (path) => createReadStream(path, { highWaterMark: 64 * 1024 }),
 
   remove: (path) => rm(path, { recursive: true, force: true }),
 };

@@ -26,8 +26,14 @@ export function nodeRunner(baseEnv: Readonly<Record<string, string | undefined>>
         let stderr = "";
         let spawnError: string | undefined;
         let timedOut = false;
-        child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-        child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+        const onOutput = options.onOutput;
+        if (onOutput) {
+          child.stdout?.on("data", (chunk: Uint8Array) => onOutput(chunk, "stdout"));
+          child.stderr?.on("data", (chunk: Uint8Array) => onOutput(chunk, "stderr"));
+        } else {
+          child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+          child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+        }
         child.stdin?.on("error", () => {}); // a child that exits without reading stdin is not our failure
         if (!options.inheritStdio) child.stdin?.end(options.input ?? "");
         const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {

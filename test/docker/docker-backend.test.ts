@@ -100,6 +100,10 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
   expect(inAgent(agent, "cat /etc/claude-bottle/bundle-ca.crt").out).toContain("BEGIN CERTIFICATE");
   const hostConfig = JSON.parse(docker(["inspect", agent]).stdout)[0].HostConfig;
   expect(hostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"] });
+  // Both containers' docker logs are capped: an agent printing without end fills no disk.
+  for (const name of [agent, plan.bundle.containerName]) {
+    expect(JSON.parse(docker(["inspect", name]).stdout)[0].HostConfig.LogConfig).toEqual({ Type: "json-file", Config: { "max-file": "3", "max-size": "10m" } });
+  }
 
   expect((await cli(["exec", "iso", "--", "sh", "-c", "exit 4"])).code).toBe(4);
   expect((await cli(["down", "iso"])).code).toBe(0);

@@ -2,6 +2,7 @@
 import { GUEST_CA_PATH } from "../../core/agent-env.ts";
 import { LABEL_HOME, LABEL_SLUG } from "../../core/slug.ts";
 import type { DockerPlan } from "./plan.ts";
+import { CAPPED_LOGS } from "../../bundle/docker-argv.ts";
 
 export const WORKSPACE = "/workspace";
 
@@ -29,6 +30,7 @@ export function agentRunArgv(plan: Pick<DockerPlan, "slug" | "home" | "agent" | 
     "--cap-drop", "ALL",
     "--security-opt", "no-new-privileges",
     "--pids-limit", "4096",
+    ...CAPPED_LOGS,
     "--tmpfs", "/tmp:rw,nosuid,nodev,size=1g",
     "--tmpfs", `${WORKSPACE}:rw,exec,nosuid,nodev,uid=${plan.agentContainer.user.split(":")[0]},gid=${plan.agentContainer.user.split(":")[1]},mode=0700,size=8g`,
     "--workdir", WORKSPACE,
