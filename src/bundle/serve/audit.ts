@@ -7,7 +7,8 @@ import { appendFile } from "node:fs/promises";
 export interface AuditEvent {
   readonly time: string;
   readonly bottle: string;
-  readonly kind: "connect" | "http" | "dns";
+  /** `tls`: one request inside a terminated CONNECT. */
+  readonly kind: "connect" | "http" | "dns" | "tls";
   readonly client: string;
   readonly method?: string;
   readonly host: string;
@@ -20,6 +21,12 @@ export interface AuditEvent {
   readonly bytesUp?: number;
   readonly bytesDown?: number;
   readonly durationMs?: number;
+  /** The answer's status, for requests the bundle could read. */
+  readonly status?: number;
+  /** A canary hit: the credential whose sentinel showed up (its name, never a value). */
+  readonly canary?: string;
+  /** A DLP finding: the pattern's name, never the match. */
+  readonly dlp?: string;
 }
 
 const RING = 1000;

@@ -1,0 +1,103 @@
+/**
+ * How the bundle reaches an allowed host: straight to the address the policy admitted, or
+ * through the operator's HTTP proxy with a CONNECT by host name (the corporate proxy resolves;
+ * the bundle does not). Then, for terminated connections, its own TLS with normal verification
+ * pinned to the host name, trusting the system roots plus any `upstream_ca`.
+ */
+import { connect, isIP, type Socket } from "node:net";
+import { connect as tlsConnect, rootCertificates, type TLSSocket } from "node:tls";
+
+export interface UpstreamProxy {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `http://host:port` as a proxy address; undefined with the reason when it is not one. */
+export function parseUpstreamProxy(text: string): { ok: true; proxy: UpstreamProxy } | { ok: false; reason: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, reason: `"${text}" is not a URL; write http://host:port` };
+  }
+  if (url.protocol !== "http:") return { ok: false, reason: `"${text}" must be an http:// proxy (the bundle speaks CONNECT to it)` };
+  if (url.username || url.password) return { ok: false, reason: `"${text}" carries credentials, which the config file must not hold` };
+  if (url.pathname !== "/" || url.search || url.hash) return { ok: false, reason: `"${text}" must be just http://host:port` };
+  return { ok: true, proxy: { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port || 80) } };
+}
+
+export interface UpstreamTarget {
+  /** The name the agent asked for (what the upstream proxy is asked to CONNECT to). */
+  readonly host: string;
+  readonly port: number;
+  /** The address the policy admitted (dialled when there is no upstream proxy). */
+  readonly address: string;
+}
+
+export type OpenUpstream = (target: UpstreamTarget) => Promise<Socket>;
+
+const MAX_PROXY_ANSWER = 16_384;
+
+function connected(socket: Socket): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/** The CONNECT exchange with the upstream proxy; resolves the socket once it answered 2xx. */
+function proxyConnect(socket: Socket, target: UpstreamTarget): Promise<Socket> {
+  const authority = `${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
+  return new Promise((resolve, reject) => {
+    let answer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      answer = Buffer.concat([answer, chunk]);
+      const end = answer.indexOf("\r\n\r\n");
+      if (end === -1 && answer.length < MAX_PROXY_ANSWER) return;
+      socket.off("data", onData);
+      const status = answer.subarray(0, answer.indexOf("\r\n")).toString("latin1");
+      if (end === -1 || !/^HTTP\/1\.[01] 2\d\d/.test(status)) {
+        socket.destroy();
+        reject(new Error(`upstream proxy refused CONNECT ${authority}: ${status.slice(0, 200) || "no answer"}`));
+        return;
+      }
+      socket.pause();
+      if (answer.length > end + 4) socket.unshift(answer.subarray(end + 4));
+      resolve(socket);
+    };
+    socket.on("data", onData);
+    socket.once("error", reject);
+    socket.once("end", () => reject(new Error(`upstream proxy closed before answering CONNECT ${authority}`)));
+    socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
+  });
+}
+
+/** Opens upstream TCP: direct, through `dial` when a test records, or through `proxy`. */
+export function upstreamOpener(proxy?: UpstreamProxy, dial?: (address: string, port: number) => Socket): OpenUpstream {
+  if (proxy) {
+    return async (target) => proxyConnect(await connected(connect({ host: proxy.host, port: proxy.port, allowHalfOpen: true })), target);
+  }
+  return (target) => {
+    const socket = dial ? dial(target.address, target.port) : connect({ host: target.address, port: target.port, allowHalfOpen: true });
+    return connected(socket);
+  };
+}
+
+/** The CAs upstream TLS trusts: the system's, plus the operator's when there are any. */
+export function trustedCas(extra: readonly string[]): string[] | undefined {
+  return extra.length === 0 ? undefined : [...rootCertificates, ...extra];
+}
+
+/** TLS to `host` over `raw`, verified against `ca` (undefined: the default roots) and pinned to `host`. */
+export function upstreamTls(raw: Socket, host: string, ca: readonly string[] | undefined): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    // SNI carries names only (RFC 6066 §3); an IP literal is still verified against the certificate.
+    const name = isIP(host) ? {} : { servername: host };
+    const socket = tlsConnect({ socket: raw, host, ...name, ALPNProtocols: ["http/1.1"], ...(ca ? { ca: [...ca] } : {}) });
+    socket.once("secureConnect", () => resolve(socket));
+    socket.once("error", (error) => {
+      raw.destroy();
+      reject(error);
+    });
+  });
+}

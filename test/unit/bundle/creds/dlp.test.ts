@@ -1,0 +1,58 @@
+import { expect, test } from "bun:test";
+import { Matcher } from "../../../../src/bundle/serve/creds/matcher.ts";
+import { inspectText, StreamInspection, type Inspection } from "../../../../src/bundle/serve/dlp/inspect.ts";
+
+const SENTINEL = "sk-ant-api03-SENTINELsentinel0123456789abcdefABCDEF";
+const REAL = "sk-ant-api03-REALrealREAL0123456789abcdefghijklmnopqrstuvwxyzAA";
+const inspection = (dlp: Inspection["dlp"] = "block"): Inspection => ({
+  canaries: new Matcher([{ name: "ANTHROPIC_API_KEY", value: SENTINEL }]),
+  secrets: new Matcher([{ name: "ANTHROPIC_API_KEY", value: REAL }]),
+  dlp,
+});
+
+// Fake keys assembled at run time, so this file itself never holds a string a scanner would flag.
+const fake = {
+  "anthropic-api-key": `sk-ant-api03-${"a1B2".repeat(10)}`,
+  "openai-api-key": `sk-proj-${"Q9w8".repeat(12)}`,
+  "github-token": `ghp_${"Ab1".repeat(12)}`,
+  "gitlab-token": `glpat-${"x7Y".repeat(7)}`,
+  "aws-access-key-id": `AKIA${"ABCD2345".repeat(2)}`,
+  "slack-token": `xoxb-${"12345-".repeat(3)}`,
+  "private-key": `-----BEGIN ${"RSA"} PRIVATE KEY-----`,
+};
+
+test("each strongly prefixed key blocks, named by its pattern", () => {
+  for (const [pattern, key] of Object.entries(fake)) {
+    expect(inspectText(inspection(), `{"note":"${key}"}`)).toEqual({ kind: "dlp", pattern, block: true });
+  }
+});
+
+test("dlp = warn turns a block into a warning; off finds nothing but canaries", () => {
+  expect(inspectText(inspection("warn"), fake["github-token"])).toEqual({ kind: "dlp", pattern: "github-token", block: false });
+  expect(inspectText(inspection("off"), fake["github-token"])).toBeUndefined();
+  expect(inspectText(inspection("off"), `x=${SENTINEL}`)).toEqual({ kind: "canary", credential: "ANTHROPIC_API_KEY" });
+});
+
+test("a canary wins over the key pattern it also looks like; the real secret is found base64-encoded", () => {
+  expect(inspectText(inspection(), `body ${SENTINEL}`)).toEqual({ kind: "canary", credential: "ANTHROPIC_API_KEY" });
+  expect(inspectText(inspection(), Buffer.from(`k=${REAL}`).toString("base64"))).toEqual({ kind: "secret", credential: "ANTHROPIC_API_KEY" });
+});
+
+test("high entropy only warns; hex hashes and prose pass", () => {
+  const random = "q8Zr/4Lm+Tn2Vb7Xc0Wd9Ke3Jf6Hg1Ps5Ua";
+  expect(inspectText(inspection(), `data=${random}`)).toEqual({ kind: "dlp", pattern: "high-entropy", block: false });
+  expect(inspectText(inspection(), "commit 3f786850e387550fdab836ed7e6dc881de23001b3f786850e387550fdab836ed")).toBeUndefined();
+  expect(inspectText(inspection(), "The quick brown fox jumps over the lazy dog, again and again.")).toBeUndefined();
+});
+
+test("streaming: a value split between chunks is still found, in the chunk that completes it", () => {
+  const stream = new StreamInspection(inspection());
+  const text = `${"padding ".repeat(100)}${SENTINEL}${" more".repeat(10)}`;
+  const cut = text.indexOf(SENTINEL) + 10;
+  expect(stream.push(Buffer.from(text.slice(0, cut)))).toBeUndefined();
+  expect(stream.push(Buffer.from(text.slice(cut)))).toEqual({ kind: "canary", credential: "ANTHROPIC_API_KEY" });
+  const keys = new StreamInspection(inspection());
+  const key = fake["aws-access-key-id"];
+  expect(keys.push(Buffer.from(`x ${key.slice(0, 7)}`))).toBeUndefined();
+  expect(keys.push(Buffer.from(`${key.slice(7)} y`))).toEqual({ kind: "dlp", pattern: "aws-access-key-id", block: true });
+});
