@@ -67,7 +67,7 @@ test("header swap: bearer, token, basic password or user get the real value; any
 });
 
 test("normalising bytes gives what normalising the text gives, percent-decoded or not", () => {
-  const bytes = Buffer.from([...Array(256).keys()].map((byte) => byte), 0);
+  const bytes = Buffer.from([...Array(256).keys()]);
   const text = `A-b_C %41%zz%4 ${bytes.toString("latin1")} %2541 Zz09`;
   const raw = Buffer.from(text, "latin1");
   expect(normaliseBytes(raw, false)).toBe(normalise(text));
