@@ -5,6 +5,8 @@ import { requireState } from "./require-state.ts";
 import { BUNDLE_PORTS } from "../core/agent-env.ts";
 import { serveBundle } from "../bundle/serve/serve.ts";
 import { readSuperviseToken } from "../bundle/bundle-secrets.ts";
+import { parseEgressRule } from "../core/egress-rule.ts";
+import { ruleExposure, ruleRefusal } from "../bundle/serve/rule-scope.ts";
 import { bundleHostIp, type BundlePlan } from "../bundle/bundle-plan.ts";
 import type { CliContext } from "./context.ts";
 import { json, terminalSafe } from "./report.ts";
@@ -49,14 +51,29 @@ export async function requestsCommand(ctx: CliContext, name: string, options: { 
   return EXIT.ok;
 }
 
-export async function allowCommand(ctx: CliContext, name: string, rule: string, options: { once?: boolean; ttl?: string; always?: boolean }): Promise<number> {
+/** Refuses, before the bundle is asked, a rule the bundle would refuse: too broad without --force, or guarded. */
+function checkRuleScope(rule: string, force: boolean): string | undefined {
+  const parsed = parseEgressRule(rule);
+  if (!parsed.ok) throw new UsageError("E_USAGE", `Cannot allow "${rule}": ${parsed.reason}`, { hint: "use a host, *.suffix, host:port or CIDR" });
+  const refusal = ruleRefusal(parsed.rule, force);
+  if (refusal) {
+    const hint = refusal.forcible ? "narrow it, or pass --force if the agent may reach all of that" : "loopback, link-local, metadata and the bundle's own networks stay closed";
+    throw new UsageError("E_USAGE", `Cannot allow "${rule}": ${refusal.reason}`, { hint });
+  }
+  return ruleExposure(parsed.rule);
+}
+
+export async function allowCommand(ctx: CliContext, name: string, rule: string, options: { once?: boolean; ttl?: string; always?: boolean; force?: boolean }): Promise<number> {
   const modes = [options.once && "once", options.ttl && "ttl", options.always && "always"].filter(Boolean);
   if (modes.length > 1) throw new UsageError("E_USAGE", "Cannot allow: choose one of --once, --ttl, --always");
   const ttlSeconds = options.ttl ? parseDuration(options.ttl) : undefined;
   if (options.ttl && ttlSeconds === undefined) throw new UsageError("E_USAGE", `Cannot allow: "${options.ttl}" is not a duration`, { hint: "use e.g. 30s, 10m, 2h, 1d" });
   const mode = (modes[0] as string | undefined) ?? "ttl";
-  const answer = (await supervise(ctx, name, "POST", "/allow", { rule, mode, ...(mode === "ttl" ? { ttlSeconds: ttlSeconds ?? 3600 } : {}) })) as { rule: string; expiresAt?: string };
+  const exposure = checkRuleScope(rule, options.force === true);
+  const body = { rule, mode, ...(mode === "ttl" ? { ttlSeconds: ttlSeconds ?? 3600 } : {}), ...(options.force ? { force: true } : {}) };
+  const answer = (await supervise(ctx, name, "POST", "/allow", body)) as { rule: string; expiresAt?: string };
   ctx.out(`allowed ${answer.rule} for ${name}${mode === "always" ? " (kept across restarts)" : mode === "once" ? " (one connection)" : ` until ${answer.expiresAt}`}\n`);
+  if (exposure) ctx.err(`note: ${rule} exposes ${exposure}; loopback, link-local, metadata and the bundle's own networks stay closed\n`);
   return EXIT.ok;
 }
 
@@ -70,8 +87,11 @@ export async function denyCommand(ctx: CliContext, name: string, target: string)
 export async function whyCommand(ctx: CliContext, name: string, target: string, options: { json?: boolean }): Promise<number> {
   const match = /^(.*?)(?::(\d{1,5}))?$/.exec(target.replace(/^\[(.*)\](?=:|$)/, "$1"))!;
   const query = new URLSearchParams({ host: match[1] ?? target, port: match[2] ?? "443" });
-  const answer = (await supervise(ctx, name, "GET", `/why?${query}`)) as { decision: string; rule: string; reason?: string; address?: string; origin?: string };
+  const answer = (await supervise(ctx, name, "GET", `/why?${query}`)) as { decision: string; rule: string; reason?: string; address?: string; origin?: string; resolves?: boolean };
   if (options.json) ctx.out(json(answer));
-  else ctx.out(terminalSafe(`${answer.decision.toUpperCase()} ${query.get("host")}:${query.get("port")} by ${answer.rule}${answer.origin ? ` (${answer.origin})` : ""}${answer.address ? ` → ${answer.address}` : ""}${answer.reason ? ` — ${answer.reason}` : ""}`) + "\n");
+  else {
+    const where = answer.address ? ` → ${answer.address}` : answer.resolves ? " (the name is resolved only on connect)" : "";
+    ctx.out(terminalSafe(`${answer.decision.toUpperCase()} ${query.get("host")}:${query.get("port")} by ${answer.rule}${answer.origin ? ` (${answer.origin})` : ""}${where}${answer.reason ? ` — ${answer.reason}` : ""}`) + "\n");
+  }
   return answer.decision === "allow" ? EXIT.ok : EXIT.failed;
 }

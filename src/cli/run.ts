@@ -91,7 +91,8 @@ function bundleCommands(cli: Cli, on: On): void {
   cli.command("allow <name> <rule>", "Allow a host (host, *.suffix, host:port, CIDR) for a running bottle")
     .option("--once", "For one connection")
     .option("--ttl <duration>", "For a while (30s, 10m, 2h, 1d); the default is 1h")
-    .option("--always", "For good: kept in the bottle's state across bundle restarts");
+    .option("--always", "For good: kept in the bottle's state across bundle restarts")
+    .option("--force", "Take a CIDR broader than a /16 (says what it exposes)");
   on("allow", async (ctx, [name, rule], o) => (await bundle()).allowCommand(ctx, name as string, rule as string, o));
 
   cli.command("why <name> <target>", "Would the bottle reach HOST[:PORT], and by which rule? (dials nothing)").option("--json", "Machine-readable output");

@@ -65,7 +65,8 @@ function rawTo(host: string, port: number, request: string): Promise<string> {
 
 describe("bundle on a real docker engine", () => {
   test("up builds network and pinned bundle, serves on the bundle IP, and down removes both", async () => {
-    const w = world();
+    // The pool as a CIDR rule: it covers the bundle's own network, which must stay closed anyway.
+    const w = world(["api.anthropic.com", "192.168.0.0/16"]);
     const up = await w.cli(["up", "--detach"]);
     expect(up.stderr).toContain('bottle "real" is up');
     expect(up.code).toBe(0);
@@ -82,9 +83,11 @@ describe("bundle on a real docker engine", () => {
     const denied = await rawTo(plan.bundleIp, 8888, "CONNECT blocked.example.com:443 HTTP/1.1\r\n\r\n");
     expect(denied).toStartWith("HTTP/1.1 403");
     expect(denied).toContain("claude-bottle allow real blocked.example.com:443");
-    // ...and refuses the host's own loopback, metadata, and its own network.
-    for (const target of ["127.0.0.1:8890", "169.254.169.254:80", `${plan.bundleGateway}:22`]) {
-      expect(await rawTo(plan.bundleIp, 8888, `CONNECT ${target} HTTP/1.1\r\n\r\n`)).toStartWith("HTTP/1.1 403");
+    // ...and refuses the host's own loopback, metadata, and its own network, whatever the rules say.
+    for (const target of ["127.0.0.1:8890", "169.254.169.254:80", `${plan.bundleGateway}:22`, `${plan.bundleIp}:8890`]) {
+      const answer = await rawTo(plan.bundleIp, 8888, `CONNECT ${target} HTTP/1.1\r\n\r\n`);
+      expect(answer).toStartWith("HTTP/1.1 403");
+      expect(answer).toContain("no rule can admit it");
     }
 
     // The DNS sink answers REFUSED on the bundle IP.
@@ -103,6 +106,13 @@ describe("bundle on a real docker engine", () => {
     expect((await w.cli(["allow", "real", "pypi.org", "--always"])).stdout).toBe("allowed pypi.org for real (kept across restarts)\n");
     expect(JSON.parse(readFileSync(join(w.home, "bottles/real/bundle/approved.json"), "utf8"))).toEqual(["pypi.org"]);
     expect((await w.cli(["requests", "real"])).stdout).toBe("no pending requests\n");
+    const broad = await w.cli(["allow", "real", "10.0.0.0/8"]);
+    expect([broad.code, broad.stderr]).toEqual([64, expect.stringContaining("it would expose 16,777,216 addresses")]);
+    const forced = await w.cli(["allow", "real", "10.0.0.0/8", "--force", "--once"]);
+    expect(forced.stdout).toBe("allowed 10.0.0.0/8 for real (one connection)\n");
+    expect(forced.stderr).toContain("note: 10.0.0.0/8 exposes 16,777,216 addresses");
+    const byName = await w.cli(["why", "real", "api.anthropic.com"]);
+    expect(byName.stdout).toBe("ALLOW api.anthropic.com:443 by api.anthropic.com (manifest) (the name is resolved only on connect)\n");
     const why = await w.cli(["why", "real", "blocked.example.com:443"]);
     expect(why.stdout).toBe("DENY blocked.example.com:443 by default-deny — no allowlist entry matches blocked.example.com:443\n");
     expect(why.code).toBe(1);

@@ -12,6 +12,17 @@ afterEach(async () => {
   for (const bundle of running.splice(0)) await bundle.close();
 });
 
+/**
+ * A documentation address (TEST-NET-2) that test names resolve to and CIDR rules admit: the
+ * guard lets it pass as public, and the helper's dialer sends it to this machine's loopback,
+ * where the test's own server listens. Every other address is dialled as it is.
+ */
+export const STAND_IN = "198.51.100.7";
+
+export function standInDial(address: string, port: number): Socket {
+  return connect({ host: address === STAND_IN ? "127.0.0.1" : address, port, allowHalfOpen: true });
+}
+
 export interface TestBundle extends RunningBundle {
   readonly dir: string;
   readonly token: string;
@@ -24,7 +35,8 @@ export async function startBundle(allow: string[], options: ServeOptions = {}): 
   writeFileSync(join(dir, "supervise.token"), token, { mode: 0o600 });
   const config = { version: 1, bottle: "test", bundleIp: "127.0.0.1", subnet: "192.0.2.0/24", listen: "127.0.0.1", ports: { proxy: 0, gitGate: 0, supervise: 0, dns: 0 }, allow };
   writeFileSync(join(dir, "bundle.json"), JSON.stringify(config), { mode: 0o600 });
-  const bundle = await serveBundle(join(dir, "bundle.json"), options);
+  // Fixed interface facts, so the guard does not depend on this machine's networks.
+  const bundle = await serveBundle(join(dir, "bundle.json"), { interfaces: () => ({}), dial: standInDial, ...options });
   running.push(bundle);
   return {
     ...bundle,

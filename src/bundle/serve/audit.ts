@@ -7,8 +7,8 @@ import { appendFile } from "node:fs/promises";
 export interface AuditEvent {
   readonly time: string;
   readonly bottle: string;
-  /** `tls`: one request inside a terminated CONNECT. */
-  readonly kind: "connect" | "http" | "dns" | "tls";
+  /** `tls`: one request inside a terminated CONNECT; `resolve`: a name resolved under a wildcard rule. */
+  readonly kind: "connect" | "http" | "dns" | "tls" | "resolve";
   readonly client: string;
   readonly method?: string;
   readonly host: string;

@@ -2,13 +2,18 @@
  * The egress decision: may the agent reach host:port, and at which address? Pure but for the
  * injected resolver. The address returned is the one to dial: the check is on the address
  * actually dialled, so a second DNS answer cannot slip past it (no rebinding window).
+ *
+ * Order: the guard first (own networks, loopback, link-local, metadata: no rule opens these),
+ * then the rules, then the default block on private ranges (a CIDR rule may open those).
  */
 import type { Cidr } from "../../core/cidr.ts";
 import { cidrContains } from "../../core/cidr.ts";
 import type { EgressRule } from "../../core/egress-rule.ts";
-import { blockedReason, classifyHost } from "./address.ts";
+import { blockedReason, classifyHost, guardedReason, NO_OWN_NETWORKS, type OwnNetworks } from "./address.ts";
 
 export type Resolver = (name: string) => Promise<string[]>;
+/** Resolves a name a rule admitted; the rule is passed so wildcard resolutions can be budgeted. */
+export type RuleResolver = (name: string, rule: PolicyRule) => Promise<string[]>;
 
 export interface PolicyRule {
   readonly id: string;
@@ -19,9 +24,25 @@ export interface PolicyRule {
   readonly expiresAt?: number;
 }
 
-export type Decision =
-  | { readonly allowed: true; readonly rule: PolicyRule; readonly address: string }
-  | { readonly allowed: false; readonly kind: "policy" | "ssrf" | "resolve"; readonly rule: string; readonly reason: string; readonly address?: string };
+export type Denial = {
+  readonly allowed: false;
+  readonly kind: "policy" | "ssrf" | "resolve" | "limit";
+  readonly rule: string;
+  readonly reason: string;
+  readonly address?: string;
+};
+
+export type Decision = { readonly allowed: true; readonly rule: PolicyRule; readonly address: string } | Denial;
+
+/** A decision taken without resolving: either final, or "this rule admits the name, once resolved". */
+export type Verdict = Decision | { readonly allowed: "if-resolved"; readonly rule: PolicyRule; readonly name: string };
+
+/** A resolver failure that names the rule which refused (e.g. the wildcard resolution budget). */
+export class ResolveRefused extends Error {
+  constructor(readonly rule: string, message: string) {
+    super(message);
+  }
+}
 
 function portMatches(rule: EgressRule, port: number): boolean {
   return rule.ports.length === 0 || rule.ports.includes(port);
@@ -49,36 +70,61 @@ function cidrRuleFor(rules: readonly PolicyRule[], address: string, port: number
  */
 const RESOLVABLE_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
-export async function decide(host: string, port: number, rules: readonly PolicyRule[], resolve: Resolver, ownSubnet?: Cidr): Promise<Decision> {
+function guardDenial(address: string, why: string): Denial {
+  return { allowed: false, kind: "ssrf", rule: "ssrf-guard", reason: `${address} is ${why}; no rule can admit it`, address };
+}
+
+/** One address, checked: guard, then a CIDR rule, then the default block on private ranges. */
+function judgeAddress(address: string, port: number, rules: readonly PolicyRule[], own: OwnNetworks): { ok: true; cidrRule?: PolicyRule } | { ok: false; why: string; guarded: boolean } {
+  const guarded = guardedReason(address, own);
+  if (guarded) return { ok: false, why: guarded, guarded: true };
+  const byCidr = cidrRuleFor(rules, address, port);
+  if (byCidr) return { ok: true, cidrRule: byCidr };
+  const blocked = blockedReason(address);
+  return blocked ? { ok: false, why: blocked, guarded: false } : { ok: true };
+}
+
+/** The decision as far as it can be taken without resolving a name: what `/why` answers. */
+export function decideWithoutResolving(host: string, port: number, rules: readonly PolicyRule[], own: OwnNetworks = NO_OWN_NETWORKS): Verdict {
   const target = classifyHost(host);
   if (target.kind === "name" && !RESOLVABLE_NAME.test(target.name)) {
     return { allowed: false, kind: "policy", rule: "malformed-host", reason: `${JSON.stringify(target.name)} is not a valid host name` };
   }
   if (target.kind !== "name") {
-    const byCidr = cidrRuleFor(rules, target.address, port);
-    if (byCidr) return { allowed: true, rule: byCidr, address: target.address };
-    const blocked = blockedReason(target.address, ownSubnet);
-    if (blocked) return { allowed: false, kind: "ssrf", rule: "ssrf-guard", reason: `${target.address} is ${blocked}; only a CIDR rule can admit it`, address: target.address };
+    const judged = judgeAddress(target.address, port, rules, own);
+    if (judged.ok && judged.cidrRule) return { allowed: true, rule: judged.cidrRule, address: target.address };
+    if (!judged.ok && judged.guarded) return guardDenial(target.address, judged.why);
+    if (!judged.ok) return { allowed: false, kind: "ssrf", rule: "ssrf-guard", reason: `${target.address} is ${judged.why}; only a CIDR rule can admit it`, address: target.address };
     return { allowed: false, kind: "policy", rule: "default-deny", reason: `no allowlist entry matches ${target.address}:${port} (IP literals need a CIDR rule)` };
   }
   const byName = rules.find((r) => portMatches(r.rule, port) && nameMatches(r.rule, target.name));
   if (!byName) return { allowed: false, kind: "policy", rule: "default-deny", reason: `no allowlist entry matches ${target.name}:${port}` };
+  return { allowed: "if-resolved", rule: byName, name: target.name };
+}
+
+async function resolveAndJudge(name: string, port: number, byName: PolicyRule, rules: readonly PolicyRule[], resolve: RuleResolver, own: OwnNetworks): Promise<Decision> {
   let addresses: string[];
   try {
-    addresses = await resolve(target.name);
+    addresses = await resolve(name, byName);
   } catch (error) {
-    return { allowed: false, kind: "resolve", rule: byName.rule.source, reason: `cannot resolve ${target.name}: ${(error as Error).message}` };
+    const rule = error instanceof ResolveRefused ? error.rule : byName.rule.source;
+    return { allowed: false, kind: error instanceof ResolveRefused ? "limit" : "resolve", rule, reason: `cannot resolve ${name}: ${(error as Error).message}` };
   }
+  if (addresses.length === 0) return { allowed: false, kind: "resolve", rule: byName.rule.source, reason: `${name} has no address` };
   const refused: string[] = [];
+  let guarded = 0;
   for (const address of addresses) {
-    const blocked = blockedReason(address, ownSubnet);
-    if (!blocked || cidrRuleFor(rules, address, port)) return { allowed: true, rule: byName, address };
-    refused.push(`${address} (${blocked})`);
+    const judged = judgeAddress(address, port, rules, own);
+    if (judged.ok) return { allowed: true, rule: byName, address };
+    if (judged.guarded) guarded++;
+    refused.push(`${address} (${judged.why})`);
   }
-  return {
-    allowed: false,
-    kind: addresses.length === 0 ? "resolve" : "ssrf",
-    rule: addresses.length === 0 ? byName.rule.source : "ssrf-guard",
-    reason: addresses.length === 0 ? `${target.name} has no address` : `${target.name} resolves only to ${refused.join(", ")}; only a CIDR rule can admit it`,
-  };
+  const tail = guarded === 0 ? "only a CIDR rule can admit it" : guarded === refused.length ? "no rule can admit those" : "a CIDR rule can admit only the private ones";
+  return { allowed: false, kind: "ssrf", rule: "ssrf-guard", reason: `${name} resolves only to ${refused.join(", ")}; ${tail}` };
+}
+
+export async function decide(host: string, port: number, rules: readonly PolicyRule[], resolve: RuleResolver, own: OwnNetworks = NO_OWN_NETWORKS): Promise<Decision> {
+  const verdict = decideWithoutResolving(host, port, rules, own);
+  if (verdict.allowed !== "if-resolved") return verdict;
+  return resolveAndJudge(verdict.name, port, verdict.rule, rules, resolve, own);
 }

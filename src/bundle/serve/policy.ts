@@ -109,7 +109,7 @@ export class Policy {
     const portOk = r.ports.length === 0 || r.ports.includes(request.port);
     if (r.kind === "host") return portOk && r.host === request.host;
     if (r.kind === "suffix") return portOk && request.host.endsWith(`.${r.suffix}`);
-    return false;
+    return r.source.trim().toLowerCase() === request.host;
   }
 
   private async persist(): Promise<void> {

@@ -9,11 +9,14 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { dirname, join } from "node:path";
 import { BottleError } from "../../core/errors.ts";
-import { parseCidr } from "../../core/cidr.ts";
+import { networkInterfaces } from "node:os";
 import { Audit } from "./audit.ts";
 import { loadBundleConfig, manifestRules, type LoadedBundleConfig } from "./config.ts";
-import { decide, type Resolver } from "./decide.ts";
+import type { Resolver } from "./decide.ts";
 import { createDnsSink } from "./dns-sink.ts";
+import { budgetedResolver, NameBudget, type NameBudgetOptions } from "./name-budget.ts";
+import { ownNetworks, type InterfaceTable } from "./own-networks.ts";
+import { whyAnswer } from "./why.ts";
 import { Policy } from "./policy.ts";
 import { createProxy } from "./proxy.ts";
 import { createSupervise } from "./supervise.ts";
@@ -46,6 +49,10 @@ export interface ServeOptions {
   readonly resolve?: Resolver;
   /** Upstream dialling (tests record instead of sending a packet anywhere). */
   readonly dial?: (address: string, port: number) => import("node:net").Socket;
+  /** The interfaces the bundle finds itself on (default: this process's); their subnets are guarded. */
+  readonly interfaces?: () => InterfaceTable;
+  /** The wildcard resolution budget (tests shrink it). */
+  readonly nameBudget?: NameBudgetOptions;
 }
 
 type Closer = () => Promise<void>;
@@ -96,26 +103,26 @@ export async function serveBundle(configPath: string, options: ServeOptions = {}
   const policy = new Policy(manifestRules(config.allow), join(dir, APPROVED_FILE));
   await policy.load();
   const audit = new Audit(join(dir, AUDIT_FILE));
-  const counters = { allowed: 0, denied: 0, activeTunnels: 0, dnsRefused: 0 };
-  const subnet = parseCidr(config.subnet);
+  const counters = { allowed: 0, denied: 0, activeTunnels: 0, dnsRefused: 0, resolveRefused: 0 };
+  const own = ownNetworks([config.subnet], (options.interfaces ?? networkInterfaces)());
+  const resolve = budgetedResolver(options.resolve ?? systemResolver, new NameBudget(options.nameBudget), (resolution) => {
+    if (resolution.outcome === "refused") counters.resolveRefused++;
+    const decision = resolution.outcome === "new" ? "allow" : resolution.outcome === "refused" ? "deny" : "error";
+    const address = resolution.addresses?.join(",");
+    audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "resolve", client: "bundle", host: resolution.name, decision, rule: resolution.outcome === "refused" ? "resolve-budget" : resolution.rule, ...(address ? { address } : {}) });
+  });
   const proxy = createProxy({
     bottle: config.bottle,
     bundleIp: config.bundleIp,
-    ...(subnet.ok ? { ownSubnet: subnet.cidr } : {}),
+    own,
     policy,
     audit,
-    resolve: options.resolve ?? systemResolver,
+    resolve,
     counters,
     supervisePort: config.ports.supervise,
     ...(options.dial ? { dial: options.dial } : {}),
   });
-  const resolve = options.resolve ?? systemResolver;
-  const why = async (host: string, port: number) => {
-    const decision = await decide(host, port, policy.active(), resolve, subnet.ok ? subnet.cidr : undefined);
-    return decision.allowed
-      ? { host, port, decision: "allow", rule: decision.rule.rule.source, origin: decision.rule.origin, address: decision.address }
-      : { host, port, decision: "deny", rule: decision.rule, reason: decision.reason, ...(decision.address ? { address: decision.address } : {}) };
-  };
+  const why = (host: string, port: number) => whyAnswer(host, port, policy.active(), own);
   const supervise = createSupervise({ why, bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters });
   const dns = createDnsSink((name, client, transport) => {
     counters.dnsRefused++;

@@ -6,12 +6,14 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import * as v from "valibot";
+import { parseEgressRule } from "../../core/egress-rule.ts";
 import type { Audit } from "./audit.ts";
 import type { Policy } from "./policy.ts";
+import { ruleRefusal } from "./rule-scope.ts";
 
 export interface SuperviseDeps {
   /** Explains a decision without dialling anything: the same function the proxy uses. */
-  readonly why: (host: string, port: number) => Promise<Record<string, unknown>>;
+  readonly why: (host: string, port: number) => Record<string, unknown>;
   readonly bottle: string;
   readonly token: string;
   readonly policy: Policy;
@@ -22,8 +24,33 @@ export interface SuperviseDeps {
 
 const MAX_BODY = 4096;
 
-const AskSchema = v.object({ host: v.pipe(v.string(), v.minLength(1), v.maxLength(253)), port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)), 443), reason: v.optional(v.pipe(v.string(), v.maxLength(500)), "") });
-const AllowSchema = v.object({ rule: v.pipe(v.string(), v.minLength(1), v.maxLength(300)), mode: v.picklist(["once", "ttl", "always"]), ttlSeconds: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(31_536_000))) });
+const portSchema = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535));
+const AskSchema = v.object({
+  host: v.pipe(v.string(), v.minLength(1), v.maxLength(253)),
+  port: v.optional(portSchema),
+  reason: v.optional(v.pipe(v.string(), v.maxLength(500)), ""),
+});
+const AllowSchema = v.object({
+  rule: v.pipe(v.string(), v.minLength(1), v.maxLength(300)),
+  mode: v.picklist(["once", "ttl", "always"]),
+  ttlSeconds: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(31_536_000))),
+  force: v.optional(v.boolean(), false),
+});
+
+/**
+ * What the agent may ask for: a host, host:port, *.suffix or CIDR, the same forms the allowlist
+ * takes; a CIDR no broader than `allow` would take without --force, and never a guarded range.
+ */
+export function askTarget(host: string, port: number | undefined): { host: string; port: number } | { error: string } {
+  const parsed = parseEgressRule(host);
+  if (!parsed.ok) return { error: `${parsed.reason}` };
+  const refusal = ruleRefusal(parsed.rule, false);
+  if (refusal) return { error: `cannot ask for ${refusal.reason}` };
+  const rule = parsed.rule;
+  const explicitPort = rule.kind !== "cidr" && host.includes(":") ? rule.ports[0] : undefined;
+  const name = rule.kind === "host" ? rule.host : rule.kind === "suffix" ? `*.${rule.suffix}` : rule.source.trim().toLowerCase();
+  return { host: name, port: explicitPort ?? port ?? 443 };
+}
 const DenySchema = v.object({ target: v.pipe(v.string(), v.minLength(1), v.maxLength(300)) });
 
 function send(res: ServerResponse, status: number, value: unknown): void {
@@ -71,12 +98,14 @@ async function handle(deps: SuperviseDeps, req: IncomingMessage, res: ServerResp
     const host = (query.get("host") ?? "").slice(0, 253);
     const port = Number(query.get("port") ?? 443);
     if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return send(res, 400, { error: "expected ?host=NAME&port=N" });
-    return send(res, 200, await deps.why(host, port));
+    return send(res, 200, deps.why(host, port));
   }
   if (route === "POST /requests") {
     const parsed = v.safeParse(AskSchema, await readJson(req));
     if (!parsed.success) return send(res, 400, { error: "expected {host, port?, reason?}" });
-    const request = deps.policy.ask(parsed.output.host.toLowerCase(), parsed.output.port, parsed.output.reason);
+    const target = askTarget(parsed.output.host, parsed.output.port);
+    if ("error" in target) return send(res, 400, { error: `${target.error}; ask for a host, host:port, *.suffix or CIDR` });
+    const request = deps.policy.ask(target.host, target.port, parsed.output.reason);
     return send(res, 202, { id: request.id, status: request.status, note: "a human on the host will see this request; retry after they answer" });
   }
   if (!authorized(req, deps.token)) return send(res, 401, { error: "this endpoint is for the host" });
@@ -89,7 +118,10 @@ async function handle(deps: SuperviseDeps, req: IncomingMessage, res: ServerResp
   if (route === "GET /requests") return send(res, 200, deps.policy.list());
   if (route === "POST /allow") {
     const parsed = v.safeParse(AllowSchema, await readJson(req));
-    if (!parsed.success) return send(res, 400, { error: "expected {rule, mode: once|ttl|always, ttlSeconds?}" });
+    if (!parsed.success) return send(res, 400, { error: "expected {rule, mode: once|ttl|always, ttlSeconds?, force?}" });
+    const rule = parseEgressRule(parsed.output.rule);
+    const refusal = rule.ok ? ruleRefusal(rule.rule, parsed.output.force) : undefined;
+    if (refusal) return send(res, 400, { error: refusal.forcible ? `${refusal.reason}; send force to apply it anyway` : refusal.reason });
     try {
       const rule = await deps.policy.approve(parsed.output.rule, parsed.output.mode, parsed.output.ttlSeconds);
       return send(res, 200, { rule: rule.rule.source, mode: parsed.output.mode, ...(rule.expiresAt ? { expiresAt: new Date(rule.expiresAt).toISOString() } : {}) });

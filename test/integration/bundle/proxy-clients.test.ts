@@ -3,12 +3,12 @@ import { expect, test } from "bun:test";
 import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { startBundle, rawExchange } from "../../helpers/bundle.ts";
+import { startBundle, rawExchange, STAND_IN } from "../../helpers/bundle.ts";
 import { tlsServer, countingHttpServer, gitHttpsServer } from "../../helpers/servers.ts";
 import { tempDir } from "../../helpers/cli.ts";
 
-/** Names the tests use, all pointing at this machine's loopback. */
-const resolve = async (name: string) => (name.endsWith(".test") ? ["127.0.0.1"] : Promise.reject(new Error("ENOTFOUND")));
+/** Names the tests use, all at the stand-in address the helper's dialer sends to loopback. */
+const resolve = async (name: string) => (name.endsWith(".test") ? [STAND_IN] : Promise.reject(new Error("ENOTFOUND")));
 
 function curl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -23,7 +23,7 @@ function curl(args: string[]): Promise<{ code: number; stdout: string; stderr: s
 
 test("curl reaches an allowed HTTPS host through CONNECT, and the audit line says so", async () => {
   const tls = await tlsServer("api.test");
-  const bundle = await startBundle([`api.test:${tls.port}`, "127.0.0.1/32"], { resolve });
+  const bundle = await startBundle([`api.test:${tls.port}`], { resolve });
   const ca = join(tempDir(), "ca.pem");
   writeFileSync(ca, tls.caPem);
   const result = await curl(["--proxy", `http://127.0.0.1:${bundle.ports.proxy}`, "--cacert", ca, `https://api.test:${tls.port}/v1/messages?key=SECRET`]);
@@ -40,14 +40,14 @@ test("curl reaches an allowed HTTPS host through CONNECT, and the audit line say
   await bundle.audit.flushed();
   const lines = readFileSync(join(bundle.dir, "audit.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
   expect(lines.at(-1)).toEqual(closed);
-  expect(lines.at(-1)).toMatchObject({ kind: "connect", bottle: "test", method: "CONNECT", host: "api.test", port: tls.port, address: "127.0.0.1", decision: "allow", rule: `api.test:${tls.port}` });
+  expect(lines.at(-1)).toMatchObject({ kind: "connect", bottle: "test", method: "CONNECT", host: "api.test", port: tls.port, address: STAND_IN, decision: "allow", rule: `api.test:${tls.port}` });
   expect(lines.at(-1).bytesDown).toBeGreaterThan(0);
   expect(JSON.stringify(lines)).not.toContain("SECRET");
 });
 
 test("bun's fetch through the proxy: allowed host answers, denied host gets the readable 403", async () => {
   const tls = await tlsServer("api.test");
-  const bundle = await startBundle([`api.test:${tls.port}`, "127.0.0.1/32"], { resolve });
+  const bundle = await startBundle([`api.test:${tls.port}`], { resolve });
   const proxy = `http://127.0.0.1:${bundle.ports.proxy}`;
   const ok = await fetch(`https://api.test:${tls.port}/x`, { method: "POST", body: "abc", proxy, tls: { ca: tls.caPem } } as RequestInit);
   expect(await ok.text()).toBe("hello from api.test POST /x 3\n");
@@ -70,7 +70,7 @@ test("a denied CONNECT is a 403 whose body tells the agent what, why and how to 
 
 test("plain HTTP keep-alive: each request on one connection is decided on its own", async () => {
   const target = await countingHttpServer();
-  const bundle = await startBundle([`ok.test:${target.port}`, "127.0.0.1/32"], { resolve });
+  const bundle = await startBundle([`ok.test:${target.port}`], { resolve });
   const request = (host: string) => `GET http://${host}:${target.port}/ HTTP/1.1\r\nHost: ${host}:${target.port}\r\n\r\n`;
   const answer = await rawExchange(bundle.ports.proxy, request("ok.test") + request("no.test"), /blocked GET no\.test[^\n]*\n[\s\S]*allow test no\.test/);
   expect(answer.match(/HTTP\/1\.1 200/g)?.length).toBe(1);
@@ -88,7 +88,7 @@ test("git clones over HTTPS through the proxy; a repository on a host not allowe
   writeFileSync(join(root, "work/README"), "through the bottle\n");
   execFileSync("sh", ["-c", "git add README && git -c user.email=t@t -c user.name=t commit -q -m first && git push -q ../repo.git HEAD:refs/heads/main"], { cwd: join(root, "work"), env: { PATH: process.env["PATH"] ?? "", HOME: root } });
   const server = await gitHttpsServer("git.test", root);
-  const bundle = await startBundle([`git.test:${server.port}`, "127.0.0.1/32"], { resolve });
+  const bundle = await startBundle([`git.test:${server.port}`], { resolve });
   const ca = join(root, "ca.pem");
   writeFileSync(ca, server.caPem);
   const via = ["-c", `http.proxy=http://127.0.0.1:${bundle.ports.proxy}`, "-c", `http.sslCAInfo=${ca}`];
@@ -107,7 +107,7 @@ test("git clones over HTTPS through the proxy; a repository on a host not allowe
 
 test("node (the system runtime, not bun) reaches an allowed HTTPS host through CONNECT", async () => {
   const tls = await tlsServer("api.test");
-  const bundle = await startBundle([`api.test:${tls.port}`, "127.0.0.1/32"], { resolve });
+  const bundle = await startBundle([`api.test:${tls.port}`], { resolve });
   const ca = join(tempDir(), "ca.pem");
   writeFileSync(ca, tls.caPem);
   // node's fetch has no proxy support before v24, so this is node's own CONNECT + TLS, as an agent's SDK does it.

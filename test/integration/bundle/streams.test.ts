@@ -1,7 +1,7 @@
 /** Tunnels under load: big transfers stream, many tunnels at once, aborts, bad input. */
 import { expect, test } from "bun:test";
 import { connect } from "node:net";
-import { startBundle, rawExchange, tunnel } from "../../helpers/bundle.ts";
+import { startBundle, rawExchange, tunnel, STAND_IN } from "../../helpers/bundle.ts";
 import { echoServer, streamServer } from "../../helpers/servers.ts";
 
 const MiB = 1024 * 1024;
@@ -9,8 +9,8 @@ const MiB = 1024 * 1024;
 test("256 MiB each way streams through a tunnel without buffering whole bodies", async () => {
   const size = Number(process.env["STREAM_MIB"] ?? 256) * MiB;
   const server = await streamServer(size);
-  const bundle = await startBundle(["127.0.0.1/32"]);
-  const socket = await tunnel(bundle.ports.proxy, `127.0.0.1:${server.port}`);
+  const bundle = await startBundle([`${STAND_IN}/32`]);
+  const socket = await tunnel(bundle.ports.proxy, `${STAND_IN}:${server.port}`);
   const rssBefore = process.memoryUsage().rss;
   let peak = rssBefore;
   let received = 0;
@@ -49,8 +49,8 @@ test("256 MiB each way streams through a tunnel without buffering whole bodies",
 
 test("200 concurrent tunnels each carry their own bytes", async () => {
   const port = await echoServer();
-  const bundle = await startBundle(["127.0.0.1/32"]);
-  const sockets = await Promise.all(Array.from({ length: 200 }, () => tunnel(bundle.ports.proxy, `127.0.0.1:${port}`)));
+  const bundle = await startBundle([`${STAND_IN}/32`]);
+  const sockets = await Promise.all(Array.from({ length: 200 }, () => tunnel(bundle.ports.proxy, `${STAND_IN}:${port}`)));
   const status = JSON.parse((await bundle.supervise("GET", "/status")).body);
   expect(status.counters.activeTunnels).toBe(200);
   const echoes = await Promise.all(
@@ -70,8 +70,8 @@ test("200 concurrent tunnels each carry their own bytes", async () => {
 
 test("a client that aborts mid-download frees the tunnel and the upstream", async () => {
   const server = await streamServer(1024 * MiB);
-  const bundle = await startBundle(["127.0.0.1/32"]);
-  const socket = await tunnel(bundle.ports.proxy, `127.0.0.1:${server.port}`);
+  const bundle = await startBundle([`${STAND_IN}/32`]);
+  const socket = await tunnel(bundle.ports.proxy, `${STAND_IN}:${server.port}`);
   await new Promise<void>((resolve) => {
     socket.once("data", () => resolve());
     socket.resume();
@@ -87,7 +87,7 @@ test("a client that aborts mid-download frees the tunnel and the upstream", asyn
 
 test("malformed requests are answered or dropped, and the bundle keeps serving", async () => {
   const port = await echoServer();
-  const bundle = await startBundle(["127.0.0.1/32"]);
+  const bundle = await startBundle([`${STAND_IN}/32`]);
   expect(await rawExchange(bundle.ports.proxy, "CONNECT nonsense HTTP/1.1\r\n\r\n")).toStartWith("HTTP/1.1 400");
   expect(await rawExchange(bundle.ports.proxy, "CONNECT a:99999 HTTP/1.1\r\n\r\n")).toStartWith("HTTP/1.1 400");
   expect(await rawExchange(bundle.ports.proxy, "HELLO\r\n\r\n")).toStartWith("HTTP/1.1 400");
@@ -98,8 +98,8 @@ test("malformed requests are answered or dropped, and the bundle keeps serving",
   // Slowloris: a request that never finishes its headers holds nothing else up.
   const slow = connect(bundle.ports.proxy, "127.0.0.1");
   slow.on("error", () => {});
-  slow.write("CONNECT 127.0.0.1:1 HTTP/1.1\r\nX-Slow: ");
-  const socket = await tunnel(bundle.ports.proxy, `127.0.0.1:${port}`);
+  slow.write(`CONNECT ${STAND_IN}:1 HTTP/1.1\r\nX-Slow: `);
+  const socket = await tunnel(bundle.ports.proxy, `${STAND_IN}:${port}`);
   const echoed = await new Promise<string>((resolve) => {
     socket.once("data", (data) => resolve(String(data)));
     socket.resume();
@@ -116,8 +116,8 @@ test("an admitted upstream that refuses the connection is a 502, audited as an e
   await new Promise((resolve) => closed.once("listening", resolve));
   const port = (closed.address() as import("node:net").AddressInfo).port;
   await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
-  const bundle = await startBundle(["127.0.0.1/32"]);
-  const answer = await rawExchange(bundle.ports.proxy, `CONNECT 127.0.0.1:${port} HTTP/1.1\r\n\r\n`);
+  const bundle = await startBundle([`${STAND_IN}/32`]);
+  const answer = await rawExchange(bundle.ports.proxy, `CONNECT ${STAND_IN}:${port} HTTP/1.1\r\n\r\n`);
   expect(answer).toStartWith("HTTP/1.1 502 Bad Gateway");
   await bundle.audit.flushed();
   const { readFileSync } = await import("node:fs");

@@ -4,7 +4,7 @@ import { createSocket } from "node:dgram";
 import { connect } from "node:net";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startBundle, rawExchange, tunnel } from "../../helpers/bundle.ts";
+import { startBundle, rawExchange, tunnel, STAND_IN } from "../../helpers/bundle.ts";
 import { echoServer } from "../../helpers/servers.ts";
 import { tempDir } from "../../helpers/cli.ts";
 import { dnsQuery } from "../../helpers/dns.ts";
@@ -21,7 +21,7 @@ test("health and status are open; events, requests and approvals need the host's
 
 test("approval round trip: blocked, asked, allowed once by the host, used, blocked again", async () => {
   const port = await echoServer();
-  const bundle = await startBundle([], { resolve: async () => ["127.0.0.1"] });
+  const bundle = await startBundle([], { resolve: async () => [STAND_IN] });
   const target = `svc.example.com:${port}`;
   expect(await rawExchange(bundle.ports.proxy, `CONNECT ${target} HTTP/1.1\r\n\r\n`)).toStartWith("HTTP/1.1 403");
   const asked = await bundle.supervise("POST", "/requests", { host: "svc.example.com", port, reason: "run the tests" }, "");
@@ -29,8 +29,6 @@ test("approval round trip: blocked, asked, allowed once by the host, used, block
   const pending = JSON.parse((await bundle.supervise("GET", "/requests")).body);
   expect(pending).toMatchObject([{ host: "svc.example.com", port, reason: "run the tests", status: "pending" }]);
   expect((await bundle.supervise("POST", "/allow", { rule: target, mode: "once" })).status).toBe(200);
-  // The SSRF guard still applies to an approved name: admit loopback for this test's own server.
-  await bundle.supervise("POST", "/allow", { rule: "127.0.0.1/32", mode: "ttl", ttlSeconds: 60 });
   const socket = await tunnel(bundle.ports.proxy, target);
   socket.destroy();
   expect(JSON.parse((await bundle.supervise("GET", "/requests")).body)[0].status).toBe("allowed");
@@ -40,11 +38,11 @@ test("approval round trip: blocked, asked, allowed once by the host, used, block
 test("--always persists; revoking does not cut an open tunnel (hot reload)", async () => {
   const port = await echoServer();
   const bundle = await startBundle([]);
-  await bundle.supervise("POST", "/allow", { rule: "127.0.0.1/32", mode: "always" });
-  expect(JSON.parse(readFileSync(join(bundle.dir, "approved.json"), "utf8"))).toEqual(["127.0.0.1/32"]);
-  const socket = await tunnel(bundle.ports.proxy, `127.0.0.1:${port}`);
-  await bundle.supervise("POST", "/deny", { target: "127.0.0.1/32" });
-  expect(await rawExchange(bundle.ports.proxy, `CONNECT 127.0.0.1:${port} HTTP/1.1\r\n\r\n`)).toStartWith("HTTP/1.1 403");
+  await bundle.supervise("POST", "/allow", { rule: `${STAND_IN}/32`, mode: "always" });
+  expect(JSON.parse(readFileSync(join(bundle.dir, "approved.json"), "utf8"))).toEqual([`${STAND_IN}/32`]);
+  const socket = await tunnel(bundle.ports.proxy, `${STAND_IN}:${port}`);
+  await bundle.supervise("POST", "/deny", { target: `${STAND_IN}/32` });
+  expect(await rawExchange(bundle.ports.proxy, `CONNECT ${STAND_IN}:${port} HTTP/1.1\r\n\r\n`)).toStartWith("HTTP/1.1 403");
   const echoed = await new Promise<string>((resolve) => {
     socket.once("data", (data) => resolve(String(data)));
     socket.resume();
@@ -114,20 +112,28 @@ test("a port in use is one clear error, and nothing is left listening", async ()
   await new Promise((resolve) => holder.close(resolve));
 });
 
-test("/why explains a decision without dialling, for the agent and the host alike", async () => {
+test("/why explains a decision without resolving or dialling, for the agent and the host alike", async () => {
   const dialled: string[] = [];
+  const resolved: string[] = [];
   const { Socket } = await import("node:net");
-  const bundle = await startBundle(["api.example.com", "*.github.com:443"], {
-    resolve: async (name) => (name === "inner.example.com" ? ["10.9.8.7"] : ["93.184.216.34"]),
+  const bundle = await startBundle(["api.example.com", "*.github.com:443", "10.9.0.0/16"], {
+    resolve: async (name) => {
+      resolved.push(name);
+      return ["93.184.216.34"];
+    },
     dial: (address, port) => {
       dialled.push(`${address}:${port}`);
       return new Socket();
     },
   });
   const ask = async (query: string) => JSON.parse((await bundle.supervise("GET", `/why?${query}`, undefined, "")).body);
-  expect(await ask("host=api.example.com&port=443")).toEqual({ host: "api.example.com", port: 443, decision: "allow", rule: "api.example.com", origin: "manifest", address: "93.184.216.34" });
+  const note = "resolved only when a connection is made; refused then if every address is guarded or private";
+  expect(await ask("host=api.example.com&port=443")).toEqual({ host: "api.example.com", port: 443, decision: "allow", rule: "api.example.com", origin: "manifest", resolves: true, note });
+  expect(await ask("host=exfil-0a1b2c.github.com&port=443")).toMatchObject({ decision: "allow", rule: "*.github.com:443", resolves: true });
   expect(await ask("host=codeload.github.com&port=22")).toMatchObject({ decision: "deny", rule: "default-deny" });
   expect(await ask("host=169.254.169.254&port=80")).toMatchObject({ decision: "deny", rule: "ssrf-guard" });
+  expect(await ask("host=10.9.8.7&port=5432")).toEqual({ host: "10.9.8.7", port: 5432, decision: "allow", rule: "10.9.0.0/16", origin: "manifest", address: "10.9.8.7" });
+  expect(resolved).toEqual([]);
   expect(dialled).toEqual([]);
   expect((await bundle.supervise("GET", "/why?host=&port=1", undefined, "")).status).toBe(400);
 });

@@ -1,6 +1,6 @@
 /** The decision function with an injected resolver: private targets are judged, never dialled. */
 import { describe, expect, test } from "bun:test";
-import { decide, type PolicyRule } from "../../../src/bundle/serve/decide.ts";
+import { decide, decideWithoutResolving, type PolicyRule } from "../../../src/bundle/serve/decide.ts";
 import { manifestRules } from "../../../src/bundle/serve/config.ts";
 
 const rules: PolicyRule[] = manifestRules(["api.example.com", "*.github.com", "db.example.com:5432", "rebind.example.com", "10.50.0.0/16"]);
@@ -42,7 +42,7 @@ describe("decide", () => {
   test("an allowed name resolving only to private or metadata addresses is refused (DNS rebinding)", async () => {
     const decision = await decide("rebind.example.com", 443, rules, resolve);
     expect(decision).toMatchObject({ allowed: false, kind: "ssrf", rule: "ssrf-guard" });
-    expect((decision as { reason: string }).reason).toBe("rebind.example.com resolves only to 10.0.0.5 (private (RFC 1918)), 169.254.169.254 (link-local / cloud metadata); only a CIDR rule can admit it");
+    expect((decision as { reason: string }).reason).toBe("rebind.example.com resolves only to 10.0.0.5 (private (RFC 1918)), 169.254.169.254 (link-local / cloud metadata); a CIDR rule can admit only the private ones");
   });
 
   test.each(["169.254.169.254", "10.0.0.1", "100.64.0.1", "192.168.1.1", "172.16.0.1", "127.0.0.1", "0x7f.1", "2130706433", "[::1]", "[::ffff:169.254.169.254]", "[fd00:ec2::254]"])("IP literal %s is refused by the guard", async (host) => {
@@ -63,9 +63,37 @@ describe("decide", () => {
     expect(await decide("gone.example.com", 443, failing, resolve)).toMatchObject({ allowed: false, kind: "resolve" });
   });
 
-  test("the bundle's own subnet is refused", async () => {
-    expect(await decide("192.0.2.7", 443, manifestRules(["192.0.2.0/24"]), resolve, { base: 3221225984, prefix: 24 })).toMatchObject({ allowed: true });
-    expect(await decide("api.example.com", 443, rules, async () => ["192.0.2.2"], { base: 3221225984, prefix: 24 })).toMatchObject({ allowed: false, kind: "ssrf" });
+  test("the bundle's own subnet is refused, even with a CIDR rule naming it", async () => {
+    const own = { v4: [{ base: 0xc0000200, prefix: 24 }], v6: [] };
+    expect(await decide("192.0.2.7", 443, manifestRules(["192.0.2.0/24"]), resolve, own)).toMatchObject({ allowed: false, kind: "ssrf", rule: "ssrf-guard", reason: "192.0.2.7 is the bundle's own network; no rule can admit it" });
+    expect(await decide("api.example.com", 443, rules, async () => ["192.0.2.2"], own)).toMatchObject({ allowed: false, kind: "ssrf" });
+    expect(await decide("192.0.3.7", 443, manifestRules(["192.0.2.0/23"]), resolve, own)).toMatchObject({ allowed: true, address: "192.0.3.7" });
+  });
+});
+
+describe("the guard no CIDR rule can switch off", () => {
+  const wide = manifestRules(["0.0.0.0/0", "guarded.example.com"]);
+  test.each(["127.0.0.1", "127.1", "169.254.169.254", "100.100.100.200", "0.0.0.0", "[::1]", "[::ffff:127.0.0.1]", "[64:ff9b::a9fe:a9fe]", "[fe80::1]", "[fd00:ec2::254]"])("%s stays refused under 0.0.0.0/0", async (host) => {
+    expect(await decide(host, 80, wide, resolve)).toMatchObject({ allowed: false, kind: "ssrf", rule: "ssrf-guard" });
+  });
+
+  test("a name resolving into a guarded range stays refused under 0.0.0.0/0", async () => {
+    const decision = await decide("guarded.example.com", 443, wide, async () => ["127.0.0.1", "169.254.169.254"]);
+    expect(decision).toMatchObject({ allowed: false, kind: "ssrf", reason: "guarded.example.com resolves only to 127.0.0.1 (loopback), 169.254.169.254 (link-local / cloud metadata); no rule can admit those" });
+  });
+
+  test("the same wide rule does admit private ranges (the guard is not everything)", async () => {
+    expect(await decide("10.9.8.7", 80, wide, resolve)).toMatchObject({ allowed: true, address: "10.9.8.7" });
+    expect(await decide("guarded.example.com", 443, wide, async () => ["127.0.0.1", "172.20.0.5"])).toMatchObject({ allowed: true, address: "172.20.0.5" });
+  });
+});
+
+describe("decideWithoutResolving (what /why answers)", () => {
+  test("a name a rule admits is reported with its rule, and nothing is resolved", () => {
+    expect(decideWithoutResolving("x.github.com", 443, rules)).toMatchObject({ allowed: "if-resolved", name: "x.github.com", rule: { rule: { source: "*.github.com" } } });
+    expect(decideWithoutResolving("nope.example.org", 443, rules)).toMatchObject({ allowed: false, rule: "default-deny" });
+    expect(decideWithoutResolving("127.0.0.1", 80, manifestRules(["127.0.0.0/8"]))).toMatchObject({ allowed: false, rule: "ssrf-guard" });
+    expect(decideWithoutResolving("10.50.0.1", 80, rules)).toMatchObject({ allowed: true, address: "10.50.0.1" });
   });
 });
 
