@@ -1,5 +1,7 @@
 /** `up`, `down`, `ls`, `exec`, `attach`, `logs`, `gc`: the lifecycle, wired to the terminal. */
-import { BottleError, EXIT } from "../core/errors.ts";
+import { BottleError, EXIT, UsageError } from "../core/errors.ts";
+import { parseDuration } from "../core/duration.ts";
+import { pruneArchives } from "../lifecycle/archive.ts";
 import { loadManifest, DEFAULT_MANIFEST } from "../core/load-manifest.ts";
 import { requireState } from "./require-state.ts";
 import { assertBottleName } from "../core/state.ts";
@@ -55,7 +57,7 @@ export async function downCommand(ctx: CliContext, name: string, options: { json
   assertBottleName(name);
   const result = await downBottle(lifecycle(ctx, Boolean(options.json)), name);
   const message = result.existed ? `bottle "${name}" removed` : `bottle "${name}" was not up; nothing to remove`;
-  if (options.json) ctx.out(json({ event: "down", slug: name, existed: result.existed, undone: result.undone }));
+  if (options.json) ctx.out(json({ event: "down", slug: name, existed: result.existed, undone: result.undone, archive: result.archive }));
   else ctx.err(`${message}\n`);
   return EXIT.ok;
 }
@@ -85,7 +87,29 @@ export async function attachCommand(ctx: CliContext, name: string): Promise<numb
   return execCommand(ctx, name, agent);
 }
 
-export async function gcCommand(ctx: CliContext, options: { dryRun?: boolean; json?: boolean }): Promise<number> {
+export interface GcOptions {
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+  readonly archives?: boolean;
+  readonly olderThan?: string;
+}
+
+/** `gc --archives --older-than DUR`: archived records past their age, removed (or listed). */
+async function gcArchives(ctx: CliContext, options: GcOptions): Promise<number> {
+  const seconds = options.olderThan === undefined ? undefined : parseDuration(String(options.olderThan));
+  if (seconds === undefined) {
+    const cause = options.olderThan === undefined ? "--older-than is required" : `"${String(options.olderThan)}" is not a duration`;
+    throw new UsageError("E_USAGE", `Cannot prune archives: ${cause}`, { hint: "claude-bottle gc --archives --older-than 30d (s, m, h, d)" });
+  }
+  const pruned = await pruneArchives(ctx.fs, ctx.home, seconds, new Date(), Boolean(options.dryRun));
+  if (options.json) ctx.out(json({ archives: pruned, dryRun: Boolean(options.dryRun) }));
+  else if (pruned.length === 0) ctx.out("no archive is that old\n");
+  else ctx.out(pruned.map((dir) => `${options.dryRun ? "would remove" : "removed"} archive ${dir}\n`).join(""));
+  return EXIT.ok;
+}
+
+export async function gcCommand(ctx: CliContext, options: GcOptions): Promise<number> {
+  if (options.archives || options.olderThan !== undefined) return gcArchives(ctx, options);
   const result = await gcBottles(lifecycle(ctx, Boolean(options.json)), Boolean(options.dryRun));
   if (options.json) {
     ctx.out(json(result));

@@ -4,7 +4,9 @@
  * and is streamed: the audit log is never read whole, so memory stays constant at any size.
  */
 import { join } from "node:path";
-import { EXIT } from "../core/errors.ts";
+import { BottleError, EXIT } from "../core/errors.ts";
+import type { BottleState } from "../core/state.ts";
+import { latestArchive, SUMMARY_FILE } from "../lifecycle/archive.ts";
 import type { Runner } from "../core/runner.ts";
 import { lineSplitter, safeStream } from "../core/terminal-safe.ts";
 import { containerLogsArgv } from "../bundle/docker-argv.ts";
@@ -14,7 +16,7 @@ import type { BackendDeps } from "../plugins/types.ts";
 import { backendOfState } from "../plugins/resolve-backend.ts";
 import { backendDeps, type CliContext } from "./context.ts";
 import { requireState } from "./require-state.ts";
-import { formatAuditLine } from "./report.ts";
+import { formatAuditLine, terminalSafe } from "./report.ts";
 
 /** Output gathered into writes of about 64 KiB: a line per write costs a syscall per line. */
 function batched(write: (text: string) => void): { add(text: string): void; flush(): void } {
@@ -74,8 +76,35 @@ async function follow(ctx: CliContext, plan: BundlePlan, agent: () => Promise<nu
   return results.find((result) => result.exitCode !== 0)?.exitCode ?? EXIT.ok;
 }
 
+/** A bottle that is down: its newest archive, said to be one. */
+async function archivedLogs(ctx: CliContext, name: string, dir: string, follow: boolean): Promise<number> {
+  const summary = JSON.parse((await ctx.fs.readTextIfExists(join(dir, SUMMARY_FILE))) ?? "{}") as Record<string, unknown>;
+  const counts = (summary["counts"] ?? {}) as Record<string, unknown>;
+  const facts = `backend ${String(summary["backend"])}, up ${String(summary["createdAt"])}, down ${String(summary["downAt"])}`;
+  const tally = `${String(counts["lines"])} decisions: ${String(counts["allow"])} allowed, ${String(counts["deny"])} denied`;
+  ctx.out(terminalSafe(`== bottle "${name}" is down: archived record in ${dir} ==`) + "\n");
+  ctx.out(terminalSafe(`${facts}; ${tally}`) + "\n");
+  ctx.out("== egress decisions (archived) ==\n");
+  await printAudit(ctx, dir);
+  if (follow) ctx.err(`nothing to follow: bottle "${name}" is down\n`);
+  return EXIT.ok;
+}
+
+/** The bottle's state, or for a bottle that is down the newest archive of it. */
+async function stateOrArchive(ctx: CliContext, name: string): Promise<{ state: BottleState } | { archive: string }> {
+  try {
+    return { state: await requireState(ctx, name) };
+  } catch (error) {
+    const archive = error instanceof BottleError && error.code === "E_NO_BOTTLE" ? await latestArchive(ctx.fs, ctx.home, name) : undefined;
+    if (!archive) throw error;
+    return { archive };
+  }
+}
+
 export async function logsCommand(ctx: CliContext, name: string, options: { follow?: boolean }): Promise<number> {
-  const state = await requireState(ctx, name);
+  const found = await stateOrArchive(ctx, name);
+  if ("archive" in found) return archivedLogs(ctx, name, found.archive, Boolean(options.follow));
+  const { state } = found;
   const backend = await backendOfState(ctx.registry, state);
   const deps: BackendDeps = { ...backendDeps(ctx), runner: terminalSafeRunner(ctx.runner, ctx.out, ctx.err) };
   const plan = state.plan as unknown as BundlePlan;

@@ -68,7 +68,11 @@ function lifecycleCommands(cli: Cli, on: On): void {
   cli.command("logs <name>", "Bundle logs and the VM console").option("-f, --follow", "Keep following");
   on("logs", async (ctx, [name], o) => (await import("./logs-command.ts")).logsCommand(ctx, name as string, o));
 
-  cli.command("gc", "Remove resources of this home that no bottle owns (after a crash)").option("--dry-run", "Only list them").option("--json", "Machine-readable output");
+  cli.command("gc", "Remove resources of this home that no bottle owns (after a crash)")
+    .option("--dry-run", "Only list them")
+    .option("--archives", "Prune archived audit records instead (needs --older-than)")
+    .option("--older-than <duration>", "With --archives: records archived longer ago than this (30d, 12h)")
+    .option("--json", "Machine-readable output");
   on("gc", async (ctx, _args, o) => (await lifecycle()).gcCommand(ctx, o));
 }
 

@@ -10,10 +10,13 @@ import { join } from "node:path";
 import type { LifecycleContext } from "./context.ts";
 import { backendOfState } from "../plugins/resolve-backend.ts";
 import { bottleLockPath } from "./paths.ts";
+import { archiveBottle } from "./archive.ts";
 
 export interface DownResult {
   readonly existed: boolean;
   readonly undone: readonly string[];
+  /** Where the audit and summary went (bottles that existed). */
+  readonly archive?: string;
 }
 
 export async function downBottle(ctx: LifecycleContext, slug: string): Promise<DownResult> {
@@ -38,8 +41,10 @@ export async function downBottle(ctx: LifecycleContext, slug: string): Promise<D
         hint: `fix the cause and run claude-bottle down ${slug} again; what is left is still recorded`,
       });
     }
+    const archive = await archiveBottle(ctx.deps.fs, ctx.home, state, new Date());
+    ctx.progress({ event: "archived", message: `  audit archived in ${archive}`, archive });
     await ctx.deps.fs.remove(bottleDir(ctx.home, slug));
-    return { existed: true, undone: report.undone };
+    return { existed: true, undone: report.undone, archive };
   } finally {
     await release();
   }
