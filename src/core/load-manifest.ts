@@ -39,6 +39,15 @@ function reservedEnvIssues(data: unknown): ConfigIssue[] {
     .map((name) => ({ path: `agent.env.${name}`, message: "is set by claude-bottle to reach the bundle and cannot be overridden" }));
 }
 
+/** A credential's guest variable may be neither in `[agent.env]` nor one of the bundle's own names. */
+function credentialIssues(manifest: Manifest): ConfigIssue[] {
+  return manifest.credentials.list.flatMap((credential) => {
+    if (isReservedEnvName(credential.name)) return [{ path: `credentials.${credential.name}`, message: "is set by claude-bottle to reach the bundle and cannot be a credential" }];
+    if (credential.name in manifest.agent.env) return [{ path: `credentials.${credential.name}`, message: "is also in [agent.env]; a credential's guest variable holds its sentinel, so remove one" }];
+    return [];
+  });
+}
+
 /** Parses and validates manifest text. Pure; throws ConfigError listing every issue. */
 export function parseManifest(text: string, manifestPath: string): Bottle {
   let data: unknown;
@@ -54,7 +63,7 @@ export function parseManifest(text: string, manifestPath: string): Bottle {
     throw error;
   }
   const result = v.safeParse(ManifestSchema, data);
-  const issues = [...(result.success ? [] : manifestIssues(result.issues)), ...reservedEnvIssues(data)];
+  const issues = [...(result.success ? credentialIssues(result.output) : manifestIssues(result.issues)), ...reservedEnvIssues(data)];
   if (!result.success || issues.length > 0) {
     throw new ConfigError("E_MANIFEST_INVALID", `Cannot use manifest "${manifestPath}": ${issues.length} problem${issues.length === 1 ? "" : "s"}`, issues, {
       hint: "see the manifest reference in the README, or run claude-bottle init for a commented example",

@@ -5,6 +5,8 @@ import * as v from "valibot";
 import { parseCidr } from "./cidr.ts";
 import { parseEgressRule } from "./egress-rule.ts";
 import { SLUG_NO_DOUBLE_HYPHEN, SLUG_PATTERN } from "./slug.ts";
+import { CredentialTable, credentialSpec, isCredentialHost, type CredentialSpec, type Credentials } from "./credentials.ts";
+import { parseUpstreamProxy } from "./upstream-proxy.ts";
 
 export const DEFAULT_BACKEND = "smolmachines";
 export const DEFAULT_AGENT_IMAGE = "claude-bottle:latest";
@@ -16,6 +18,24 @@ export const DEFAULT_AGENT_COMMAND: readonly string[] = ["claude"];
 const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
 /** POSIX-portable environment variable names. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `[credentials]`: `on_canary`, and one `[credentials.<GUEST_VAR>]` table per credential, defaults applied. */
+const credentials = v.pipe(
+  v.objectWithRest({ on_canary: v.optional(v.picklist(["block", "stop"], 'must be "block" or "stop"'), "block") }, CredentialTable),
+  v.rawTransform(({ dataset, addIssue, NEVER }): Credentials => {
+    const { on_canary: onCanary, ...tables } = dataset.value;
+    const list: CredentialSpec[] = [];
+    for (const [name, table] of Object.entries(tables)) {
+      const spec = ENV_NAME.test(name) ? credentialSpec(name, table as v.InferOutput<typeof CredentialTable>) : [["", "is not a valid variable name"] as [string, string]];
+      if (!Array.isArray(spec)) list.push(spec);
+      for (const [key, message] of Array.isArray(spec) ? spec : []) {
+        const path = [name, ...(key ? key.split(".") : [])].map((segment) => ({ type: "object" as const, origin: "value" as const, input: tables, key: segment, value: undefined }));
+        addIssue({ message, path: path as unknown as [v.ObjectPathItem] });
+      }
+    }
+    return list.length === Object.keys(tables).length ? { onCanary, list: list.sort((a, b) => (a.name < b.name ? -1 : 1)) } : NEVER;
+  }),
+);
 
 const imageRef = v.pipe(
   v.string(),
@@ -67,9 +87,19 @@ export const ManifestSchema = v.strictObject({
         ),
         [],
       ),
+      /** Hosts whose TLS the bundle terminates to inspect (canaries, DLP) without a credential. */
+      inspect: v.optional(v.array(v.pipe(v.string(), v.check(isCredentialHost, "must be a host name (no wildcard, port or address)"))), []),
+      dlp: v.optional(v.picklist(["block", "warn", "off"], 'must be "block", "warn" or "off"'), "block"),
+      upstream_proxy: v.optional(v.pipe(v.string(), v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        const parsed = parseUpstreamProxy(dataset.value);
+        if (!parsed.ok) addIssue({ message: parsed.reason });
+      }))),
+      upstream_ca: v.optional(v.array(v.pipe(v.string(), v.minLength(1, "must not be empty"))), []),
     }),
     {},
   ),
+  credentials: v.optional(credentials, {}),
   bundle: v.optional(
     v.strictObject({
       image: v.optional(imageRef, DEFAULT_BUNDLE_IMAGE),

@@ -21,7 +21,8 @@ describe("parseManifest", () => {
         name: "web",
         backend: "smolmachines",
         agent: { image: "claude-bottle:latest", command: ["claude"], env: {} },
-        egress: { allow: [] },
+        egress: { allow: [], inspect: [], dlp: "block", upstream_ca: [] },
+        credentials: { onCanary: "block", list: [] },
         bundle: { image: "claude-bottle-bundle:latest", subnet_pool: "192.168.0.0/16" },
       },
     });

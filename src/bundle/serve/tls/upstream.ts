@@ -5,26 +5,8 @@
  * pinned to the host name, trusting the system roots plus any `upstream_ca`.
  */
 import { connect, isIP, type Socket } from "node:net";
+import type { UpstreamProxy } from "../../../core/upstream-proxy.ts";
 import { connect as tlsConnect, rootCertificates, type TLSSocket } from "node:tls";
-
-export interface UpstreamProxy {
-  readonly host: string;
-  readonly port: number;
-}
-
-/** `http://host:port` as a proxy address; undefined with the reason when it is not one. */
-export function parseUpstreamProxy(text: string): { ok: true; proxy: UpstreamProxy } | { ok: false; reason: string } {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return { ok: false, reason: `"${text}" is not a URL; write http://host:port` };
-  }
-  if (url.protocol !== "http:") return { ok: false, reason: `"${text}" must be an http:// proxy (the bundle speaks CONNECT to it)` };
-  if (url.username || url.password) return { ok: false, reason: `"${text}" carries credentials, which the config file must not hold` };
-  if (url.pathname !== "/" || url.search || url.hash) return { ok: false, reason: `"${text}" must be just http://host:port` };
-  return { ok: true, proxy: { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port || 80) } };
-}
 
 export interface UpstreamTarget {
   /** The name the agent asked for (what the upstream proxy is asked to CONNECT to). */

@@ -1,0 +1,95 @@
+import { expect, test } from "bun:test";
+import { parseManifest } from "../../../src/core/load-manifest.ts";
+import { ConfigError } from "../../../src/core/errors.ts";
+
+function issuesOf(text: string): string[] {
+  try {
+    parseManifest(text, "/x/bottle.toml");
+    return [];
+  } catch (error) {
+    return (error as ConfigError).issues.map((issue) => `${issue.path}: ${issue.message}`);
+  }
+}
+
+test("well-known names get their hosts, header and scheme; spelled-out tables keep theirs", () => {
+  const { manifest } = parseManifest(`name = "web"
+[credentials]
+on_canary = "stop"
+[credentials.ANTHROPIC_API_KEY]
+from_env = "MY_KEY"
+[credentials.GH_TOKEN]
+from_command = ["gh", "auth", "token"]
+[credentials.INTERNAL]
+from_file = "~/.config/internal/key"
+hosts = ["api.internal.test"]
+header = "Authorization"
+scheme = "basic"
+[credentials.CUSTOM]
+from_env = "X"
+hosts = ["x.test"]
+header = "X-Token"
+`, "/x/bottle.toml");
+  expect(manifest.credentials).toEqual({
+    onCanary: "stop",
+    list: [
+      { name: "ANTHROPIC_API_KEY", source: { kind: "env", name: "MY_KEY" }, hosts: ["api.anthropic.com"], header: "x-api-key", schemes: [] },
+      { name: "CUSTOM", source: { kind: "env", name: "X" }, hosts: ["x.test"], header: "x-token", schemes: [] },
+      { name: "GH_TOKEN", source: { kind: "command", argv: ["gh", "auth", "token"] }, hosts: ["api.github.com", "github.com"], header: "authorization", schemes: ["bearer", "basic"] },
+      { name: "INTERNAL", source: { kind: "file", path: "~/.config/internal/key" }, hosts: ["api.internal.test"], header: "authorization", schemes: ["basic"] },
+    ],
+  });
+});
+
+test("every credential problem is reported with its path", () => {
+  expect(issuesOf(`name = "web"
+[credentials.UNKNOWN]
+from_env = "A"
+[credentials.TWO]
+from_env = "A"
+from_file = "b"
+hosts = ["t.test"]
+[credentials.WILD]
+from_env = "A"
+hosts = ["*.t.test"]
+[credentials.SCHEME]
+from_env = "A"
+hosts = ["t.test"]
+header = "x-key"
+scheme = "bearer"
+`).sort()).toEqual([
+    "credentials.SCHEME.scheme: applies only to header = \"authorization\"",
+    "credentials.TWO: needs exactly one of from_env, from_file, from_command",
+    "credentials.UNKNOWN.hosts: is required: UNKNOWN is not a name claude-bottle knows the hosts of",
+    'credentials.WILD.hosts.0: "*.t.test" must be a host name (no wildcard, port or address)',
+  ]);
+});
+
+test("a credential may not also be in [agent.env], nor be a reserved name", () => {
+  expect(issuesOf(`name = "web"
+[agent.env]
+ANTHROPIC_API_KEY = "x"
+[credentials.ANTHROPIC_API_KEY]
+from_env = "K"
+[credentials.https_proxy]
+from_env = "K"
+hosts = ["t.test"]
+`).sort()).toEqual([
+    "credentials.ANTHROPIC_API_KEY: is also in [agent.env]; a credential's guest variable holds its sentinel, so remove one",
+    "credentials.https_proxy: is set by claude-bottle to reach the bundle and cannot be a credential",
+  ]);
+});
+
+test("[egress] inspect, dlp, upstream_proxy and upstream_ca are checked", () => {
+  expect(issuesOf(`name = "web"
+[egress]
+inspect = ["*.x.test"]
+dlp = "loud"
+upstream_proxy = "https://proxy.corp.test:3128"
+`).sort()).toEqual([
+    'egress.dlp: expected ("block" | "warn" | "off"), got "loud"',
+    "egress.inspect.0: must be a host name (no wildcard, port or address)",
+    'egress.upstream_proxy: "https://proxy.corp.test:3128" must be an http:// proxy (the bundle speaks CONNECT to it)',
+  ]);
+  const { manifest } = parseManifest(`name = "web"\n[egress]\nupstream_proxy = "http://proxy.corp.test:3128"\nupstream_ca = ["corp.pem"]\n`, "/x/bottle.toml");
+  expect(manifest.egress).toEqual({ allow: [], inspect: [], dlp: "block", upstream_proxy: "http://proxy.corp.test:3128", upstream_ca: ["corp.pem"] });
+});
