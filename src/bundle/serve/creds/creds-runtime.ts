@@ -1,0 +1,112 @@
+/**
+ * The bundle's credential side at run time, built once from the material and the config:
+ * which CONNECTs are terminated (hosts with a leaf), the terminator's context for one, the
+ * inspection every door shares, and what a finding does — counted for /status, and with
+ * `on_canary = "stop"` the first canary stops the bottle's egress for good (every later
+ * request refused, open tunnels cut), since the bundle cannot stop the agent itself.
+ */
+import { createSecureContext, type SecureContext } from "node:tls";
+import type { Audit } from "../audit.ts";
+import type { Finding, DlpMode, Inspection } from "../dlp/inspect.ts";
+import type { TerminateContext } from "../tls/terminate.ts";
+import { trustedCas, type OpenUpstream } from "../tls/upstream.ts";
+import type { Credential } from "./credential-header.ts";
+import type { BundleMaterial } from "./material.ts";
+import { Matcher } from "./matcher.ts";
+
+export interface CredsCounters {
+  canaryHits: number;
+  dlpBlocked: number;
+  dlpWarned: number;
+  /** Hits per credential name (never a value). */
+  readonly canaryByCredential: Record<string, number>;
+}
+
+export interface CredsOptions {
+  readonly bottle: string;
+  readonly audit: Audit;
+  readonly dlp: DlpMode;
+  readonly onCanary: "block" | "stop";
+  readonly openUpstream: OpenUpstream;
+  /** Called once when `on_canary = "stop"` trips: the bundle closes what is open. */
+  readonly onStop?: () => void;
+}
+
+export interface TunnelTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly address: string;
+  readonly rule: string;
+  readonly client: string;
+}
+
+export class CredsRuntime {
+  readonly inspection: Inspection;
+  readonly counters: CredsCounters = { canaryHits: 0, dlpBlocked: 0, dlpWarned: 0, canaryByCredential: {} };
+  private readonly credentials: readonly Credential[];
+  private readonly contexts = new Map<string, SecureContext>();
+  private readonly upstreamCa: string[] | undefined;
+  private stoppedBy: string | undefined;
+
+  constructor(private readonly material: BundleMaterial, private readonly options: CredsOptions) {
+    this.credentials = material.credentials;
+    this.inspection = {
+      canaries: new Matcher(material.credentials.map(({ name, sentinel }) => ({ name, value: sentinel }))),
+      secrets: new Matcher(material.credentials.map(({ name, value }) => ({ name, value }))),
+      dlp: options.dlp,
+    };
+    this.upstreamCa = trustedCas(material.upstreamCa);
+  }
+
+  /** The credential whose canary tripped `on_canary = "stop"`, once it has. */
+  get stopped(): string | undefined {
+    return this.stoppedBy;
+  }
+
+  /** Whether a CONNECT to `host` is terminated: it has a credential or an inspect rule (a leaf). */
+  terminates(host: string): boolean {
+    return Object.hasOwn(this.material.leaves, host);
+  }
+
+  /** Counts a finding and applies on_canary. */
+  record(finding: Finding): void {
+    if (finding.kind === "canary") {
+      this.counters.canaryHits++;
+      this.counters.canaryByCredential[finding.credential] = (this.counters.canaryByCredential[finding.credential] ?? 0) + 1;
+      if (this.options.onCanary === "stop" && this.stoppedBy === undefined) {
+        this.stoppedBy = finding.credential;
+        this.options.onStop?.();
+      }
+    } else if (finding.kind === "secret" || finding.block) this.counters.dlpBlocked++;
+    else this.counters.dlpWarned++;
+  }
+
+  private secureContext(host: string): SecureContext {
+    let context = this.contexts.get(host);
+    if (!context) {
+      const leaf = this.material.leaves[host]!;
+      context = createSecureContext({ cert: leaf.cert, key: leaf.key });
+      this.contexts.set(host, context);
+    }
+    return context;
+  }
+
+  /** The terminator's context for one CONNECT to a host that `terminates`. */
+  contextFor(target: TunnelTarget): TerminateContext {
+    return {
+      bottle: this.options.bottle,
+      client: target.client,
+      host: target.host,
+      port: target.port,
+      address: target.address,
+      rule: target.rule,
+      secureContext: this.secureContext(target.host),
+      credentials: this.credentials,
+      inspection: this.inspection,
+      audit: this.options.audit,
+      openUpstream: this.options.openUpstream,
+      upstreamCa: this.upstreamCa,
+      onFinding: (finding) => this.record(finding),
+    };
+  }
+}
