@@ -7,8 +7,10 @@
  */
 import { parseManifest } from "../src/core/load-manifest.ts";
 import { slugBlockIndex } from "../src/core/subnet.ts";
-import { planSmolmachines } from "../src/backends/smolmachines/plan.ts";
-import type { HostFacts, UsedSubnet } from "../src/plugins/types.ts";
+import { smolmachines } from "../src/backends/smolmachines/index.ts";
+import type { Facts, UsedSubnet } from "../src/core/host-facts.ts";
+import type { Bottle } from "../src/core/load-manifest.ts";
+import { planBottle } from "../src/lifecycle/bottle.ts";
 
 const BOTTLES = 1000;
 const POOL = "10.0.0.0/8";
@@ -17,7 +19,9 @@ const crowd: UsedSubnet[] = [
   ...Array.from({ length: 100 }, (_, i): UsedSubnet => ({ cidr: `172.${16 + (i % 16)}.${i}.0/24`, source: "docker" })),
 ];
 const bottles = Array.from({ length: BOTTLES }, (_, i) => parseManifest(`name = "bottle-${i}"\n[bundle]\nsubnet_pool = "${POOL}"`, `/p/${i}/bottle.toml`));
-const factsWith = (used: UsedSubnet[]): HostFacts => ({ home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: used, backend: { smolvmVersion: "1.9.3" } });
+const smolvm = { state: "found", version: [1, 9, 3] } as const;
+const factsWith = (used: UsedSubnet[]): Facts<unknown> => ({ home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: used, backend: smolvm });
+const planSmolmachines = (bottle: Bottle, facts: Facts<unknown>) => planBottle(smolmachines, bottle, facts);
 
 /** `up` one by one: every plan sees a new facts list (one more claim), so nothing is reused. */
 function claimOneByOne(): { ms: number; claims: UsedSubnet[] } {
@@ -30,7 +34,7 @@ function claimOneByOne(): { ms: number; claims: UsedSubnet[] } {
   return { ms: performance.now() - started, claims: used };
 }
 
-function replanAll(facts: HostFacts): number {
+function replanAll(facts: Facts<unknown>): number {
   const started = performance.now();
   for (const bottle of bottles) planSmolmachines(bottle, facts);
   return performance.now() - started;

@@ -1,9 +1,10 @@
 /** Preflight findings about the bundle's side, shared by every backend. Read-only. */
 import { cidrsOverlap, parseCidr } from "../core/cidr.ts";
-import { dockerSubnets, routeSubnets } from "../core/host-facts.ts";
+import type { HostFacts } from "../core/host-facts.ts";
 import { tail, type Runner } from "../core/runner.ts";
-import type { BackendDeps, Finding } from "../plugins/types.ts";
-import { claimedSubnets, type BundlePlan } from "./bundle-plan.ts";
+import type { Finding } from "../core/step.ts";
+import { claimedSubnets } from "../core/bundle-plan.ts";
+import type { CorePlan } from "../core/plan.ts";
 import { imageIdArgv } from "./docker-argv.ts";
 import { bundleImageSource } from "./bundle-image.ts";
 
@@ -19,32 +20,44 @@ export async function dockerFinding(runner: Runner): Promise<Finding> {
 }
 
 /**
- * Every /24 the bottle claims (its own, and an egress one where the backend has it) must not
- * overlap a route or a docker network that is not this bottle's. One look at the host for all.
+ * Every /24 the bottle claims (its own, and an egress one where it has it) must not overlap a
+ * route, a docker network or a claim that is not this bottle's. Read from the facts the plan
+ * was made from: the host is looked at once per command.
  */
-export async function subnetFinding(plan: Pick<BundlePlan, "slug" | "bundleSubnet" | "egressNetwork" | "host">, deps: BackendDeps): Promise<Finding> {
-  const used = [...(await routeSubnets(deps.runner, plan.host.platform)), ...(await dockerSubnets(deps.runner, deps.dockerApi))];
+export function subnetFinding(plan: Pick<CorePlan, "slug" | "bundleSubnet" | "bundle">, facts: Pick<HostFacts, "usedSubnets">): Finding {
   const claimed = claimedSubnets(plan);
   for (const subnet of claimed) {
     const mine = parseCidr(subnet);
     if (!mine.ok) return { code: "SUBNET_INVALID", level: "fail", message: mine.reason, fix: "fix [bundle] subnet_pool" };
-    const clash = used.find((entry) => {
+    const clash = facts.usedSubnets.find((entry) => {
       const cidr = parseCidr(entry.cidr, false);
       return entry.owner !== plan.slug && cidr.ok && cidrsOverlap(cidr.cidr, mine.cidr);
     });
     if (clash) {
-      return { code: "SUBNET_IN_USE", level: "fail", message: `${subnet} overlaps ${clash.cidr} (${clash.source})`, fix: "run claude-bottle plan again to pick a free /24, or change [bundle] subnet_pool" };
+      const fix = "run claude-bottle plan again to pick a free /24, or change [bundle] subnet_pool";
+      return { code: "SUBNET_IN_USE", level: "fail", message: `${subnet} overlaps ${clash.cidr} (${clash.source})`, fix };
     }
   }
   return { code: "SUBNET_FREE", level: "ok", message: `${claimed.join(" and ")} ${claimed.length === 1 ? "is" : "are"} free` };
 }
 
 /** The agent image must already be on the host: nothing is ever pulled for the guest. */
-export async function agentImageFinding(plan: Pick<BundlePlan, "agent">, runner: Runner): Promise<Finding> {
-  const result = await runner.run(imageIdArgv(plan.agent.image), { timeoutMs: 15_000 });
-  if (result.exitCode === 0) return { code: "AGENT_IMAGE_OK", level: "ok", message: `agent image ${plan.agent.image} is present` };
+export async function agentImageFinding(image: string, runner: Runner): Promise<Finding> {
+  const result = await runner.run(imageIdArgv(image), { timeoutMs: 15_000 });
+  if (result.exitCode === 0) return { code: "AGENT_IMAGE_OK", level: "ok", message: `agent image ${image} is present` };
   if (result.spawnError) return { code: "AGENT_IMAGE_UNKNOWN", level: "warn", message: "cannot check the agent image without docker", fix: "install docker" };
-  return { code: "AGENT_IMAGE_MISSING", level: "fail", message: `agent image ${plan.agent.image} is not on this host`, fix: `docker build -t ${plan.agent.image} . (or docker load / docker pull it); the guest never pulls` };
+  const fix = `docker build -t ${image} . (or docker load / docker pull it); the guest never pulls`;
+  return { code: "AGENT_IMAGE_MISSING", level: "fail", message: `agent image ${image} is not on this host`, fix };
+}
+
+/** Said when the backend's `info.features.hostKernelShared` is set. */
+export function sharedKernelFinding(isolation: string): Finding {
+  return {
+    code: "ISOLATION_SHARED_KERNEL",
+    level: "warn",
+    message: `isolation: ${isolation} — the agent shares the host kernel; a kernel exploit escapes it`,
+    fix: 'use backend = "smolmachines" where KVM or Apple silicon is available',
+  };
 }
 
 /** How to get a bundle image this binary cannot build. */

@@ -8,15 +8,15 @@ import type { Fs } from "../core/fs.ts";
 import { PRIVATE_DIR_MODE } from "../core/write-files.ts";
 import { TOKEN_FILE } from "./serve/serve.ts";
 import { ensureCa } from "./bundle-ca.ts";
-import type { BundlePlan } from "./bundle-plan.ts";
+import type { CorePlan } from "../core/plan.ts";
 
-export async function ensureBundleSecrets(fs: Fs, plan: Pick<BundlePlan, "stateDir" | "slug" | "bundle">): Promise<void> {
+export async function ensureBundleSecrets(fs: Fs, plan: Pick<CorePlan, "stateDir" | "slug" | "bundle">): Promise<void> {
   await fs.makeDir(plan.bundle.dir, PRIVATE_DIR_MODE);
   const tokenPath = join(plan.bundle.dir, TOKEN_FILE);
   if (!(await fs.exists(tokenPath))) await fs.writeAtomic(tokenPath, `${randomBytes(32).toString("hex")}\n`, 0o600);
   await ensureCa(fs, plan.stateDir, plan.slug);
 }
 
-export async function readSuperviseToken(fs: Fs, plan: Pick<BundlePlan, "bundle">): Promise<string> {
+export async function readSuperviseToken(fs: Fs, plan: Pick<CorePlan, "bundle">): Promise<string> {
   return (await fs.readText(join(plan.bundle.dir, TOKEN_FILE))).trim();
 }

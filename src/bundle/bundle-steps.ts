@@ -4,10 +4,11 @@
  */
 import { BottleError } from "../core/errors.ts";
 import { ensureSuccess, tail } from "../core/runner.ts";
-import type { BackendDeps, Step } from "../plugins/types.ts";
+import type { BackendDeps } from "../core/deps.ts";
+import type { Step } from "../core/step.ts";
 import { BUNDLE_PORTS } from "../core/agent-env.ts";
-import type { BundlePlan } from "./bundle-plan.ts";
-import { bundleHostIp } from "./bundle-plan.ts";
+import { bundleHostIp } from "../core/bundle-plan.ts";
+import type { EgressNetworkPlan } from "../core/plan.ts";
 import { bundleRunArgv, containerLogsArgv, containerRemoveArgv, isDockerNotFound, networkCreateArgv, networkRemoveArgv, type BundleArgvPlan } from "./docker-argv.ts";
 
 export const BUNDLE_READY_TIMEOUT_MS = 20_000;
@@ -32,7 +33,8 @@ export function bundleNetworkStep(plan: BundleArgvPlan, options: { isolated?: bo
     id: "bundle-network",
     title: `create ${options.isolated ? "isolated " : ""}network ${plan.bundle.networkName} (${plan.bundleSubnet})`,
     async run(deps) {
-      const result = await deps.runner.run(networkCreateArgv(plan, options), { signal: deps.signal, timeoutMs: 60_000 });
+      const network = { name: plan.bundle.networkName, subnet: plan.bundleSubnet, gateway: plan.bundleGateway };
+      const result = await deps.runner.run(networkCreateArgv(plan, network, options), { signal: deps.signal, timeoutMs: 60_000 });
       ensureSuccess(result, `create the bundle network ${plan.bundle.networkName}`, `another network may hold ${plan.bundleSubnet}; run claude-bottle preflight`);
       return { network: plan.bundle.networkName };
     },
@@ -89,13 +91,12 @@ export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, tim
 }
 
 /** The bundle's way out when its own network is isolated: an ordinary bridge of its own. */
-export function egressNetworkStep(plan: BundleArgvPlan & { egressNetwork: NonNullable<BundlePlan["egressNetwork"]> }): Step {
-  const egress = plan.egressNetwork;
+export function egressNetworkStep(plan: BundleArgvPlan, egress: EgressNetworkPlan): Step {
   return {
     id: "bundle-egress-network",
     title: `create egress network ${egress.networkName} (${egress.subnet})`,
     async run(deps) {
-      const argv = networkCreateArgv({ ...plan, bundleSubnet: egress.subnet, bundleGateway: egress.gateway, bundle: { ...plan.bundle, networkName: egress.networkName } });
+      const argv = networkCreateArgv(plan, { name: egress.networkName, subnet: egress.subnet, gateway: egress.gateway });
       ensureSuccess(await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 60_000 }), `create the egress network ${egress.networkName}`);
       return { network: egress.networkName };
     },
@@ -110,9 +111,10 @@ export function bundleContainerStep(plan: BundleArgvPlan): Step {
     async run(deps) {
       const result = await deps.runner.run(bundleRunArgv(plan), { signal: deps.signal, timeoutMs: 120_000 });
       ensureSuccess(result, `start the bundle container ${plan.bundle.containerName}`, `is the image ${plan.bundle.image} present? (claude-bottle bundle image builds it)`);
-      if (plan.egressNetwork) {
-        const connect = ["docker", "network", "connect", "--ip", plan.egressNetwork.bundleIp, plan.egressNetwork.networkName, plan.bundle.containerName];
-        ensureSuccess(await deps.runner.run(connect, { signal: deps.signal, timeoutMs: 60_000 }), `connect the bundle to ${plan.egressNetwork.networkName}`);
+      const egress = plan.bundle.egressNetwork;
+      if (egress) {
+        const connect = ["docker", "network", "connect", "--ip", egress.bundleIp, egress.networkName, plan.bundle.containerName];
+        ensureSuccess(await deps.runner.run(connect, { signal: deps.signal, timeoutMs: 60_000 }), `connect the bundle to ${egress.networkName}`);
       }
       await waitForBundle(plan, deps);
       return { container: plan.bundle.containerName };

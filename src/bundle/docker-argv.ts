@@ -1,8 +1,16 @@
 /** docker command lines for the bundle. Pure builders, table-tested; argv arrays, never shell. */
 import { LABEL_HOME, LABEL_SLUG } from "../core/slug.ts";
-import { BUNDLE_DIR_IN_CONTAINER, type BundlePlan } from "./bundle-plan.ts";
+import { BUNDLE_DIR_IN_CONTAINER } from "../core/bundle-plan.ts";
+import type { CorePlan } from "../core/plan.ts";
 
-export type BundleArgvPlan = Pick<BundlePlan, "slug" | "bundleSubnet" | "bundleGateway" | "bundleIp" | "bundle" | "home" | "egressNetwork">;
+export type BundleArgvPlan = Pick<CorePlan, "slug" | "home" | "bundleSubnet" | "bundleGateway" | "bundleIp" | "bundle">;
+
+/** A docker network of a bottle: its name, /24 and gateway. */
+export interface NetworkSpec {
+  readonly name: string;
+  readonly subnet: string;
+  readonly gateway: string;
+}
 
 function labels(plan: Pick<BundleArgvPlan, "slug" | "home">): string[] {
   return ["--label", `${LABEL_SLUG}=${plan.slug}`, "--label", `${LABEL_HOME}=${plan.home}`];
@@ -13,9 +21,10 @@ function labels(plan: Pick<BundleArgvPlan, "slug" | "home">): string[] {
  * bridge). Checked here: on an --internal network alone a container still reaches the host's
  * services through the gateway and docker0 addresses; with inhibit_ipv4 it reaches neither.
  */
-export function networkCreateArgv(plan: Pick<BundleArgvPlan, "slug" | "home" | "bundleSubnet" | "bundleGateway" | "bundle">, options: { isolated?: boolean } = {}): string[] {
+export function networkCreateArgv(owner: Pick<BundleArgvPlan, "slug" | "home">, network: NetworkSpec, options: { isolated?: boolean } = {}): string[] {
   const isolation = options.isolated ? ["--internal", "--opt", "com.docker.network.bridge.inhibit_ipv4=true"] : [];
-  return ["docker", "network", "create", "--driver", "bridge", ...isolation, "--subnet", plan.bundleSubnet, "--gateway", plan.bundleGateway, ...labels(plan), plan.bundle.networkName];
+  const subnet = ["--subnet", network.subnet, "--gateway", network.gateway];
+  return ["docker", "network", "create", "--driver", "bridge", ...isolation, ...subnet, ...labels(owner), network.name];
 }
 
 /**

@@ -7,7 +7,8 @@ import { serveBundle } from "../bundle/serve/serve.ts";
 import { readSuperviseToken } from "../bundle/bundle-secrets.ts";
 import { parseEgressRule } from "../core/egress-rule.ts";
 import { ruleExposure, ruleRefusal } from "../bundle/serve/rule-scope.ts";
-import { bundleHostIp, type BundlePlan } from "../bundle/bundle-plan.ts";
+import { bundleHostIp } from "../core/bundle-plan.ts";
+import { recordedCorePlan } from "../lifecycle/bottle.ts";
 import type { CliContext } from "./context.ts";
 import { json, terminalSafe } from "./report.ts";
 
@@ -32,7 +33,7 @@ export function parseDuration(text: string): number | undefined {
 
 async function supervise(ctx: CliContext, name: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const state = await requireState(ctx, name);
-  const plan = state.plan as unknown as BundlePlan;
+  const plan = recordedCorePlan(state.plan);
   const token = await readSuperviseToken(ctx.fs, plan);
   const url = `http://${bundleHostIp(plan)}:${BUNDLE_PORTS.supervise}${path}`;
   const answer = await ctx.http.send!(method, url, { headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}), timeoutMs: 10_000 });

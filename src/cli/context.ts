@@ -1,10 +1,9 @@
 /** What every command receives: the host as data, the effect powers, and resolved globals. */
 import type { Fs } from "../core/fs.ts";
 import type { Runner } from "../core/runner.ts";
-import type { Host } from "../runtime/host.ts";
-import type { BackendDeps, HttpProbe } from "../plugins/types.ts";
+import type { Host } from "../core/host.ts";
+import type { BackendDeps, DockerApi, HttpProbe } from "../core/deps.ts";
 import type { Locks } from "../core/lock.ts";
-import type { DockerApi } from "../core/host-facts.ts";
 import type { Interrupts } from "../runtime/interrupts.ts";
 import type { BackendRegistry } from "../plugins/registry.ts";
 

@@ -5,7 +5,9 @@ import { pruneArchives } from "../lifecycle/archive.ts";
 import { loadManifest, DEFAULT_MANIFEST } from "../core/load-manifest.ts";
 import { requireState } from "./require-state.ts";
 import { assertBottleName } from "../core/state.ts";
-import type { BackendDeps } from "../plugins/types.ts";
+import type { BackendDeps } from "../core/deps.ts";
+import { placementOf } from "../bundle/docker-placement.ts";
+import { recordedPlan } from "../lifecycle/bottle.ts";
 import type { LifecycleContext } from "../lifecycle/context.ts";
 import { upBottle } from "../lifecycle/up.ts";
 import { downBottle } from "../lifecycle/down.ts";
@@ -25,7 +27,8 @@ function lifecycle(ctx: CliContext, asJson: boolean, signal?: AbortSignal): Life
 async function running(ctx: CliContext, name: string) {
   const state = await requireState(ctx, name);
   if (state.status !== "running") throw new BottleError("E_NOT_RUNNING", `Cannot reach bottle "${name}": it is ${state.status}`, { hint: `claude-bottle down ${name}, then up again` });
-  return { state, backend: await backendOfState(ctx.registry, state) };
+  const backend = await backendOfState(ctx.registry, state);
+  return { state, backend, plan: recordedPlan(backend, state.plan) };
 }
 
 export interface UpOptions {
@@ -77,14 +80,19 @@ export async function lsCommand(ctx: CliContext, options: { json?: boolean }): P
 export async function execCommand(ctx: CliContext, name: string, command: readonly string[]): Promise<number> {
   assertBottleName(name);
   if (command.length === 0) throw new BottleError("E_USAGE", "Cannot exec: no command given", { exitCode: EXIT.usage, hint: `claude-bottle exec ${name} -- COMMAND [ARGS...]` });
-  const { state, backend } = await running(ctx, name);
-  return backend.exec(state.plan, backendDeps(ctx), command, { tty: await ctx.host.stdinIsTty() });
+  const { backend, plan } = await running(ctx, name);
+  return backend.exec(plan, backendDeps(ctx), command, { tty: await ctx.host.stdinIsTty() });
 }
 
 export async function attachCommand(ctx: CliContext, name: string): Promise<number> {
-  const { state } = await running(ctx, name);
-  const agent = (state.plan as { agent?: { command?: readonly string[] } }).agent?.command ?? ["claude"];
-  return execCommand(ctx, name, agent);
+  const { backend, plan } = await running(ctx, name);
+  if (!backend.info.features.interactiveAttach) {
+    throw new BottleError("E_NO_ATTACH", `Cannot attach to "${name}": backend "${backend.name}" has no interactive attach`, {
+      exitCode: EXIT.usage,
+      hint: `claude-bottle exec ${name} -- COMMAND runs a command in it`,
+    });
+  }
+  return execCommand(ctx, name, plan.agentCommand);
 }
 
 export interface GcOptions {

@@ -9,10 +9,11 @@ import type { BottleState } from "../core/state.ts";
 import { latestArchive, SUMMARY_FILE } from "../lifecycle/archive.ts";
 import type { Runner } from "../core/runner.ts";
 import { lineSplitter, safeStream } from "../core/terminal-safe.ts";
-import { containerLogsArgv } from "../bundle/docker-argv.ts";
+import { placementOf } from "../bundle/docker-placement.ts";
 import { AUDIT_FILE_NAME, auditFilesOldestFirst } from "../bundle/audit-files.ts";
-import type { BundlePlan } from "../bundle/bundle-plan.ts";
-import type { BackendDeps } from "../plugins/types.ts";
+import type { BackendDeps } from "../core/deps.ts";
+import type { Plan } from "../core/plan.ts";
+import { recordedPlan } from "../lifecycle/bottle.ts";
 import { backendOfState } from "../plugins/resolve-backend.ts";
 import { backendDeps, type CliContext } from "./context.ts";
 import { requireState } from "./require-state.ts";
@@ -64,12 +65,12 @@ export async function printAudit(ctx: CliContext, dir: string): Promise<void> {
   out.flush();
 }
 
-async function follow(ctx: CliContext, plan: BundlePlan, agent: () => Promise<number>, deps: BackendDeps): Promise<number> {
+async function follow(ctx: CliContext, plan: Plan, agent: () => Promise<number>, deps: BackendDeps): Promise<number> {
   const lines = lineSplitter((line) => line && ctx.out(`${formatAuditLine(line)}\n`));
   const auditPath = join(plan.bundle.dir, AUDIT_FILE_NAME);
   const streams = [
     ctx.runner.run(["tail", "-n", "50", "-F", auditPath], { onOutput: (chunk, stream) => (stream === "stdout" ? lines.push(chunk) : undefined) }),
-    deps.runner.run(containerLogsArgv(plan.bundle.containerName, { follow: true, tail: 50 }), { inheritStdio: true }),
+    placementOf(plan).logs(plan, deps, { follow: true, tail: 50 }).then((exitCode) => ({ exitCode })),
     agent().then((exitCode) => ({ exitCode })),
   ];
   const results = await Promise.all(streams);
@@ -107,13 +108,13 @@ export async function logsCommand(ctx: CliContext, name: string, options: { foll
   const { state } = found;
   const backend = await backendOfState(ctx.registry, state);
   const deps: BackendDeps = { ...backendDeps(ctx), runner: terminalSafeRunner(ctx.runner, ctx.out, ctx.err) };
-  const plan = state.plan as unknown as BundlePlan;
-  const agent = () => (backend.logs ? backend.logs(state.plan, deps, { follow: Boolean(options.follow) }) : Promise.resolve(0));
+  const plan = recordedPlan(backend, state.plan);
+  const agent = () => (backend.logs ? backend.logs(plan, deps, { follow: Boolean(options.follow) }) : Promise.resolve(0));
   if (options.follow) return follow(ctx, plan, agent, deps);
   ctx.out(`== egress decisions (${join(plan.bundle.dir, AUDIT_FILE_NAME)}) ==\n`);
   await printAudit(ctx, plan.bundle.dir);
   ctx.out("== bundle process ==\n");
-  const bundle = await deps.runner.run(containerLogsArgv(plan.bundle.containerName, { tail: 200 }), { inheritStdio: true });
+  const bundle = await placementOf(plan).logs(plan, deps, { follow: false, tail: 200 });
   ctx.out("== agent console ==\n");
-  return bundle.exitCode || (await agent());
+  return bundle || (await agent());
 }

@@ -3,16 +3,18 @@ import { resolve } from "node:path";
 import { EXIT } from "../core/errors.ts";
 import { CLAIM_FILE } from "../core/host-facts.ts";
 import { writeRenderedFiles } from "../core/write-files.ts";
-import { claimedSubnets, type BundlePlan } from "../bundle/bundle-plan.ts";
+import { claimedSubnets } from "../core/bundle-plan.ts";
+import type { PreflightOptions } from "../core/step.ts";
+import { bottleFiles, bottleFindings, planView } from "../lifecycle/bottle.ts";
 import { bundleImageFinding } from "../bundle/bundle-preflight.ts";
-import type { PreflightOptions } from "../plugins/types.ts";
 import { backendDeps, type CliContext } from "./context.ts";
 import { prepare } from "./prepare.ts";
 import { formatFindings, formatPlan, json } from "./report.ts";
 
 export async function planCommand(ctx: CliContext, manifest: string | undefined, options: { json?: boolean }): Promise<number> {
-  const { plan } = await prepare(ctx, manifest);
-  ctx.out(options.json ? json(plan) : formatPlan(plan as never));
+  const { backend, plan } = await prepare(ctx, manifest);
+  const view = planView(backend, plan);
+  ctx.out(options.json ? json({ ...view.plan, ...view.summary }) : formatPlan(view.plan, view.summary));
   return EXIT.ok;
 }
 
@@ -22,18 +24,18 @@ export async function planCommand(ctx: CliContext, manifest: string | undefined,
  */
 export async function renderCommand(ctx: CliContext, manifest: string | undefined, options: { out?: string; json?: boolean }): Promise<number> {
   const { backend, plan } = await prepare(ctx, manifest);
-  const files = backend.render(plan);
+  const files = bottleFiles(backend, plan);
   const dir = options.out ? resolve(ctx.host.cwd, options.out) : plan.stateDir;
-  const claim = options.out ? [] : [{ name: CLAIM_FILE, contents: `${claimedSubnets(plan as unknown as BundlePlan).join("\n")}\n`, mode: 0o600 }];
+  const claim = options.out ? [] : [{ name: CLAIM_FILE, contents: `${claimedSubnets(plan).join("\n")}\n`, mode: 0o600 }];
   const written = await writeRenderedFiles(ctx.fs, dir, [...files, ...claim]);
   ctx.out(options.json ? json({ written }) : written.map((path) => `wrote ${path}\n`).join(""));
   return EXIT.ok;
 }
 
 export async function preflightCommand(ctx: CliContext, manifest: string | undefined, options: PreflightOptions & { json?: boolean }): Promise<number> {
-  const { backend, plan } = await prepare(ctx, manifest);
-  const bundleImage = (plan as unknown as BundlePlan).bundle.image;
-  const findings = [...(await backend.preflight(plan, backendDeps(ctx), options)), await bundleImageFinding(bundleImage, ctx.runner, ctx.host)];
+  const { backend, plan, facts } = await prepare(ctx, manifest);
+  const bundleImage = await bundleImageFinding(plan.bundle.image, ctx.runner, ctx.host);
+  const findings = [...(await bottleFindings(backend, plan, facts, backendDeps(ctx), options)), bundleImage];
   const ok = findings.every((finding) => finding.level !== "fail");
   ctx.out(options.json ? json({ ok, backend: backend.name, isolation: plan.isolation, findings }) : `${backend.name} (isolation: ${plan.isolation})\n${formatFindings(findings)}`);
   return ok ? EXIT.ok : EXIT.unavailable;

@@ -1,6 +1,7 @@
 /** The one formatter: errors, findings and plans for people, JSON for programs. Pure. */
 import { BottleError, ConfigError } from "../core/errors.ts";
-import type { BasePlan, Finding } from "../plugins/types.ts";
+import type { Plan } from "../core/plan.ts";
+import type { Finding } from "../core/step.ts";
 import { terminalSafe } from "../core/terminal-safe.ts";
 
 /** `Cannot … : cause` / issue lines / `hint: …`, and the stack only when debugging. */
@@ -31,14 +32,16 @@ export function formatFindings(findings: readonly Finding[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function formatPlan(plan: BasePlan & Record<string, unknown>): string {
+export function formatPlan(plan: Plan, summary: Readonly<Record<string, string>> = {}): string {
+  const egress = plan.bundle.egressNetwork;
   const rows: [string, string][] = [
     ["bottle", plan.slug],
     ["backend", `${plan.backend} (isolation: ${plan.isolation})`],
     ["bundle", `${plan.bundleIp} on ${plan.bundleSubnet}, gateway ${plan.bundleGateway}`],
+    ...(egress ? [["egress", `${egress.bundleIp} on ${egress.subnet}`] as [string, string]] : []),
     ["state", plan.stateDir],
+    ...Object.entries(summary),
   ];
-  if (typeof plan["smolfilePath"] === "string") rows.push(["smolfile", plan["smolfilePath"]]);
   const width = Math.max(...rows.map(([key]) => key.length));
   const lines = rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`);
   lines.push("agent env:");

@@ -5,10 +5,11 @@
 import { cac } from "cac";
 import { asBottleError, EXIT, UsageError } from "../core/errors.ts";
 import { resolveHome } from "../core/home.ts";
-import type { Host } from "../runtime/host.ts";
+import type { Host } from "../core/host.ts";
 import { builtinRegistry } from "../backends/builtin.ts";
 import { discoverPlugins } from "../plugins/discover.ts";
 import { loadPlugin, type PluginLoad } from "../plugins/load-plugin.ts";
+import { pluginApi } from "../plugin-api.ts";
 import type { Fs } from "../core/fs.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Powers } from "./context.ts";
@@ -120,9 +121,11 @@ function buildCli(actions: Map<string, Action>): Cli {
   return cli;
 }
 
+const loadApiPlugin = (path: string) => loadPlugin(path, pluginApi);
+
 async function loadPlugins(fs: Fs, host: Host, flags: readonly string[]): Promise<PluginLoad[]> {
   const paths = await discoverPlugins(fs, host.env, host.cwd, host.userHome, flags.filter(Boolean));
-  return Promise.all(paths.map(loadPlugin));
+  return Promise.all(paths.map(loadApiPlugin));
 }
 
 /** Runs one invocation. Never throws; never exits. */
@@ -159,7 +162,7 @@ export async function run(host: Host, powers: Powers): Promise<number> {
       host,
       ...powers,
       home: resolveHome(options["home"] as string | undefined, host.env, host.cwd, host.userHome),
-      registry: builtinRegistry(await loadPlugins(powers.fs, host, (options["plugin"] as string[] | undefined) ?? [])),
+      registry: builtinRegistry(await loadPlugins(powers.fs, host, (options["plugin"] as string[] | undefined) ?? []), loadApiPlugin),
       out: host.stdout,
       err: host.stderr,
     };

@@ -7,14 +7,34 @@ import type { Fs } from "./fs.ts";
 import type { Runner } from "./runner.ts";
 import { LABEL_SLUG } from "./slug.ts";
 import { parseBsdRoutes, parseDockerNetworks, parseLinuxRoutes } from "./host-routes.ts";
-import type { HostFacts, UsedSubnet } from "../plugins/types.ts";
+import type { DockerApi } from "./deps.ts";
+
+export type { DockerApi };
 
 /** Subnet a bottle claimed, recorded in its state dir by render/up. */
 export const CLAIM_FILE = "subnet";
 
-/** Read-only Docker Engine API (GET, JSON); undefined answers mean "ask the CLI instead". */
-export interface DockerApi {
-  get(path: string): Promise<unknown>;
+/** Where a subnet in use on the host was seen. */
+export interface UsedSubnet {
+  readonly cidr: string;
+  readonly source: "route" | "docker" | "bottle";
+  /** The bottle slug that owns it, when it is one of ours. */
+  readonly owner?: string;
+}
+
+/** The core's host facts, gathered once per command before planning and handed down as data. */
+export interface HostFacts {
+  /** claude-bottle's state root. */
+  readonly home: string;
+  readonly platform: string;
+  readonly arch: string;
+  readonly user: { readonly uid: number; readonly gid: number };
+  readonly usedSubnets: readonly UsedSubnet[];
+}
+
+/** The host facts plus what the backend's own `facts` probe found, typed by the backend. */
+export interface Facts<F = undefined> extends HostFacts {
+  readonly backend: F;
 }
 
 export interface FactsDeps {
@@ -74,14 +94,14 @@ export async function bottleSubnets(fs: Fs, home: string): Promise<UsedSubnet[]>
 }
 
 /**
- * Everything a plan may need from the host. `backendFacts` is the chosen backend's own probe
- * (e.g. the smolvm version); it runs alongside the common ones.
+ * Everything a plan may need from the host, read once per command. `backendFacts` is the chosen
+ * backend's own probe (e.g. the smolvm version); it runs alongside the common ones.
  */
-export async function gatherHostFacts(
+export async function gatherFacts<F>(
   deps: FactsDeps,
   where: Pick<HostFacts, "home" | "platform" | "arch" | "user">,
-  backendFacts: () => Promise<Readonly<Record<string, string>>> = async () => ({}),
-): Promise<HostFacts> {
+  backendFacts: () => Promise<F>,
+): Promise<Facts<F>> {
   const [routes, docker, bottles, backend] = await Promise.all([
     routeSubnets(deps.runner, where.platform),
     dockerSubnets(deps.runner, deps.dockerApi),

@@ -5,7 +5,8 @@
  */
 import { BottleError } from "./errors.ts";
 import type { StepEntry } from "./state.ts";
-import type { BackendDeps, Step } from "../plugins/types.ts";
+import type { BackendDeps } from "./deps.ts";
+import type { Step } from "./step.ts";
 
 export interface Journal {
   /** Persist the entries; called before a step starts and after it ends. */

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { BottleError, UsageError } from "./errors.ts";
 import type { Fs } from "./fs.ts";
 import { PRIVATE_DIR_MODE } from "./write-files.ts";
-import type { BasePlan } from "../plugins/types.ts";
+import type { RecordedPlan } from "./plan-upgrade.ts";
 import { isSlug, SLUG_RULE } from "./slug.ts";
 
 export const STATE_FILE = "state.json";
@@ -21,7 +21,7 @@ export interface StepEntry {
 
 export type BottleStatus = "starting" | "running" | "stopping" | "failed";
 
-export interface BottleState {
+export interface BottleState<P = RecordedPlan> {
   readonly version: number;
   readonly slug: string;
   readonly backend: string;
@@ -29,7 +29,8 @@ export interface BottleState {
   readonly backendSource?: string;
   readonly manifestPath: string;
   readonly status: BottleStatus;
-  readonly plan: BasePlan;
+  /** Version 2 (nested); a version 1 plan (flat, API 1) is upgraded on read. */
+  readonly plan: P;
   readonly steps: readonly StepEntry[];
   readonly createdAt: string;
   readonly updatedAt: string;

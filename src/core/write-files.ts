@@ -2,7 +2,12 @@
 import { dirname, join } from "node:path";
 import { BottleError, EXIT } from "./errors.ts";
 import type { Fs } from "./fs.ts";
-import type { RenderedFile } from "../plugins/types.ts";
+/** A file the core writes for a bottle: `name` relative to the output directory. */
+export interface RenderedFile {
+  readonly name: string;
+  readonly contents: string;
+  readonly mode: number;
+}
 
 export const PRIVATE_DIR_MODE = 0o700;
 

@@ -1,7 +1,7 @@
 /** What lifecycle operations receive: the CLI's powers, minus the CLI. */
 import type { Locks } from "../core/lock.ts";
-import type { Host } from "../runtime/host.ts";
-import type { BackendDeps } from "../plugins/types.ts";
+import type { Host } from "../core/host.ts";
+import type { BackendDeps } from "../core/deps.ts";
 import type { BackendRegistry } from "../plugins/registry.ts";
 
 export interface LifecycleContext {

@@ -9,6 +9,7 @@ import { CLAIM_FILE } from "../core/host-facts.ts";
 import { join } from "node:path";
 import type { LifecycleContext } from "./context.ts";
 import { backendOfState } from "../plugins/resolve-backend.ts";
+import { bottleSteps, recordedPlan } from "./bottle.ts";
 import { bottleLockPath } from "./paths.ts";
 import { archiveBottle } from "./archive.ts";
 
@@ -34,7 +35,7 @@ export async function downBottle(ctx: LifecycleContext, slug: string): Promise<D
     let current: BottleState = { ...state, status: "stopping" };
     await writeState(ctx.deps.fs, ctx.home, current);
     const journal = { save: async (steps: BottleState["steps"]) => writeState(ctx.deps.fs, ctx.home, (current = { ...current, steps, updatedAt: new Date().toISOString() })) };
-    const report = await undoSteps(backend.launch(state.plan), state.steps, ctx.deps, journal);
+    const report = await undoSteps(bottleSteps(backend, recordedPlan(backend, state.plan)), state.steps, ctx.deps, journal);
     for (const title of report.undone) ctx.progress({ event: "undone", message: `  undone: ${title}`, step: title });
     if (report.failed.length > 0) {
       throw new BottleError("E_DOWN_INCOMPLETE", `Cannot fully remove bottle "${slug}":\n${report.failed.map((f) => `  ${f.id}: ${f.error.message}`).join("\n")}`, {

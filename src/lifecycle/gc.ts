@@ -3,26 +3,10 @@
  * resources by name prefix) that no bottle's state owns — left by a SIGKILL or a reboot — and
  * remove them. Anything not carrying this home's label or prefix is never looked at twice.
  */
-import { containerRemoveArgv, labelledContainersArgv, labelledNetworksArgv, networkRemoveArgv, parseLabelledContainers } from "../bundle/docker-argv.ts";
 import { listStates } from "../core/state.ts";
-import { ensureSuccess } from "../core/runner.ts";
-import type { BackendDeps, Leftover } from "../plugins/types.ts";
+import type { Leftover } from "../core/step.ts";
+import { dockerLeftovers } from "../bundle/docker-placement.ts";
 import type { LifecycleContext } from "./context.ts";
-
-export async function dockerLeftovers(home: string, deps: BackendDeps): Promise<Leftover[]> {
-  const containers = await deps.runner.run(labelledContainersArgv(home), { timeoutMs: 30_000 });
-  const networks = await deps.runner.run(labelledNetworksArgv(home), { timeoutMs: 30_000 });
-  if (containers.spawnError || networks.spawnError) return [];
-  ensureSuccess(containers, "list claude-bottle containers");
-  ensureSuccess(networks, "list claude-bottle networks");
-  return [
-    ...parseLabelledContainers(containers.stdout).map(({ name, slug }): Leftover => ({ kind: "container", name, slug, removeArgvs: [containerRemoveArgv(name)] })),
-    ...networks.stdout.split("\n").filter(Boolean).map((line): Leftover => {
-      const [name = "", slug = ""] = line.split("\t");
-      return { kind: "network", name, slug, removeArgvs: [networkRemoveArgv(name)] };
-    }),
-  ];
-}
 
 export interface GcResult {
   readonly found: readonly Leftover[];

@@ -1,8 +1,12 @@
 /** `ls`: every bottle of this home with its recorded and live state. Read-only. */
 import { listStates } from "../core/state.ts";
-import { labelledContainersArgv, parseLabelledContainers } from "../bundle/docker-argv.ts";
-import type { BasePlan } from "../plugins/types.ts";
+import { placementOf } from "../bundle/docker-placement.ts";
+import type { Plan } from "../core/plan.ts";
+import type { BottleState } from "../core/state.ts";
+import type { AnyBackend } from "../plugins/types.ts";
+import { recordedCorePlan, recordedPlan } from "./bottle.ts";
 import type { LifecycleContext } from "./context.ts";
+import { backendOfState } from "../plugins/resolve-backend.ts";
 
 export interface BottleRow {
   readonly name: string;
@@ -16,33 +20,41 @@ export interface BottleRow {
   readonly manifestPath: string;
 }
 
-async function bundleStates(ctx: LifecycleContext): Promise<Map<string, string>> {
-  const result = await ctx.deps.runner.run(labelledContainersArgv(ctx.home), { timeoutMs: 30_000 });
-  if (result.exitCode !== 0) return new Map();
-  return new Map(parseLabelledContainers(result.stdout).map((container) => [container.name, container.state]));
+interface Recorded {
+  readonly state: BottleState;
+  /** Absent when the bottle's plugin cannot be loaded any more: listed, with its agent unknown. */
+  readonly backend?: AnyBackend;
+  readonly plan: Plan;
+}
+
+/** Each recorded bottle with its backend (found from its state) and its plan, current shape. */
+async function recorded(ctx: LifecycleContext): Promise<Recorded[]> {
+  const states = await listStates(ctx.deps.fs, ctx.home);
+  return Promise.all(states.map(async (state): Promise<Recorded> => {
+    const backend = await backendOfState(ctx.registry, state).catch(() => undefined);
+    if (!backend) return { state, plan: { ...recordedCorePlan(state.plan), agent: undefined } };
+    return { state, backend, plan: recordedPlan(backend, state.plan) };
+  }));
 }
 
 export async function listBottles(ctx: LifecycleContext): Promise<BottleRow[]> {
-  const states = await listStates(ctx.deps.fs, ctx.home);
-  if (states.length === 0) return [];
-  const containers = await bundleStates(ctx);
+  const bottles = await recorded(ctx);
+  if (bottles.length === 0) return [];
+  const bundles = await placementOf(bottles[0]!.plan).inspect(ctx.home, bottles.map((b) => b.plan), ctx.deps);
   const agentStates = new Map<string, string>();
-  for (const backend of ctx.registry.list()) {
-    const plans = states.filter((state) => state.backend === backend.name).map((state) => state.plan);
-    if (plans.length > 0 && backend.inspect) for (const [slug, live] of await backend.inspect(plans, ctx.deps)) agentStates.set(slug, live);
+  for (const backend of new Set(bottles.map((b) => b.backend))) {
+    const plans = bottles.filter((b) => b.backend === backend).map((b) => b.plan);
+    if (backend?.inspect) for (const [slug, live] of await backend.inspect(plans, ctx.deps)) agentStates.set(slug, live);
   }
-  return states.map((state) => {
-    const plan = state.plan as BasePlan & { bundle?: { containerName?: string } };
-    return {
-      name: state.slug,
-      backend: state.backend,
-      isolation: plan.isolation,
-      status: state.status,
-      bundle: containers.get(plan.bundle?.containerName ?? "") ?? "absent",
-      agent: agentStates.get(state.slug) ?? "unknown",
-      bundleIp: plan.bundleIp,
-      createdAt: state.createdAt,
-      manifestPath: state.manifestPath,
-    };
-  });
+  return bottles.map(({ state, plan }) => ({
+    name: state.slug,
+    backend: state.backend,
+    isolation: plan.isolation,
+    status: state.status,
+    bundle: bundles.get(state.slug) ?? "absent",
+    agent: agentStates.get(state.slug) ?? "unknown",
+    bundleIp: plan.bundleIp,
+    createdAt: state.createdAt,
+    manifestPath: state.manifestPath,
+  }));
 }

@@ -5,70 +5,79 @@
  */
 import * as v from "valibot";
 import { pathToFileURL } from "node:url";
-import { BottleError } from "../core/errors.ts";
-import { pluginApi } from "../plugin-api.ts";
-import { apiVersionAdvice, BackendShape, PlanShape, RenderedShape } from "./plugin-contract.ts";
-import type { Backend, BasePlan } from "./types.ts";
+import { BottleError, EXIT } from "../core/errors.ts";
+import { API_VERSION, type AnyBackend } from "./types.ts";
+import { AgentPlanShape, apiVersionAdvice, BackendShape, FindingsShape, RenderedShape, StepsShape, SummaryShape } from "./plugin-contract.ts";
 
 export interface BrokenPlugin {
   readonly path: string;
   readonly reason: string;
 }
 
-export type PluginLoad = { readonly ok: true; readonly backend: Backend<BasePlan>; readonly path: string } | ({ readonly ok: false } & BrokenPlugin);
+export type PluginLoad = { readonly ok: true; readonly backend: AnyBackend; readonly path: string } | ({ readonly ok: false } & BrokenPlugin);
 
 function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
   return issues.map((issue) => `${v.getDotPath(issue) ?? "export"}: ${issue.received === "undefined" ? "is missing" : issue.message}`).join("; ");
 }
 
 function pluginError(path: string, phase: string, detail: string): BottleError {
-  return new BottleError("E_PLUGIN", `Plugin ${path}: ${phase} ${detail}`, { exitCode: 70, hint: "this is the plugin's fault, not the manifest's; report it to its author or fix it (docs/plugins.md)" });
+  return new BottleError("E_PLUGIN", `Plugin ${path}: ${phase} ${detail}`, { exitCode: EXIT.internal, hint: "this is the plugin's fault, not the manifest's; report it to its author or fix it (docs/plugins.md)" });
 }
 
-/** Wraps a plugin so that its plan and render are checked, and anything thrown names the file. */
-function guarded(backend: Backend<BasePlan>, path: string): Backend<BasePlan> {
+/** What a phase returned, checked against its shape; the value unchanged when it fits. */
+function checked<T>(path: string, phase: string, schema: v.GenericSchema<unknown>, value: T): T {
+  const result = v.safeParse(schema, value);
+  if (!result.success) throw pluginError(path, `${phase} returned`, describeIssues(result.issues));
+  return value;
+}
+
+/** Anything a phase throws names the file; the manifest's own ConfigError passes as it is. */
+function attributed<T>(path: string, phase: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof BottleError && error.exitCode === EXIT.config) throw error;
+    throw pluginError(path, `${phase} threw:`, (error as Error).message ?? String(error));
+  }
+}
+
+/** Wraps a plugin so that everything the core reads from it is checked first. */
+function guarded(backend: AnyBackend, path: string): AnyBackend {
+  const { render, summary } = backend;
   return {
     ...backend,
-    plan(bottle, facts) {
-      let plan: unknown;
-      try {
-        plan = backend.plan(bottle, facts);
-      } catch (error) {
-        if (error instanceof BottleError && error.exitCode === 78) throw error; // the manifest's fault
-        throw pluginError(path, "plan threw:", (error as Error).message ?? String(error));
-      }
-      const checked = v.safeParse(PlanShape, plan);
-      if (!checked.success) throw pluginError(path, "plan returned a malformed plan:", describeIssues(checked.issues));
-      return plan as BasePlan;
-    },
-    render(plan) {
-      const files = backend.render(plan);
-      const checked = v.safeParse(RenderedShape, files);
-      if (!checked.success) throw pluginError(path, "render returned malformed files:", describeIssues(checked.issues));
-      return files;
-    },
+    plan: (bottle, facts, core) => checked(path, "plan", AgentPlanShape, attributed(path, "plan", () => backend.plan(bottle, facts, core))),
+    ...(render ? { render: (plan) => checked(path, "render", RenderedShape, attributed(path, "render", () => render(plan))) } : {}),
+    ...(summary ? { summary: (plan) => checked(path, "summary", SummaryShape, attributed(path, "summary", () => summary(plan))) } : {}),
+    preflight: async (plan, facts, deps, options) => checked(path, "preflight", FindingsShape, await backend.preflight(plan, facts, deps, options)),
+    launch: (plan) => checked(path, "launch", StepsShape, attributed(path, "launch", () => backend.launch(plan))),
   };
 }
 
-export async function loadPlugin(path: string): Promise<PluginLoad> {
-  let module: { default?: unknown };
+async function importModule(path: string): Promise<{ ok: true; candidate: unknown } | { ok: false; reason: string }> {
   try {
-    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    return { ok: true, candidate: ((await import(pathToFileURL(path).href)) as { default?: unknown }).default };
   } catch (error) {
-    return { ok: false, path, reason: `import failed: ${(error as Error).message ?? String(error)}` };
+    return { ok: false, reason: `import failed: ${(error as Error).message ?? String(error)}` };
   }
-  let candidate = module.default;
+}
+
+/** Imports and checks one plugin; `api` is what a factory default export receives. */
+export async function loadPlugin(path: string, api: unknown): Promise<PluginLoad> {
+  const imported = await importModule(path);
+  if (!imported.ok) return { ok: false, path, reason: imported.reason };
+  let candidate = imported.candidate;
   if (typeof candidate === "function") {
     try {
-      candidate = (candidate as (api: typeof pluginApi) => unknown)(pluginApi);
+      candidate = (candidate as (api: unknown) => unknown)(api);
     } catch (error) {
       return { ok: false, path, reason: `its factory threw: ${(error as Error).message}` };
     }
   }
   if (typeof candidate !== "object" || candidate === null) return { ok: false, path, reason: "its default export is not a backend (use defineBackend, or a factory (api) => api.defineBackend({...}))" };
   const apiVersion = (candidate as { apiVersion?: unknown }).apiVersion;
-  if (apiVersion !== pluginApi.API_VERSION) return { ok: false, path, reason: `wrong apiVersion: ${apiVersionAdvice(apiVersion)}` };
-  const checked = v.safeParse(BackendShape, candidate);
-  if (!checked.success) return { ok: false, path, reason: `does not fit the Backend contract: ${describeIssues(checked.issues)}` };
-  return { ok: true, backend: guarded(candidate as Backend<BasePlan>, path), path };
+  if (apiVersion !== API_VERSION) return { ok: false, path, reason: `wrong apiVersion: ${apiVersionAdvice(apiVersion)}` };
+  const shape = v.safeParse(BackendShape, candidate);
+  if (!shape.success) return { ok: false, path, reason: `does not fit the Backend contract: ${describeIssues(shape.issues)}` };
+  return { ok: true, backend: guarded(candidate as AnyBackend, path), path };
 }

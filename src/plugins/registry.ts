@@ -5,25 +5,31 @@
  */
 import { ConfigError } from "../core/errors.ts";
 import type { BrokenPlugin, PluginLoad } from "./load-plugin.ts";
-import type { Backend, BasePlan } from "./types.ts";
+import type { AnyBackend } from "./types.ts";
 
 export interface RegistryEntry {
-  readonly backend: Backend<BasePlan>;
+  readonly backend: AnyBackend;
   /** "built-in", or the plugin's file. */
   readonly source: string;
 }
 
 export interface BackendRegistry {
-  list(): Backend<BasePlan>[];
+  list(): AnyBackend[];
   entries(): RegistryEntry[];
   broken(): BrokenPlugin[];
   /** Throws ConfigError (path "backend") for an unknown name. */
-  get(name: string): Backend<BasePlan>;
+  get(name: string): AnyBackend;
   sourceOf(name: string): string | undefined;
+  /** Loads a plugin that was not found at start-up (a manifest's or a recorded bottle's path). */
+  load(path: string): Promise<PluginLoad>;
 }
 
+export type PluginLoader = (path: string) => Promise<PluginLoad>;
+
+const noLoader: PluginLoader = async (path) => ({ ok: false, path, reason: "this registry loads no plugins" });
+
 /** Builds a registry; two built-ins with one name is a bug and fails loudly. */
-export function createRegistry(builtins: readonly Backend<any>[], plugins: readonly PluginLoad[] = []): BackendRegistry {
+export function createRegistry(builtins: readonly AnyBackend[], plugins: readonly PluginLoad[] = [], loader: PluginLoader = noLoader): BackendRegistry {
   const byName = new Map<string, RegistryEntry>();
   const broken: BrokenPlugin[] = [];
   for (const backend of builtins) {
@@ -49,6 +55,7 @@ export function createRegistry(builtins: readonly Backend<any>[], plugins: reado
     entries: () => [...byName.values()],
     broken: () => broken,
     sourceOf: (name) => byName.get(name)?.source,
+    load: loader,
     get(name) {
       const entry = byName.get(name);
       if (entry) return entry.backend;

@@ -2,7 +2,7 @@
  * The real HttpProbe on `node:http`, which never consults HTTP(S)_PROXY (Bun's fetch does, and a
  * host proxy must not stand between us and a bundle on a local bridge).
  */
-import type { HttpAnswer, HttpProbe } from "../plugins/types.ts";
+import type { HttpAnswer, HttpProbe } from "../core/deps.ts";
 
 async function send(method: string, url: string, options: { headers?: Record<string, string>; body?: string; timeoutMs: number }): Promise<HttpAnswer> {
     const { request } = await import("node:http"); // loaded on first use: most commands never need it

@@ -1,22 +1,28 @@
 /**
- * The contract every backend must pass, built-in or plugin: run against each of them.
+ * The contract every backend must pass, built-in or plugin: run against each of them, through
+ * the core's composition (the core plans the bundle, the backend its part).
  */
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { join } from "node:path";
 import { parseManifest } from "../../src/core/load-manifest.ts";
+import type { BackendDeps } from "../../src/core/deps.ts";
+import type { Facts } from "../../src/core/host-facts.ts";
 import { BUILTIN_BACKENDS } from "../../src/backends/builtin.ts";
 import { loadPlugin } from "../../src/plugins/load-plugin.ts";
-import { BackendShape, PlanShape } from "../../src/plugins/plugin-contract.ts";
-import type { Backend, BackendDeps, BasePlan, HostFacts } from "../../src/plugins/types.ts";
+import { pluginApi } from "../../src/plugin-api.ts";
+import { AgentPlanShape, BackendShape, FindingsShape } from "../../src/plugins/plugin-contract.ts";
+import type { AnyBackend } from "../../src/plugins/types.ts";
+import { bottleFiles, bottleFindings, bottleSteps, planBottle } from "../../src/lifecycle/bottle.ts";
 import { fakeRunner, missing } from "../helpers/fake-runner.ts";
 import { ROOT } from "../helpers/spawn.ts";
 
-const example = await loadPlugin(join(ROOT, "examples/plugins/docker-gvisor.ts"));
+const example = await loadPlugin(join(ROOT, "examples/plugins/docker-gvisor.ts"), pluginApi);
 if (!example.ok) throw new Error(example.reason);
-const backends: [string, Backend<BasePlan>][] = [...BUILTIN_BACKENDS.map((b) => [b.name, b as Backend<BasePlan>] as [string, Backend<BasePlan>]), ["docker-gvisor (example plugin)", example.backend]];
+const backends: [string, AnyBackend][] = [...BUILTIN_BACKENDS.map((b): [string, AnyBackend] => [b.name, b]), ["docker-gvisor (example plugin)", example.backend]];
 
-const facts: HostFacts = { home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [{ cidr: "192.168.1.0/24", source: "route" }], backend: { smolvmVersion: "1.9.3" } };
+const smolvm = { state: "found", version: [1, 9, 3] } as const;
+const facts: Facts<unknown> = { home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [{ cidr: "192.168.1.0/24", source: "route" }], backend: smolvm };
 const bottle = parseManifest('name = "contract"\n[agent.env]\nEDITOR = "vi"\n[egress]\nallow = ["api.anthropic.com"]\n', "/p/bottle.toml");
 
 describe.each(backends)("%s", (_label, backend) => {
@@ -24,17 +30,17 @@ describe.each(backends)("%s", (_label, backend) => {
     expect(v.safeParse(BackendShape, backend).success).toBe(true);
   });
 
-  test("plan is pure, deterministic, JSON-printable and well-formed", () => {
-    const first = backend.plan(bottle, facts);
-    const second = backend.plan(bottle, facts);
+  test("plan is pure, deterministic, JSON-printable, and the backend's part is nested", () => {
+    const first = planBottle(backend, bottle, facts);
+    const second = planBottle(backend, bottle, facts);
     expect(JSON.stringify(first)).toBe(JSON.stringify(second));
     expect(JSON.parse(JSON.stringify(first))).toEqual(first);
-    expect(v.safeParse(PlanShape, first).success).toBe(true);
-    expect(first.isolation.length).toBeGreaterThan(0);
+    expect(v.safeParse(AgentPlanShape, first.agent).success).toBe(true);
+    expect(first).toMatchObject({ planVersion: 2, backend: backend.name, isolation: backend.info.isolation, slug: "contract" });
   });
 
   test("the agent reaches the bundle by IP literal and nothing overrides it", () => {
-    const plan = backend.plan(bottle, facts);
+    const plan = planBottle(backend, bottle, facts);
     expect(plan.env["HTTPS_PROXY"]).toBe(`http://${plan.bundleIp}:8888`);
     expect(plan.env["https_proxy"]).toBe(`http://${plan.bundleIp}:8888`);
     expect(plan.env["NODE_EXTRA_CA_CERTS"]).toBe("/etc/claude-bottle/bundle-ca.crt");
@@ -42,8 +48,15 @@ describe.each(backends)("%s", (_label, backend) => {
     expect(plan.bundleSubnet).not.toBe("192.168.1.0/24");
   });
 
-  test("render returns private files inside the state dir", () => {
-    for (const file of backend.render(backend.plan(bottle, facts))) {
+  test("the bundle's network follows info.network.isolated: an egress network exactly when isolated", () => {
+    const plan = planBottle(backend, bottle, facts);
+    expect(plan.bundle.egressNetwork !== undefined).toBe(backend.info.network.isolated);
+  });
+
+  test("render returns private files inside the state dir, the bundle config first", () => {
+    const files = bottleFiles(backend, planBottle(backend, bottle, facts));
+    expect(files[0]!.name).toBe("bundle/bundle.json");
+    for (const file of files) {
       expect(file.name).not.toStartWith("/");
       expect(file.name).not.toContain("..");
       expect(file.mode & 0o077).toBe(0);
@@ -52,23 +65,19 @@ describe.each(backends)("%s", (_label, backend) => {
 
   test("preflight reports every finding with a code, and a fix for each problem", async () => {
     const deps: BackendDeps = { runner: fakeRunner([], missing), fs: { exists: async () => false, canReadWrite: async () => false } as never, env: {}, log: { info() {}, warn() {} } };
-    const findings = await backend.preflight(backend.plan(bottle, facts), deps);
+    const findings = await bottleFindings(backend, planBottle(backend, bottle, facts), facts, deps, {});
+    expect(v.safeParse(FindingsShape, findings).success).toBe(true);
     expect(findings.some((f) => f.level === "fail")).toBe(true);
-    for (const finding of findings) {
-      expect(finding.code).toMatch(/^[A-Z][A-Z0-9_]+$/);
-      if (finding.level !== "ok") expect(finding.fix?.length ?? 0).toBeGreaterThan(0);
-    }
+    for (const finding of findings) if (finding.level !== "ok") expect(finding.fix?.length ?? 0).toBeGreaterThan(0);
   });
 
-  test("launch builds steps with unique ids and undo, changing nothing while building", () => {
+  test("launch: the core's bundle steps first, then the backend's; unique ids; building changes nothing", () => {
     const runner = fakeRunner([]);
-    const steps = backend.launch(backend.plan(bottle, facts));
+    const steps = bottleSteps(backend, planBottle(backend, bottle, facts));
     expect(new Set(steps.map((s) => s.id)).size).toBe(steps.length);
-    for (const step of steps) {
-      expect(typeof step.run).toBe("function");
-      expect(typeof step.undo).toBe("function");
-    }
-    expect(steps[0]!.id).toBe("bundle-network");
+    const bundleIds = backend.info.network.isolated ? ["bundle-network", "bundle-egress-network", "bundle-container"] : ["bundle-network", "bundle-container"];
+    expect(steps.slice(0, bundleIds.length).map((s) => s.id)).toEqual(bundleIds);
+    expect(steps.length).toBeGreaterThan(bundleIds.length);
     expect(runner.calls).toEqual([]);
   });
 });

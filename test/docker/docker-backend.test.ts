@@ -68,7 +68,7 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
   expect(up.stderr).toContain("isolation: container");
   expect(up.code).toBe(0);
   const plan = JSON.parse(readFileSync(join(home, "bottles/iso/state.json"), "utf8")).plan;
-  const agent = plan.agentContainer.name;
+  const agent = plan.agent.agentContainer.name;
   const port = (hostServer.address() as AddressInfo).port;
 
   // The bundle answers: supervise and a policy decision from the proxy.
@@ -76,7 +76,7 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
   expect(inAgent(agent, `printf 'CONNECT blocked.example.com:443 HTTP/1.1\\r\\n\\r\\n' | nc -w 5 ${plan.bundleIp} 8888`).out).toContain("403 Forbidden");
 
   // Nothing else: the host by every address it has, and another container.
-  const hostAddresses = [plan.bundleGateway, plan.egressNetwork.bundleIp.replace(/\.2$/, ".1"), "172.17.0.1", ...spawnSync("sh", ["-c", "ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean)];
+  const hostAddresses = [plan.bundleGateway, plan.bundle.egressNetwork.bundleIp.replace(/\.2$/, ".1"), "172.17.0.1", ...spawnSync("sh", ["-c", "ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean)];
   for (const address of new Set(hostAddresses)) {
     expect(inAgent(agent, `echo probe | nc -w 2 ${address} ${port}`).code).not.toBe(0);
   }

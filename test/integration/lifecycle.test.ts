@@ -14,13 +14,13 @@ describe.each([["1.9.3"], ["1.8.0"], ["1.2.0"], ["1.1.3"]])("smolvm %s", (versio
     const state = JSON.parse(readFileSync(join(world.home, "bottles/web/state.json"), "utf8"));
     expect(state.status).toBe("running");
     expect(state.steps.map((s: { id: string }) => s.id)).toEqual(["bundle-network", "bundle-container", "machine", "machine-start", "provision"]);
-    const machine = state.plan.machineName;
+    const machine = state.plan.agent.machineName;
     expect(world.machines()).toEqual([machine]);
     expect(world.containers()).toEqual([state.plan.bundle.containerName]);
     expect(world.networks()).toEqual([state.plan.bundle.networkName]);
     // The machine got exactly the rendered Smolfile, and the CA landed where NODE_EXTRA_CA_CERTS points.
-    expect(world.machineFile(machine, "Smolfile")).toBe(readFileSync(state.plan.smolfilePath, "utf8"));
-    expect(world.machineFile(machine, "root/etc/claude-bottle/bundle-ca.crt")).toBe(readFileSync(state.plan.caCertPath, "utf8"));
+    expect(world.machineFile(machine, "Smolfile")).toBe(readFileSync(state.plan.agent.smolfilePath, "utf8"));
+    expect(world.machineFile(machine, "root/etc/claude-bottle/bundle-ca.crt")).toBe(readFileSync(state.plan.bundle.caCertPath, "utf8"));
     expect(world.machineFile(machine, "image")).toEndWith(`${"a".repeat(64)}.tar`);
 
     const ls = JSON.parse((await world.cli(["ls", "--json"])).stdout);
@@ -42,10 +42,10 @@ test("argv follows the version: --name and --dns on 1.9.3", async () => {
   await world.cli(["up", "--detach"]);
   const create = world.calls().find((argv) => argv[1] === "machine" && argv[2] === "create")!;
   const plan = JSON.parse(readFileSync(join(world.home, "bottles/web/state.json"), "utf8")).plan;
-  expect(create).toEqual(["smolvm", "machine", "create", "--name", plan.machineName, "--image", expect.stringMatching(/\.tar$/), "--smolfile", plan.smolfilePath, "--dns", plan.bundleIp]);
+  expect(create).toEqual(["smolvm", "machine", "create", "--name", plan.agent.machineName, "--image", expect.stringMatching(/\.tar$/), "--smolfile", plan.agent.smolfilePath, "--dns", plan.bundleIp]);
   await world.cli(["down", "web"]);
   const del = world.calls().find((argv) => argv[2] === "delete")!;
-  expect(del).toEqual(["smolvm", "machine", "delete", "--name", plan.machineName, "-f"]);
+  expect(del).toEqual(["smolvm", "machine", "delete", "--name", plan.agent.machineName, "-f"]);
 });
 
 test("smolvm 1.2.0: no --dns flag (the fake rejects it like clap would)", async () => {
@@ -63,11 +63,17 @@ test.each([["0.8.0"], ["1.0.1"], ["1.1.0"]])("smolvm %s is refused by preflight,
   expect(existsSync(join(world.home, "bottles/web"))).toBe(false);
 });
 
-test.each([["0.8.0"], ["1.0.1"]])("smolvm %s with the override still refuses a path to open egress", async (version) => {
+test.each([["0.8.0"], ["1.0.1"]])("smolvm %s with the override still refuses a path to open egress, creating nothing", async (version) => {
   const world = fakeWorld({ smolvm: version });
   const up = await world.cli(["up", "--detach", "--allow-unenforced-egress"]);
   expect(up.code).toBe(69);
+  // Refused by the plan's decision, at preflight: no network or container was made and undone.
+  expect(up.stderr).toContain("preflight found 1 problem");
   expect(up.stderr).toContain("cannot load a local image archive");
+  expect(up.stderr).toContain("[GUEST_IMAGE_REFUSED]");
+  expect(up.stderr).not.toContain("undone");
+  const changing = world.calls().filter((argv) => ["create", "run", "rm", "save"].includes(argv[2] ?? argv[1] ?? ""));
+  expect(changing).toEqual([]);
   expect(world.calls().some((argv) => argv.includes("--from") || argv[1] === "pack")).toBe(false);
   expect([world.machines(), world.containers(), world.networks(), world.orphans()]).toEqual([[], [], [], []]);
 });

@@ -10,7 +10,7 @@ const EXAMPLE = join(ROOT, "examples/plugins/docker-gvisor.ts");
 
 test("--plugin, CLAUDE_BOTTLE_PLUGINS and the XDG dir all load plugins; backends --json names their source", async () => {
   const viaFlag = JSON.parse((await runCli(["--plugin", EXAMPLE, "backends", "--json"])).stdout);
-  expect(viaFlag.find((b: { name: string }) => b.name === "docker-gvisor")).toMatchObject({ status: "ok", source: EXAMPLE, apiVersion: 1, version: "0.1.0", isolation: "container-gvisor", binaries: ["docker", "runsc"] });
+  expect(viaFlag.find((b: { name: string }) => b.name === "docker-gvisor")).toMatchObject({ status: "ok", source: EXAMPLE, apiVersion: 2, version: "0.2.0", isolation: "container-gvisor", binaries: ["docker", "runsc"] });
   const viaEnv = JSON.parse((await runCli(["backends", "--json"], { env: { CLAUDE_BOTTLE_PLUGINS: join(ROOT, "examples/plugins") } })).stdout);
   expect(viaEnv.map((b: { name: string }) => b.name)).toEqual(["smolmachines", "docker", "docker-gvisor"]);
   const config = tempDir("xdg");
@@ -25,7 +25,8 @@ test("broken plugins are listed as broken with the reason, and the rest of the C
   const result = await runCli(["backends", "--json"], { env: { CLAUDE_BOTTLE_PLUGINS: FIXTURES } });
   expect(result.code).toBe(0);
   const broken = Object.fromEntries((JSON.parse(result.stdout) as { status: string; source: string; reason: string }[]).filter((b) => b.status === "broken").map((b) => [b.source.split("/").pop(), b.reason]));
-  expect(broken["wrong-api.ts"]).toContain("wrong apiVersion: it was written for apiVersion 0; this claude-bottle speaks 1");
+  expect(broken["wrong-api.ts"]).toContain("wrong apiVersion: it was written for apiVersion 0; this claude-bottle speaks 2");
+  expect(broken["api-v1.ts"]).toStartWith("wrong apiVersion: it was written for apiVersion 1; for 2: set apiVersion: 2; make info.network { description, isolated }");
   expect(broken["missing-phase.ts"]).toContain("preflight: is missing");
   expect(broken["missing-phase.ts"]).toContain("exec: is missing");
   expect(broken["throws-on-import.ts"]).toBe("import failed: cannot find my config");
@@ -56,7 +57,7 @@ test("a manifest naming a plugin by path uses it; a broken one is a clear error 
 });
 
 test.each([
-  ["bad-plan.ts", "plan returned a malformed plan: slug: Invalid type: Expected string but received 3"],
+  ["bad-plan.ts", "plan returned callback: Invalid type: Expected (string | number | boolean | null | Array | Object) but received Function"],
   ["plan-throws.ts", "plan threw: undefined is not a function"],
 ])("a plugin whose %s misbehaves fails with its file named", async (file, message) => {
   const result = await runCli(["plan"], { cwd: project(`name = "x"\nbackend = "${join(FIXTURES, file)}"\n`) });

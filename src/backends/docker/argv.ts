@@ -1,6 +1,7 @@
 /** docker command lines for the agent container. Pure builders, table-tested. */
 import { GUEST_CA_PATH } from "../../core/agent-env.ts";
 import { LABEL_HOME, LABEL_SLUG } from "../../core/slug.ts";
+import type { Plan } from "../../core/plan.ts";
 import type { DockerPlan } from "./plan.ts";
 import { CAPPED_LOGS } from "../../bundle/docker-argv.ts";
 
@@ -14,31 +15,33 @@ const IDLE = ["sh", "-c", 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait
  * workspace and /tmp, the bundle CA mounted read-only where NODE_EXTRA_CA_CERTS points, DNS
  * pointed at the bundle's sink, and only the isolated network.
  */
-export function agentRunArgv(plan: Pick<DockerPlan, "slug" | "home" | "agent" | "agentContainer" | "bundle" | "bundleIp" | "env" | "caCertPath">): string[] {
+export function agentRunArgv(plan: Pick<Plan<DockerPlan>, "slug" | "home" | "agent" | "agentImage" | "bundle" | "bundleIp" | "env">): string[] {
   const [entrypoint, ...command] = IDLE;
+  const agent = plan.agent.agentContainer;
+  const [uid, gid] = agent.user.split(":");
   return [
     "docker", "run", "--detach",
     "--pull", "never", // nothing is pulled for the agent: preflight checks the image is here
-    "--name", plan.agentContainer.name,
+    "--name", agent.name,
     "--network", plan.bundle.networkName,
-    "--ip", plan.agentContainer.ip,
+    "--ip", agent.ip,
     "--dns", plan.bundleIp,
     "--label", `${LABEL_SLUG}=${plan.slug}`,
     "--label", `${LABEL_HOME}=${plan.home}`,
-    "--user", plan.agentContainer.user,
+    "--user", agent.user,
     "--read-only",
     "--cap-drop", "ALL",
     "--security-opt", "no-new-privileges",
     "--pids-limit", "4096",
     ...CAPPED_LOGS,
     "--tmpfs", "/tmp:rw,nosuid,nodev,size=1g",
-    "--tmpfs", `${WORKSPACE}:rw,exec,nosuid,nodev,uid=${plan.agentContainer.user.split(":")[0]},gid=${plan.agentContainer.user.split(":")[1]},mode=0700,size=8g`,
+    "--tmpfs", `${WORKSPACE}:rw,exec,nosuid,nodev,uid=${uid},gid=${gid},mode=0700,size=8g`,
     "--workdir", WORKSPACE,
     "--env", `HOME=${WORKSPACE}`,
     ...Object.entries(plan.env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
-    "--mount", `type=bind,source=${plan.caCertPath},target=${GUEST_CA_PATH},readonly`,
+    "--mount", `type=bind,source=${plan.bundle.caCertPath},target=${GUEST_CA_PATH},readonly`,
     "--entrypoint", entrypoint!,
-    plan.agent.image,
+    plan.agentImage,
     ...command,
   ];
 }

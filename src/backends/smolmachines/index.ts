@@ -1,14 +1,26 @@
 /** The smolmachines backend: the agent in a libkrun microVM run by smolvm. */
+import * as v from "valibot";
 import { VERSION } from "../../version.ts";
 import { API_VERSION, defineBackend } from "../../plugins/types.ts";
 import { smolvmLaunchSteps } from "./launch.ts";
-import { planSmolmachines, type SmolmachinesPlan } from "./plan.ts";
+import { planSmolmachines, plannedSmolvm, type SmolmachinesPlan } from "./plan.ts";
 import { preflightSmolmachines } from "./preflight.ts";
 import { renderSmolmachines } from "./render.ts";
-import { smolvmFacts } from "./smolvm-probe.ts";
+import { probeSmolvm, type SmolvmProbe } from "./smolvm-probe.ts";
 import { execSmolmachines, inspectSmolmachines, leftoversSmolmachines, logsSmolmachines } from "./operate.ts";
+import { parseSemver } from "./version.ts";
 
-export const smolmachines = defineBackend<SmolmachinesPlan>({
+/** The backend fields of an API 1 plan. */
+const LegacyFields = v.object({ machineName: v.string(), smolfilePath: v.string(), smolvmVersion: v.nullable(v.string()) });
+
+function upgrade(legacy: Readonly<Record<string, unknown>>): SmolmachinesPlan {
+  const fields = v.parse(LegacyFields, legacy);
+  const version = parseSemver(fields.smolvmVersion ?? "");
+  const smolvm = plannedSmolvm(version ? { state: "found", version } : { state: "missing" });
+  return { machineName: fields.machineName, smolfilePath: fields.smolfilePath, smolvm };
+}
+
+export const smolmachines = defineBackend<SmolmachinesPlan, SmolvmProbe>({
   name: "smolmachines",
   apiVersion: API_VERSION,
   version: VERSION,
@@ -16,11 +28,12 @@ export const smolmachines = defineBackend<SmolmachinesPlan>({
     description: "microVM (libkrun via smolvm); the guest can dial only its bundle's /32",
     isolation: "microvm",
     binaries: ["smolvm", "docker"],
-    network: "smolvm allow_cidrs = [<bundle-ip>/32]; bundle on its own docker network",
+    network: { description: "smolvm allow_cidrs = [<bundle-ip>/32]; bundle on its own docker network", isolated: false },
     features: { interactiveAttach: true, hostKernelShared: false, dnsSink: true },
   },
-  facts: (deps) => smolvmFacts(deps.runner),
+  facts: (deps) => probeSmolvm(deps.runner),
   plan: planSmolmachines,
+  summary: (plan) => ({ smolfilePath: plan.agent.smolfilePath, machineName: plan.agent.machineName }),
   render: renderSmolmachines,
   preflight: preflightSmolmachines,
   launch: smolvmLaunchSteps,
@@ -28,4 +41,5 @@ export const smolmachines = defineBackend<SmolmachinesPlan>({
   inspect: inspectSmolmachines,
   logs: logsSmolmachines,
   leftovers: leftoversSmolmachines,
+  upgrade,
 });

@@ -4,19 +4,25 @@
 import { join } from "node:path";
 import { ensureSuccess } from "../../core/runner.ts";
 import { resourcePrefix } from "../../core/slug.ts";
-import type { BackendDeps, ExecOptions, Leftover } from "../../plugins/types.ts";
+import type { BackendDeps } from "../../core/deps.ts";
+import type { Plan } from "../../core/plan.ts";
+import type { Leftover } from "../../core/step.ts";
+import type { ExecOptions } from "../../plugins/types.ts";
 import { machineDataDirArgv, machineDeleteArgv, machineExecArgv, machineListArgv, machineStopArgv } from "./argv.ts";
 import type { SmolmachinesPlan } from "./plan.ts";
 import { parseSemver, smolvmFeatures } from "./version.ts";
 
-function features(plan: SmolmachinesPlan) {
-  return smolvmFeatures(parseSemver(plan.smolvmVersion ?? "") ?? [0, 0, 0]);
+type P = Plan<SmolmachinesPlan>;
+
+function features(plan: P) {
+  return plan.agent.smolvm?.features ?? smolvmFeatures([0, 0, 0]);
 }
 
-export async function execSmolmachines(plan: SmolmachinesPlan, deps: BackendDeps, command: readonly string[], options: ExecOptions): Promise<number> {
-  const argv = machineExecArgv({ name: plan.machineName, command, interactive: true, tty: options.tty, stream: !options.tty });
+export async function execSmolmachines(plan: P, deps: BackendDeps, command: readonly string[], options: ExecOptions): Promise<number> {
+  const name = plan.agent.machineName;
+  const argv = machineExecArgv({ name, command, interactive: true, tty: options.tty, stream: !options.tty });
   const result = await deps.runner.run(argv, { inheritStdio: true });
-  if (result.spawnError) ensureSuccess(result, `run a command in ${plan.machineName}`);
+  if (result.spawnError) ensureSuccess(result, `run a command in ${name}`);
   return result.exitCode;
 }
 
@@ -36,14 +42,15 @@ async function listMachines(deps: BackendDeps): Promise<MachineRow[]> {
   }
 }
 
-export async function inspectSmolmachines(plans: readonly SmolmachinesPlan[], deps: BackendDeps): Promise<Map<string, string>> {
+export async function inspectSmolmachines(plans: readonly P[], deps: BackendDeps): Promise<Map<string, string>> {
   const machines = await listMachines(deps);
-  return new Map(plans.map((plan) => [plan.slug, String(machines.find((row) => row.name === plan.machineName)?.state ?? "absent")]));
+  return new Map(plans.map((plan) => [plan.slug, String(machines.find((row) => row.name === plan.agent.machineName)?.state ?? "absent")]));
 }
 
-export async function logsSmolmachines(plan: SmolmachinesPlan, deps: BackendDeps, options: { follow: boolean }): Promise<number> {
-  const dataDir = await deps.runner.run(machineDataDirArgv(features(plan), plan.machineName), { timeoutMs: 30_000 });
-  ensureSuccess(dataDir, `find the console log of ${plan.machineName}`, "is the bottle up? (claude-bottle ls)");
+export async function logsSmolmachines(plan: P, deps: BackendDeps, options: { follow: boolean }): Promise<number> {
+  const name = plan.agent.machineName;
+  const dataDir = await deps.runner.run(machineDataDirArgv(features(plan), name), { timeoutMs: 30_000 });
+  ensureSuccess(dataDir, `find the console log of ${name}`, "is the bottle up? (claude-bottle ls)");
   const consoleLog = join(dataDir.stdout.trim(), "agent-console.log");
   const result = await deps.runner.run(["tail", "-n", "200", ...(options.follow ? ["-F"] : []), consoleLog], { inheritStdio: true });
   return result.exitCode;

@@ -1,32 +1,42 @@
 /**
- * smolmachines plan: the bundle half (shared) plus the microVM's machine name, Smolfile path and
- * the smolvm version the launch will speak. Pure and deterministic.
+ * smolmachines plan: the microVM's machine name and Smolfile path, and every decision the
+ * smolvm version settles (its features, how the agent image gets in), made here from the facts
+ * so that a refusal is a preflight failure and creates nothing. Pure and deterministic.
  */
 import { join } from "node:path";
 import type { Bottle } from "../../core/load-manifest.ts";
+import type { Facts } from "../../core/host-facts.ts";
+import type { CorePlan } from "../../core/plan.ts";
 import { resourceName } from "../../core/slug.ts";
-import { planBundle, type BundlePlan } from "../../bundle/bundle-plan.ts";
-import type { BasePlan, HostFacts } from "../../plugins/types.ts";
+import { guestImagePath, type GuestImagePath } from "./guest-image.ts";
+import type { SmolvmProbe } from "./smolvm-probe.ts";
+import { formatSemver, smolvmFeatures, type SmolvmFeatures } from "./version.ts";
 
 export const SMOLFILE_NAME = "Smolfile";
 
-export interface SmolmachinesPlan extends BasePlan, BundlePlan {
-  readonly backend: "smolmachines";
-  readonly isolation: "microvm";
-  readonly machineName: string;
-  readonly smolfilePath: string;
-  /** From the host facts; null when smolvm is not installed (preflight then fails). */
-  readonly smolvmVersion: string | null;
+/** The smolvm the launch will speak, as found when planning. */
+export interface PlannedSmolvm {
+  readonly version: string;
+  readonly features: SmolvmFeatures;
+  readonly guestImage: GuestImagePath;
 }
 
-export function planSmolmachines(bottle: Bottle, facts: HostFacts): SmolmachinesPlan {
-  const bundle = planBundle(bottle, facts);
+export interface SmolmachinesPlan {
+  readonly machineName: string;
+  readonly smolfilePath: string;
+  /** null when no smolvm answered (preflight then fails and nothing is launched). */
+  readonly smolvm: PlannedSmolvm | null;
+}
+
+export function plannedSmolvm(probe: SmolvmProbe): PlannedSmolvm | null {
+  if (probe.state !== "found") return null;
+  return { version: formatSemver(probe.version), features: smolvmFeatures(probe.version), guestImage: guestImagePath(probe.version) };
+}
+
+export function planSmolmachines(bottle: Bottle, facts: Facts<SmolvmProbe>, core: CorePlan): SmolmachinesPlan {
   return {
-    backend: "smolmachines",
-    isolation: "microvm",
-    ...bundle,
     machineName: resourceName(facts.home, bottle.slug),
-    smolfilePath: join(bundle.stateDir, SMOLFILE_NAME),
-    smolvmVersion: facts.backend["smolvmVersion"] ?? null,
+    smolfilePath: join(core.stateDir, SMOLFILE_NAME),
+    smolvm: plannedSmolvm(facts.backend),
   };
 }

@@ -1,24 +1,27 @@
 /**
- * smolmachines preflight: every finding, read-only. smolvm present and new enough to enforce
- * egress, no egress floor that would wall off the bundle, docker reachable, a hypervisor, and
- * the planned subnet still free.
+ * smolmachines preflight: the agent's side, read-only. smolvm present and new enough to enforce
+ * egress, a way to load the agent image that keeps the allowlist, no egress floor that would
+ * wall off the bundle, the agent image, a hypervisor. (The bundle's side is the core's.)
  */
-import type { BackendDeps, Finding, PreflightOptions } from "../../plugins/types.ts";
+import type { BackendDeps } from "../../core/deps.ts";
+import type { Facts } from "../../core/host-facts.ts";
+import type { Plan } from "../../core/plan.ts";
 import { tail } from "../../core/runner.ts";
-import { agentImageFinding, dockerFinding, subnetFinding } from "../../bundle/bundle-preflight.ts";
-import { probeSmolvm } from "./smolvm-probe.ts";
+import type { Finding, PreflightOptions } from "../../core/step.ts";
+import { agentImageFinding } from "../../bundle/bundle-preflight.ts";
+import type { SmolvmProbe } from "./smolvm-probe.ts";
 import { atLeast, formatSemver, SMOLVM_FLOOR } from "./version.ts";
 import type { SmolmachinesPlan } from "./plan.ts";
 
 const INSTALL_HINT = `install smolvm ${formatSemver(SMOLVM_FLOOR)} or newer (https://smolmachines.com) and put it on PATH`;
 
-export async function smolvmFinding(deps: BackendDeps, options: PreflightOptions): Promise<Finding> {
-  const probe = await probeSmolvm(deps.runner);
+/** From the facts' probe: smolvm is asked once per command. */
+export function smolvmFinding(probe: SmolvmProbe, options: PreflightOptions): Finding {
   switch (probe.state) {
     case "missing":
       return { code: "SMOLVM_MISSING", level: "fail", message: "smolvm is not on PATH", fix: INSTALL_HINT };
     case "broken":
-      return { code: "SMOLVM_BROKEN", level: "fail", message: `smolvm --version exited with code ${probe.result.exitCode}: ${tail(probe.result.stderr, 1)}`, fix: "reinstall smolvm; its wrapper may have lost smolvm-bin or lib/" };
+      return { code: "SMOLVM_BROKEN", level: "fail", message: `smolvm --version exited with code ${probe.exitCode}: ${tail(probe.stderr, 1)}`, fix: "reinstall smolvm; its wrapper may have lost smolvm-bin or lib/" };
     case "unparseable":
       return { code: "SMOLVM_VERSION_UNKNOWN", level: "fail", message: `cannot read a version from smolvm --version: "${probe.output.slice(0, 80)}"`, fix: "check that PATH's smolvm is smolvm (a renamed or wrapped binary prints other text)" };
     case "found": {
@@ -50,7 +53,15 @@ export function egressFloorFinding(env: BackendDeps["env"]): Finding {
   };
 }
 
-export async function hypervisorFinding(plan: SmolmachinesPlan, deps: BackendDeps): Promise<Finding> {
+/** The plan's decision on loading the agent image: refused paths would leave the VM's egress open. */
+export function guestImageFinding(plan: SmolmachinesPlan): Finding | undefined {
+  const image = plan.smolvm?.guestImage;
+  if (!image) return undefined; // no smolvm: smolvmFinding says so
+  if (image.kind === "archive") return { code: "GUEST_IMAGE_OK", level: "ok", message: image.reason };
+  return { code: "GUEST_IMAGE_REFUSED", level: "fail", message: `cannot load the agent image: ${image.reason}`, fix: `upgrade smolvm to ${formatSemver(SMOLVM_FLOOR)} or newer` };
+}
+
+export async function hypervisorFinding(plan: Pick<Plan, "host">, deps: BackendDeps): Promise<Finding> {
   const { platform, arch } = plan.host;
   if (platform === "linux") {
     if (!(await deps.fs.exists("/dev/kvm"))) {
@@ -69,13 +80,13 @@ export async function hypervisorFinding(plan: SmolmachinesPlan, deps: BackendDep
   return { code: "PLATFORM_UNSUPPORTED", level: "fail", message: `smolmachines does not run on ${platform}`, fix: "use Linux with KVM or macOS on Apple silicon" };
 }
 
-export async function preflightSmolmachines(plan: SmolmachinesPlan, deps: BackendDeps, options: PreflightOptions = {}): Promise<Finding[]> {
-  return Promise.all([
-    smolvmFinding(deps, options),
-    Promise.resolve(egressFloorFinding(deps.env)),
-    dockerFinding(deps.runner),
-    agentImageFinding(plan, deps.runner),
-    hypervisorFinding(plan, deps),
-    subnetFinding(plan, deps),
-  ]);
+export async function preflightSmolmachines(plan: Plan<SmolmachinesPlan>, facts: Facts<SmolvmProbe>, deps: BackendDeps, options: PreflightOptions): Promise<Finding[]> {
+  const guestImage = guestImageFinding(plan.agent);
+  return [
+    smolvmFinding(facts.backend, options),
+    ...(guestImage ? [guestImage] : []),
+    egressFloorFinding(deps.env),
+    await agentImageFinding(plan.agentImage, deps.runner),
+    await hypervisorFinding(plan, deps),
+  ];
 }

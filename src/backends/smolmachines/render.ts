@@ -10,9 +10,9 @@
  * nothing of the abandoned gvproxy design ([[net]], unixgram sockets).
  */
 import { stringify } from "smol-toml";
-import type { RenderedFile } from "../../plugins/types.ts";
-import { renderBundleConfig } from "../../bundle/bundle-config.ts";
-import { BUNDLE_CONFIG_FILE, BUNDLE_DIR, sortedRecord } from "../../bundle/bundle-plan.ts";
+import { sortedRecord } from "../../core/bundle-plan.ts";
+import type { Plan } from "../../core/plan.ts";
+import type { RenderedFile } from "../../core/write-files.ts";
 import { SMOLFILE_NAME, type SmolmachinesPlan } from "./plan.ts";
 
 export interface Smolfile {
@@ -21,20 +21,18 @@ export interface Smolfile {
 }
 
 /** The Smolfile as data: the one place its shape is decided. */
-export function smolfile(plan: Pick<SmolmachinesPlan, "env" | "bundleIp">): Smolfile {
+export function smolfile(plan: Pick<Plan, "env" | "bundleIp">): Smolfile {
   return {
     env: Object.entries(sortedRecord(plan.env)).map(([key, value]) => `${key}=${value}`),
     network: { allow_cidrs: [`${plan.bundleIp}/32`] },
   };
 }
 
-export function renderSmolfile(plan: Pick<SmolmachinesPlan, "env" | "bundleIp">): string {
+export function renderSmolfile(plan: Pick<Plan, "env" | "bundleIp">): string {
   return `${stringify(smolfile(plan))}\n`;
 }
 
-export function renderSmolmachines(plan: SmolmachinesPlan): RenderedFile[] {
-  return [
-    { name: SMOLFILE_NAME, contents: renderSmolfile(plan), mode: 0o600 },
-    { name: `${BUNDLE_DIR}/${BUNDLE_CONFIG_FILE}`, contents: renderBundleConfig(plan), mode: 0o600 },
-  ];
+/** The Smolfile only: the bundle's config is the core's to render. */
+export function renderSmolmachines(plan: Plan<SmolmachinesPlan>): RenderedFile[] {
+  return [{ name: SMOLFILE_NAME, contents: renderSmolfile(plan), mode: 0o600 }];
 }

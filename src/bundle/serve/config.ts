@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { ConfigError } from "../../core/errors.ts";
 import { manifestIssues } from "../../core/load-manifest.ts";
 import { parseEgressRule } from "../../core/egress-rule.ts";
-import { BUNDLE_CONFIG_VERSION } from "../bundle-config.ts";
+import { BUNDLE_CONFIG_VERSION } from "../../core/bundle-config.ts";
 import type { PolicyRule } from "./decide.ts";
 
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));

@@ -1,9 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { parseManifest } from "../../../src/core/load-manifest.ts";
-import { planSmolmachines } from "../../../src/backends/smolmachines/plan.ts";
-import type { HostFacts } from "../../../src/plugins/types.ts";
+import { smolmachines } from "../../../src/backends/smolmachines/index.ts";
+import type { SmolvmProbe } from "../../../src/backends/smolmachines/smolvm-probe.ts";
+import type { Facts } from "../../../src/core/host-facts.ts";
+import type { Bottle } from "../../../src/core/load-manifest.ts";
+import { planBottle } from "../../../src/lifecycle/bottle.ts";
 
-const facts: HostFacts = { home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [], backend: { smolvmVersion: "1.9.3" } };
+const facts: Facts<SmolvmProbe> = { home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [], backend: { state: "found", version: [1, 9, 3] } };
+const planSmolmachines = (b: Bottle, f: Facts<SmolvmProbe>) => planBottle(smolmachines, b, f);
 const bottle = (text: string) => parseManifest(text, "/p/bottle.toml");
 
 describe("planSmolmachines", () => {
@@ -33,11 +37,10 @@ describe("planSmolmachines", () => {
       isolation: "microvm",
       slug: "web",
       stateDir: "/state/bottles/web",
-      smolfilePath: "/state/bottles/web/Smolfile",
-      machineName: "claude-bottle-7ac138-web",
-      smolvmVersion: "1.9.3",
       bundle: { networkName: "claude-bottle-7ac138-web-net", containerName: "claude-bottle-7ac138-web-bundle", configPath: "/state/bottles/web/bundle/bundle.json", image: "claude-bottle-bundle:latest" },
+      agent: { smolfilePath: "/state/bottles/web/Smolfile", machineName: "claude-bottle-7ac138-web", smolvm: { version: "1.9.3", guestImage: { kind: "archive" } } },
     });
+    expect(plan.bundle.egressNetwork).toBeUndefined();
     expect(plan.bundleGateway).toBe(plan.bundleSubnet.replace(/0\/24$/, "1"));
     expect(plan.bundleIp).toBe(plan.bundleSubnet.replace(/0\/24$/, "2"));
   });
@@ -58,7 +61,15 @@ describe("planSmolmachines", () => {
     expect(plan.warnings).toEqual(["agent.env.GITHUB_TOKEN looks like a credential: guest env is readable by the agent and stored in the Smolfile"]);
   });
 
-  test("without smolvm the plan still forms, with a null version", () => {
-    expect(planSmolmachines(bottle('name = "web"'), { ...facts, backend: {} }).smolvmVersion).toBeNull();
+  test("without smolvm the plan still forms, with no smolvm (preflight then fails)", () => {
+    expect(planSmolmachines(bottle('name = "web"'), { ...facts, backend: { state: "missing" } }).agent.smolvm).toBeNull();
+  });
+
+  test.each([
+    [[1, 0, 1], "refused"],
+    [[1, 1, 0], "archive"],
+  ] as const)("the guest-image path is decided in the plan: smolvm %p → %s", (version, kind) => {
+    const plan = planSmolmachines(bottle('name = "web"'), { ...facts, backend: { state: "found", version } });
+    expect(plan.agent.smolvm?.guestImage.kind).toBe(kind);
   });
 });

@@ -1,13 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import { parseManifest } from "../../../src/core/load-manifest.ts";
-import { planSmolmachines } from "../../../src/backends/smolmachines/plan.ts";
+import { smolmachines } from "../../../src/backends/smolmachines/index.ts";
 import { preflightSmolmachines, egressFloorFinding } from "../../../src/backends/smolmachines/preflight.ts";
-import type { BackendDeps, Finding, HostFacts } from "../../../src/plugins/types.ts";
+import { probeSmolvm, type SmolvmProbe } from "../../../src/backends/smolmachines/smolvm-probe.ts";
+import type { BackendDeps } from "../../../src/core/deps.ts";
+import type { Facts } from "../../../src/core/host-facts.ts";
+import type { Finding } from "../../../src/core/step.ts";
 import type { Fs } from "../../../src/core/fs.ts";
+import { subnetFinding } from "../../../src/bundle/bundle-preflight.ts";
+import { planBottle } from "../../../src/lifecycle/bottle.ts";
 import { fakeRunner, missing, prefix, type FakeAnswer } from "../../helpers/fake-runner.ts";
 
-const facts: HostFacts = { home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [], backend: {} };
-const plan = planSmolmachines(parseManifest('name = "web"', "/p"), facts);
+const hostFacts = { home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [] };
 
 function fsWith(kvm: "rw" | "ro" | "absent"): Fs {
   return {
@@ -16,31 +20,29 @@ function fsWith(kvm: "rw" | "ro" | "absent"): Fs {
   } as Fs;
 }
 
-interface Setup { smolvm?: FakeAnswer; docker?: FakeAnswer; routes?: string; kvm?: "rw" | "ro" | "absent"; env?: Record<string, string>; platform?: string; arch?: string }
+interface Setup { smolvm?: FakeAnswer; image?: FakeAnswer; kvm?: "rw" | "ro" | "absent"; env?: Record<string, string>; platform?: string; arch?: string }
 
 async function findings(setup: Setup, options = {}): Promise<Record<string, Finding["level"]>> {
   const runner = fakeRunner([
     [prefix("smolvm", "--version"), setup.smolvm ?? { stdout: "smolvm 1.9.3\n" }],
-    [prefix("docker", "version"), setup.docker ?? { stdout: "20.10.24\n" }],
-    [prefix("docker", "network", "ls"), { stdout: "" }],
-    [prefix("docker", "image", "inspect"), { stdout: "sha256:abc\n" }],
-    [prefix("ip"), { stdout: setup.routes ?? "default via 10.0.0.1 dev eth0\n" }],
+    [prefix("docker", "image", "inspect"), setup.image ?? { stdout: "sha256:abc\n" }],
   ]);
   const deps: BackendDeps = { runner, fs: fsWith(setup.kvm ?? "rw"), env: setup.env ?? {}, log: { info() {}, warn() {} } };
-  const p = { ...plan, host: { platform: setup.platform ?? "linux", arch: setup.arch ?? "x64" } };
-  const list = await preflightSmolmachines(p, deps, options);
+  const facts: Facts<SmolvmProbe> = { ...hostFacts, platform: setup.platform ?? "linux", arch: setup.arch ?? "x64", backend: await probeSmolvm(runner) };
+  const plan = planBottle(smolmachines, parseManifest('name = "web"', "/p"), facts);
+  const list = await preflightSmolmachines(plan, facts, deps, options);
   for (const finding of list) if (finding.level !== "ok") expect(finding.fix).toBeTruthy();
   return Object.fromEntries(list.map((finding) => [finding.code, finding.level]));
 }
 
 describe("smolmachines preflight", () => {
   test("a good host passes every check", async () => {
-    expect(await findings({})).toEqual({ SMOLVM_OK: "ok", EGRESS_FLOOR_OK: "ok", DOCKER_OK: "ok", AGENT_IMAGE_OK: "ok", KVM_OK: "ok", SUBNET_FREE: "ok" });
+    expect(await findings({})).toEqual({ SMOLVM_OK: "ok", GUEST_IMAGE_OK: "ok", EGRESS_FLOOR_OK: "ok", AGENT_IMAGE_OK: "ok", KVM_OK: "ok" });
   });
 
   test("all failures are collected, not just the first", async () => {
-    const result = await findings({ smolvm: missing, docker: { exitCode: 1, stderr: "Cannot connect to the Docker daemon" }, kvm: "absent" });
-    expect(result).toMatchObject({ SMOLVM_MISSING: "fail", DOCKER_UNREACHABLE: "fail", KVM_MISSING: "fail" });
+    const result = await findings({ smolvm: missing, image: { exitCode: 1, stderr: "No such image" }, kvm: "absent" });
+    expect(result).toMatchObject({ SMOLVM_MISSING: "fail", AGENT_IMAGE_MISSING: "fail", KVM_MISSING: "fail" });
   });
 
   test.each([
@@ -53,7 +55,11 @@ describe("smolmachines preflight", () => {
   });
 
   test("an old smolvm passes only with the explicit override, as a warning", async () => {
-    expect((await findings({ smolvm: { stdout: "smolvm 0.8.0\n" } }, { allowUnenforcedEgress: true }))["SMOLVM_EGRESS_UNENFORCED"]).toBe("warn");
+    expect((await findings({ smolvm: { stdout: "smolvm 1.1.0\n" } }, { allowUnenforcedEgress: true }))).toMatchObject({ SMOLVM_EGRESS_UNENFORCED: "warn", GUEST_IMAGE_OK: "ok" });
+  });
+
+  test("a smolvm with no safe way to load the image fails even with the override: the plan refused it", async () => {
+    expect((await findings({ smolvm: { stdout: "smolvm 1.0.1\n" } }, { allowUnenforcedEgress: true }))).toMatchObject({ SMOLVM_EGRESS_UNENFORCED: "warn", GUEST_IMAGE_REFUSED: "fail" });
   });
 
   test("unreadable version and a broken wrapper fail", async () => {
@@ -62,7 +68,7 @@ describe("smolmachines preflight", () => {
   });
 
   test("docker missing, kvm without permission", async () => {
-    expect(await findings({ docker: missing, kvm: "ro" })).toMatchObject({ DOCKER_MISSING: "fail", KVM_PERMISSION: "fail" });
+    expect(await findings({ image: missing, kvm: "ro" })).toMatchObject({ AGENT_IMAGE_UNKNOWN: "warn", KVM_PERMISSION: "fail" });
   });
 
   test("macOS: Apple silicon ok, Intel warns; other platforms fail", async () => {
@@ -71,8 +77,11 @@ describe("smolmachines preflight", () => {
     expect((await findings({ platform: "win32" }))["PLATFORM_UNSUPPORTED"]).toBe("fail");
   });
 
-  test("a route over the planned subnet fails the subnet check", async () => {
-    expect((await findings({ routes: `${plan.bundleSubnet} dev wlan0 scope link\n` }))["SUBNET_IN_USE"]).toBe("fail");
+  test("a route over the planned subnet fails the subnet check; the bottle's own claim does not", () => {
+    const plan = planBottle(smolmachines, parseManifest('name = "web"', "/p"), { ...hostFacts, backend: { state: "missing" } });
+    const used = (source: "route" | "bottle", owner?: string) => ({ usedSubnets: [{ cidr: plan.bundleSubnet, source, ...(owner ? { owner } : {}) }] });
+    expect(subnetFinding(plan, used("route")).code).toBe("SUBNET_IN_USE");
+    expect(subnetFinding(plan, used("bottle", "web")).code).toBe("SUBNET_FREE");
   });
 
   test.each([

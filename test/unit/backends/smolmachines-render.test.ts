@@ -3,12 +3,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "smol-toml";
 import { parseManifest } from "../../../src/core/load-manifest.ts";
-import { planSmolmachines } from "../../../src/backends/smolmachines/plan.ts";
-import { renderSmolmachines, renderSmolfile } from "../../../src/backends/smolmachines/render.ts";
-import type { HostFacts } from "../../../src/plugins/types.ts";
+import { smolmachines } from "../../../src/backends/smolmachines/index.ts";
+import { renderSmolfile } from "../../../src/backends/smolmachines/render.ts";
+import type { SmolvmProbe } from "../../../src/backends/smolmachines/smolvm-probe.ts";
+import type { Facts } from "../../../src/core/host-facts.ts";
+import type { Bottle } from "../../../src/core/load-manifest.ts";
+import { bottleFiles, planBottle } from "../../../src/lifecycle/bottle.ts";
 
 const GOLDEN = join(import.meta.dir, "../../golden");
-const facts: HostFacts = { home: "/home/u/.local/state/claude-bottle", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [], backend: { smolvmVersion: "1.9.3" } };
+const facts: Facts<SmolvmProbe> = { home: "/home/u/.local/state/claude-bottle", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [], backend: { state: "found", version: [1, 9, 3] } };
+const planSmolmachines = (bottle: Bottle, f: Facts<SmolvmProbe>) => planBottle(smolmachines, bottle, f);
 
 function golden(name: string, actual: string): void {
   const path = join(GOLDEN, name);
@@ -61,7 +65,7 @@ describe("Smolfile", () => {
   });
 
   test("files are private (0600) and named for the state dir", () => {
-    const files = renderSmolmachines(planSmolmachines(parseManifest('name = "web"', "/p"), facts));
-    expect(files.map((file) => [file.name, file.mode])).toEqual([["Smolfile", 0o600], ["bundle/bundle.json", 0o600]]);
+    const files = bottleFiles(smolmachines, planSmolmachines(parseManifest('name = "web"', "/p"), facts));
+    expect(files.map((file) => [file.name, file.mode])).toEqual([["bundle/bundle.json", 0o600], ["Smolfile", 0o600]]);
   });
 });

@@ -115,7 +115,7 @@ describe("claude-bottle CLI", () => {
 
   test("backends --json lists smolmachines with its capabilities", async () => {
     const list = JSON.parse((await runCli(["backends", "--json"])).stdout);
-    expect(list[0]).toMatchObject({ name: "smolmachines", apiVersion: 1, source: "built-in", isolation: "microvm", binaries: ["smolvm", "docker"] });
+    expect(list[0]).toMatchObject({ name: "smolmachines", apiVersion: 2, source: "built-in", isolation: "microvm", binaries: ["smolvm", "docker"], network: { isolated: false } });
   });
 
   test("preflight exits 69 when a check fails, 0 when all pass", async () => {

@@ -1,0 +1,64 @@
+/**
+ * A bottle's plan, as data: the core's part (identity, addresses, agent env, the bundle) and the
+ * backend's own part nested under `agent`. JSON-printable; recorded in state.json so `down`
+ * works from it alone. The core reads only its own part; a backend's part is opaque to it.
+ */
+
+/** Version of the recorded plan's shape: 1 was API 1's flat plan, 2 nests the backend's part. */
+export const PLAN_VERSION = 2;
+
+/** A second network for the bundle when the agent's network is isolated: its way out. */
+export interface EgressNetworkPlan {
+  readonly networkName: string;
+  readonly subnet: string;
+  readonly gateway: string;
+  readonly bundleIp: string;
+}
+
+/** What the bundle is, whatever the backend; `placement` says where it runs. */
+export interface BundlePlan {
+  /** Where the bundle runs: "docker" (a container on a docker network of its own) for now. */
+  readonly placement: "docker";
+  readonly image: string;
+  readonly networkName: string;
+  readonly containerName: string;
+  /** Host directory mounted into the bundle container: config, token, audit log, approvals. */
+  readonly dir: string;
+  readonly configPath: string;
+  /** uid:gid the bundle runs as: the host user, so it can read its 0600 files. */
+  readonly user: string;
+  /** Present when the agent's network is isolated (no host address, no route out). */
+  readonly egressNetwork?: EgressNetworkPlan;
+  /** The allowlist, as the manifest wrote it (the bundle parses it with the same schema). */
+  readonly allow: readonly string[];
+  /** The bottle CA certificate on the host; the key beside it never leaves the host. */
+  readonly caCertPath: string;
+}
+
+/** The core's part of every plan. The documented keys of `plan --json` are these. */
+export interface CorePlan {
+  readonly planVersion: typeof PLAN_VERSION;
+  readonly backend: string;
+  /** What separates the agent from the host, stated plainly for users. */
+  readonly isolation: string;
+  readonly slug: string;
+  readonly home: string;
+  readonly stateDir: string;
+  readonly bundleSubnet: string;
+  readonly bundleGateway: string;
+  /** The bundle's address as the agent sees it: the agent's one allowed destination. */
+  readonly bundleIp: string;
+  /** The agent's environment, complete (manifest env plus the bundle's reserved variables). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly warnings: readonly string[];
+  readonly host: { readonly platform: string; readonly arch: string };
+  /** The manifest's [agent] image (present in the host's docker) and command (what `attach` runs). */
+  readonly agentImage: string;
+  readonly agentCommand: readonly string[];
+  readonly bundle: BundlePlan;
+}
+
+/** A whole plan: the core's part and the backend's part `A`, never merged. */
+export interface Plan<A = unknown> extends CorePlan {
+  readonly agent: A;
+}
