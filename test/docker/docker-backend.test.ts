@@ -108,5 +108,5 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
   expect((await cli(["exec", "iso", "--", "sh", "-c", "exit 4"])).code).toBe(4);
   expect((await cli(["down", "iso"])).code).toBe(0);
   for (const name of [agent, plan.bundle.containerName]) expect(docker(["inspect", name]).code).not.toBe(0);
-  for (const name of [plan.bundle.networkName, plan.egressNetwork.networkName]) expect(docker(["network", "inspect", name]).code).not.toBe(0);
+  for (const name of [plan.bundle.networkName, plan.bundle.egressNetwork.networkName]) expect(docker(["network", "inspect", name]).code).not.toBe(0);
 }, 180_000);

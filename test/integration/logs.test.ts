@@ -27,7 +27,7 @@ function hostileWorld() {
     async up() {
       expect((await world.cli(["up", "--detach"])).code).toBe(0);
       const plan = JSON.parse(readFileSync(join(world.home, "bottles/web/state.json"), "utf8")).plan;
-      writeFileSync(join(world.env.FAKE_STATE!, "smolvm/machines", plan.machineName, "agent-console.log"), HOSTILE);
+      writeFileSync(join(world.env.FAKE_STATE!, "smolvm/machines", plan.agent.machineName, "agent-console.log"), HOSTILE);
       writeFileSync(join(world.env.FAKE_STATE!, "docker/containers", plan.bundle.containerName, "output"), Buffer.concat([Buffer.from("bundle-out "), HOSTILE]));
       const audit = (host: string) => `${JSON.stringify({ time: "2026-11-24T10:00:00.000Z", decision: "deny", method: "CONNECT", host, port: 443, rule: "default-deny" })}\n`;
       writeFileSync(join(plan.bundle.dir, "audit.jsonl.2"), audit("oldest.test"));
