@@ -12,7 +12,7 @@ import { assertBottleName, type BottleState } from "../core/state.ts";
 import { isSlug } from "../core/slug.ts";
 import { PRIVATE_DIR_MODE } from "../core/write-files.ts";
 import { auditFilesOldestFirst } from "../bundle/audit-files.ts";
-import type { BundlePlan } from "../bundle/bundle-plan.ts";
+import { recordedCorePlan } from "./bottle.ts";
 
 export const SUMMARY_FILE = "summary.json";
 const STAMP = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})\.(\d{3})Z$/;
@@ -65,7 +65,8 @@ async function countAudit(fs: Fs, dir: string, names: readonly string[]): Promis
  * Rename, not copy: constant time and memory whatever the log's size. Returns the directory.
  */
 export async function archiveBottle(fs: Fs, home: string, state: BottleState, now: Date): Promise<string> {
-  const bundleDir = (state.plan as unknown as BundlePlan).bundle.dir;
+  const plan = recordedCorePlan(state.plan);
+  const bundleDir = plan.bundle.dir;
   const dir = join(archiveRoot(home, state.slug), archiveStamp(now));
   await fs.makeDir(dir, PRIVATE_DIR_MODE);
   const files = auditFilesOldestFirst(await fs.listDir(bundleDir));
@@ -74,7 +75,7 @@ export async function archiveBottle(fs: Fs, home: string, state: BottleState, no
   const summary = {
     name: state.slug,
     backend: state.backend,
-    isolation: state.plan.isolation,
+    isolation: plan.isolation,
     createdAt: state.createdAt,
     downAt: now.toISOString(),
     counts,
