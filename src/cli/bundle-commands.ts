@@ -5,7 +5,7 @@ import { requireState } from "./require-state.ts";
 import { BUNDLE_PORTS } from "../core/agent-env.ts";
 import { serveBundle } from "../bundle/serve/serve.ts";
 import { readSuperviseToken } from "../bundle/bundle-secrets.ts";
-import { parseEgressRule } from "../core/egress-rule.ts";
+import { DEFAULT_APPROVAL_TTL_SECONDS, parseEgressRule } from "../core/egress-rule.ts";
 import { ruleExposure, ruleRefusal } from "../bundle/serve/rule-scope.ts";
 import { bundleHostIp } from "../core/bundle-plan.ts";
 import { recordedCorePlan } from "../lifecycle/bottle.ts";
@@ -71,7 +71,7 @@ export async function allowCommand(ctx: CliContext, name: string, rule: string, 
   if (options.ttl && ttlSeconds === undefined) throw new UsageError("E_USAGE", `Cannot allow: "${options.ttl}" is not a duration`, { hint: "use e.g. 30s, 10m, 2h, 1d" });
   const mode = (modes[0] as string | undefined) ?? "ttl";
   const exposure = checkRuleScope(rule, options.force === true);
-  const body = { rule, mode, ...(mode === "ttl" ? { ttlSeconds: ttlSeconds ?? 3600 } : {}), ...(options.force ? { force: true } : {}) };
+  const body = { rule, mode, ...(mode === "ttl" ? { ttlSeconds: ttlSeconds ?? DEFAULT_APPROVAL_TTL_SECONDS } : {}), ...(options.force ? { force: true } : {}) };
   const answer = (await supervise(ctx, name, "POST", "/allow", body)) as { rule: string; expiresAt?: string };
   ctx.out(`allowed ${answer.rule} for ${name}${mode === "always" ? " (kept across restarts)" : mode === "once" ? " (one connection)" : ` until ${answer.expiresAt}`}\n`);
   if (exposure) ctx.err(`note: ${rule} exposes ${exposure}; loopback, link-local, metadata and the bundle's own networks stay closed\n`);

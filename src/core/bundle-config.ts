@@ -1,20 +1,34 @@
 /**
- * The bundle's configuration file, rendered from a plan and read by `claude-bottle bundle serve`.
- * Pure. Holds no secrets: the agent could never read it anyway, but logs might.
+ * The bundle's configuration file: rendered from a plan by the host, read by `claude-bottle
+ * bundle serve` through the same schema, so both sides read every value alike (the subnet as a
+ * Cidr, the allowlist as EgressRules). Pure. Holds no secrets: the agent could never read it
+ * anyway, but logs might.
  */
+import * as v from "valibot";
 import { BUNDLE_PORTS } from "./agent-env.ts";
 import type { CorePlan } from "./plan.ts";
+import { CidrSchema, EgressRuleSchema } from "./value-schemas.ts";
 
 export const BUNDLE_CONFIG_VERSION = 1;
 
-export interface BundleConfig {
-  readonly version: number;
-  readonly bottle: string;
-  readonly bundleIp: string;
-  readonly subnet: string;
-  readonly ports: { readonly proxy: number; readonly gitGate: number; readonly supervise: number; readonly dns: number };
-  readonly allow: readonly string[];
-}
+const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+
+export const BundleConfigSchema = v.object({
+  version: v.literal(BUNDLE_CONFIG_VERSION),
+  bottle: v.string(),
+  bundleIp: v.string(),
+  /** The bottle's /24: the guard keeps it closed whatever a rule says, so it must parse. */
+  subnet: CidrSchema,
+  /** Address to listen on: 0.0.0.0 in the container; tests use 127.0.0.1. */
+  listen: v.optional(v.string(), "0.0.0.0"),
+  ports: v.object({ proxy: port, gitGate: port, supervise: port, dns: port }),
+  allow: v.array(EgressRuleSchema),
+});
+
+/** The file as written (strings). */
+export type BundleConfig = v.InferInput<typeof BundleConfigSchema>;
+/** The file as read (typed values). */
+export type LoadedBundleConfig = v.InferOutput<typeof BundleConfigSchema>;
 
 export function bundleConfig(plan: CorePlan): BundleConfig {
   return {
@@ -23,7 +37,7 @@ export function bundleConfig(plan: CorePlan): BundleConfig {
     bundleIp: plan.bundleIp,
     subnet: plan.bundleSubnet,
     ports: { ...BUNDLE_PORTS, dns: 53 },
-    allow: plan.bundle.allow,
+    allow: [...plan.bundle.allow],
   };
 }
 

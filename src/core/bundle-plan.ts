@@ -90,7 +90,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
       configPath: join(bundleDir, BUNDLE_CONFIG_FILE),
       user: `${facts.user.uid}:${facts.user.gid}`,
       ...(egress ? { egressNetwork: egress } : {}),
-      allow: manifest.egress.allow,
+      allow: manifest.egress.allow.map((rule) => rule.source),
       caCertPath: join(stateDir, "ca", "ca.crt"),
     },
   };

@@ -62,3 +62,6 @@ export function parseEgressRule(source: string): EgressRuleParse {
   }
   return { ok: true, rule: { kind: "host", source, host, ports } };
 }
+
+/** How long `allow` (and POST /allow without ttlSeconds) admits a rule: one default, both sides. */
+export const DEFAULT_APPROVAL_TTL_SECONDS = 3600;

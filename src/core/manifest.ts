@@ -2,8 +2,7 @@
  * The bottle.toml schema: the one source of the configuration types. Pure.
  */
 import * as v from "valibot";
-import { parseCidr } from "./cidr.ts";
-import { parseEgressRule } from "./egress-rule.ts";
+import { EgressRuleSchema, SubnetPoolSchema } from "./value-schemas.ts";
 import { SLUG_NO_DOUBLE_HYPHEN, SLUG_PATTERN } from "./slug.ts";
 import { CredentialTable, credentialSpec, isCredentialHost, type CredentialSpec, type Credentials } from "./credentials.ts";
 import { parseUpstreamProxy } from "./upstream-proxy.ts";
@@ -74,19 +73,8 @@ export const ManifestSchema = v.strictObject({
   ),
   egress: v.optional(
     v.strictObject({
-      allow: v.optional(
-        v.array(
-          v.pipe(
-            v.string(),
-            v.rawCheck(({ dataset, addIssue }) => {
-              if (!dataset.typed) return;
-              const parsed = parseEgressRule(dataset.value);
-              if (!parsed.ok) addIssue({ message: parsed.reason });
-            }),
-          ),
-        ),
-        [],
-      ),
+      /** Typed once here: the plan and the bundle both use these rules. */
+      allow: v.optional(v.array(EgressRuleSchema), []),
       /** Hosts whose TLS the bundle terminates to inspect (canaries, DLP) without a credential. */
       inspect: v.optional(v.array(v.pipe(v.string(), v.check(isCredentialHost, "must be a host name (no wildcard, port or address)"))), []),
       dlp: v.optional(v.picklist(["block", "warn", "off"], 'must be "block", "warn" or "off"'), "block"),
@@ -103,18 +91,8 @@ export const ManifestSchema = v.strictObject({
   bundle: v.optional(
     v.strictObject({
       image: v.optional(imageRef, DEFAULT_BUNDLE_IMAGE),
-      subnet_pool: v.optional(
-        v.pipe(
-          v.string(),
-          v.rawCheck(({ dataset, addIssue }) => {
-            if (!dataset.typed) return;
-            const parsed = parseCidr(dataset.value);
-            if (!parsed.ok) addIssue({ message: parsed.reason });
-            else if (parsed.cidr.prefix > 24) addIssue({ message: `"${dataset.value}" is smaller than one /24; a bottle needs a whole /24` });
-          }),
-        ),
-        DEFAULT_SUBNET_POOL,
-      ),
+      /** Typed once here (a Cidr of at least a /24); nothing downstream parses it again. */
+      subnet_pool: v.optional(SubnetPoolSchema, DEFAULT_SUBNET_POOL),
     }),
     {},
   ),

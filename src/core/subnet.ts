@@ -74,26 +74,26 @@ function usableBlock(block: Cidr, taken: TakenIndex, slug: string): boolean {
 }
 
 /**
- * The bundle /24 for `slug` inside `pool`, avoiding `inUse` (entries owned by this slug are its
- * own and ignored). Throws ConfigError when the pool is malformed, too small, or full.
+ * The bundle /24 for `slug` inside `pool` (parsed once, by the manifest schema), avoiding `inUse`
+ * (entries owned by this slug are its own and ignored). Throws ConfigError when the pool is
+ * smaller than a /24 or full.
  */
-export function bundleSubnet(slug: string, pool: string, inUse: readonly SubnetInUse[]): BundleSubnet {
-  const parsed = parseCidr(pool);
-  if (!parsed.ok || parsed.cidr.prefix > 24) {
-    throw new ConfigError("E_POOL_INVALID", `Cannot derive a subnet for "${slug}" from pool "${pool}"`, [
-      { path: "bundle.subnet_pool", message: parsed.ok ? "is smaller than one /24" : parsed.reason },
+export function bundleSubnet(slug: string, pool: Cidr, inUse: readonly SubnetInUse[]): BundleSubnet {
+  if (pool.prefix > 24) {
+    throw new ConfigError("E_POOL_INVALID", `Cannot derive a subnet for "${slug}" from pool "${formatCidr(pool)}"`, [
+      { path: "bundle.subnet_pool", message: "is smaller than one /24" },
     ]);
   }
   const taken = takenIndex(inUse);
-  const blocks = blockSize(parsed.cidr.prefix) / 256;
+  const blocks = blockSize(pool.prefix) / 256;
   const start = slugBlockIndex(slug, blocks);
   for (let step = 0; step < blocks; step++) {
-    const block: Cidr = { base: parsed.cidr.base + ((start + step) % blocks) * 256, prefix: 24 };
+    const block: Cidr = { base: pool.base + ((start + step) % blocks) * 256, prefix: 24 };
     if (usableBlock(block, taken, slug)) {
       return { subnet: formatCidr(block), gateway: formatIpv4(block.base + 1), bundleIp: formatIpv4(block.base + 2) };
     }
   }
-  throw new ConfigError("E_POOL_EXHAUSTED", `Cannot find a free /24 for "${slug}" in pool "${pool}"`, [
-    { path: "bundle.subnet_pool", message: `every /24 in ${pool} is in use on this host or skipped` },
+  throw new ConfigError("E_POOL_EXHAUSTED", `Cannot find a free /24 for "${slug}" in pool "${formatCidr(pool)}"`, [
+    { path: "bundle.subnet_pool", message: `every /24 in ${formatCidr(pool)} is in use on this host or skipped` },
   ], { hint: "set [bundle] subnet_pool to a larger or less crowded range, or remove unused bottles with claude-bottle down" });
 }

@@ -3,24 +3,12 @@ import * as v from "valibot";
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "../../core/errors.ts";
 import { manifestIssues } from "../../core/load-manifest.ts";
-import { parseEgressRule } from "../../core/egress-rule.ts";
-import { BUNDLE_CONFIG_VERSION } from "../../core/bundle-config.ts";
+import type { EgressRule } from "../../core/egress-rule.ts";
+import { BundleConfigSchema, type LoadedBundleConfig } from "../../core/bundle-config.ts";
+import { EgressRuleSchema } from "../../core/value-schemas.ts";
 import type { PolicyRule } from "./decide.ts";
 
-const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
-
-export const BundleConfigSchema = v.object({
-  version: v.literal(BUNDLE_CONFIG_VERSION),
-  bottle: v.string(),
-  bundleIp: v.string(),
-  subnet: v.string(),
-  /** Address to listen on: 0.0.0.0 in the container; tests use 127.0.0.1. */
-  listen: v.optional(v.string(), "0.0.0.0"),
-  ports: v.object({ proxy: port, gitGate: port, supervise: port, dns: port }),
-  allow: v.array(v.string()),
-});
-
-export type LoadedBundleConfig = v.InferOutput<typeof BundleConfigSchema>;
+export { BundleConfigSchema, type LoadedBundleConfig };
 
 export async function loadBundleConfig(path: string): Promise<LoadedBundleConfig> {
   let data: unknown;
@@ -34,11 +22,14 @@ export async function loadBundleConfig(path: string): Promise<LoadedBundleConfig
   return result.output;
 }
 
-/** Manifest allowlist entries as policy rules; a bad entry is a config error, not a skip. */
-export function manifestRules(allow: readonly string[]): PolicyRule[] {
-  return allow.map((source, index) => {
-    const parsed = parseEgressRule(source);
-    if (!parsed.ok) throw new ConfigError("E_BUNDLE_CONFIG", "Cannot use the bundle's allowlist", [{ path: `allow.${index}`, message: parsed.reason }]);
-    return { id: `manifest:${index}`, rule: parsed.rule, origin: "manifest" };
-  });
+/** The config's allowlist (parsed by its schema) as policy rules. */
+export function manifestRules(allow: readonly EgressRule[]): PolicyRule[] {
+  return allow.map((rule, index) => ({ id: `manifest:${index}`, rule, origin: "manifest" }));
+}
+
+/** Allowlist entries as the manifest writes them, parsed by the one schema (tests, tools). */
+export function parseRules(sources: readonly string[]): EgressRule[] {
+  const parsed = v.safeParse(v.array(EgressRuleSchema), sources);
+  if (!parsed.success) throw new ConfigError("E_BUNDLE_CONFIG", "Cannot use the allowlist", manifestIssues(parsed.issues));
+  return parsed.output;
 }

@@ -9,11 +9,14 @@ import { parseIpv6Range, type Ipv6Range, type OwnNetworks } from "./address.ts";
 
 export type InterfaceTable = Readonly<Record<string, readonly NetworkInterfaceInfo[] | undefined>>;
 
-/** Subnets as written ("192.168.5.0/24") plus each interface's CIDR; unreadable entries are skipped. */
-export function ownNetworks(subnets: readonly string[], interfaces: InterfaceTable): OwnNetworks {
-  const v4: Cidr[] = [];
+/**
+ * The planned subnets (parsed by the config's schema: a malformed one never got this far) plus
+ * each interface's CIDR as the OS reports it; interface entries it cannot read are skipped.
+ */
+export function ownNetworks(subnets: readonly Cidr[], interfaces: InterfaceTable): OwnNetworks {
+  const v4: Cidr[] = [...subnets];
   const v6: Ipv6Range[] = [];
-  const cidrs = [...subnets, ...Object.values(interfaces).flatMap((infos) => (infos ?? []).map((info) => info.cidr ?? ""))];
+  const cidrs = Object.values(interfaces).flatMap((infos) => (infos ?? []).map((info) => info.cidr ?? ""));
   for (const text of cidrs) {
     const parsed = parseCidr(text, false);
     if (parsed.ok) v4.push(parsed.cidr);

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { parseEgressRule } from "../../core/egress-rule.ts";
+import { DEFAULT_APPROVAL_TTL_SECONDS, parseEgressRule } from "../../core/egress-rule.ts";
 import type { PolicyRule } from "./decide.ts";
 
 export type ApprovalMode = "once" | "ttl" | "always";
@@ -64,7 +64,7 @@ export class Policy {
       rule: parsed.rule,
       origin: "approved",
       ...(mode === "once" ? { once: true } : {}),
-      ...(mode === "ttl" ? { expiresAt: this.now() + (ttlSeconds ?? 600) * 1000 } : {}),
+      ...(mode === "ttl" ? { expiresAt: this.now() + (ttlSeconds ?? DEFAULT_APPROVAL_TTL_SECONDS) * 1000 } : {}),
     };
     this.approved.push(rule);
     if (mode === "always") await this.persist();

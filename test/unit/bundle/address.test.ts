@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { blockedReason, classifyHost, embeddedIpv4, guardedReason, inetAton } from "../../../src/bundle/serve/address.ts";
 import { ownNetworks } from "../../../src/bundle/serve/own-networks.ts";
+import * as v from "valibot";
+import { CidrSchema } from "../../../src/core/value-schemas.ts";
+
+const cidr = (text: string) => v.parse(CidrSchema, text);
 
 describe("inetAton reads every numeric spelling the C resolver accepts", () => {
   test.each([
@@ -62,7 +66,7 @@ describe("guardedReason: what no rule can open", () => {
   });
 
   test("the bundle's own networks are guarded, IPv4 and IPv6, also when public or mapped", () => {
-    const own = ownNetworks(["198.51.100.0/24"], { eth1: [{ address: "2001:db8:5::2", cidr: "2001:db8:5::2/64", family: "IPv6", netmask: "", mac: "", internal: false, scopeid: 0 }] });
+    const own = ownNetworks([cidr("198.51.100.0/24")], { eth1: [{ address: "2001:db8:5::2", cidr: "2001:db8:5::2/64", family: "IPv6", netmask: "", mac: "", internal: false, scopeid: 0 }] });
     expect(guardedReason("198.51.100.7", own)).toBe("the bundle's own network");
     expect(guardedReason("::ffff:198.51.100.1", own)).toBe("the bundle's own network");
     expect(guardedReason("2001:db8:5::1", own)).toBe("the bundle's own network");
@@ -96,7 +100,7 @@ describe("blockedReason: private ranges a CIDR rule may open", () => {
 
 test("ownNetworks reads interface CIDRs of both families and skips what it cannot read", () => {
   const info = (cidr: string | null, family: "IPv4" | "IPv6") => ({ address: "", cidr, family, netmask: "", mac: "", internal: false, scopeid: 0 });
-  const own = ownNetworks(["192.168.108.0/24"], { lo: [info("127.0.0.1/8", "IPv4")], eth1: [info("192.168.9.2/24", "IPv4"), info(null, "IPv4"), info("fe80::42/64", "IPv6")] });
+  const own = ownNetworks([cidr("192.168.108.0/24")], { lo: [info("127.0.0.1/8", "IPv4")], eth1: [info("192.168.9.2/24", "IPv4"), info(null, "IPv4"), info("fe80::42/64", "IPv6")] });
   expect(own.v4).toEqual([{ base: 0xc0a86c00, prefix: 24 }, { base: 0x7f000000, prefix: 8 }, { base: 0xc0a80900, prefix: 24 }]);
   expect(own.v6).toEqual([{ groups: [0xfe80, 0, 0, 0, 0, 0, 0, 0x42], prefix: 64 }]);
 });

@@ -1,9 +1,9 @@
 /** The decision function with an injected resolver: private targets are judged, never dialled. */
 import { describe, expect, test } from "bun:test";
 import { decide, decideWithoutResolving, type PolicyRule } from "../../../src/bundle/serve/decide.ts";
-import { manifestRules } from "../../../src/bundle/serve/config.ts";
+import { manifestRules, parseRules } from "../../../src/bundle/serve/config.ts";
 
-const rules: PolicyRule[] = manifestRules(["api.example.com", "*.github.com", "db.example.com:5432", "rebind.example.com", "10.50.0.0/16"]);
+const rules: PolicyRule[] = manifestRules(parseRules(["api.example.com", "*.github.com", "db.example.com:5432", "rebind.example.com", "10.50.0.0/16"]));
 const lookups: string[] = [];
 const dnsTable: Record<string, string[]> = {
   "api.example.com": ["93.184.216.34"],
@@ -59,20 +59,20 @@ describe("decide", () => {
   });
 
   test("resolution failure is a resolve error, not an allow", async () => {
-    const failing = manifestRules(["gone.example.com"]);
+    const failing = manifestRules(parseRules(["gone.example.com"]));
     expect(await decide("gone.example.com", 443, failing, resolve)).toMatchObject({ allowed: false, kind: "resolve" });
   });
 
   test("the bundle's own subnet is refused, even with a CIDR rule naming it", async () => {
     const own = { v4: [{ base: 0xc0000200, prefix: 24 }], v6: [] };
-    expect(await decide("192.0.2.7", 443, manifestRules(["192.0.2.0/24"]), resolve, own)).toMatchObject({ allowed: false, kind: "ssrf", rule: "ssrf-guard", reason: "192.0.2.7 is the bundle's own network; no rule can admit it" });
+    expect(await decide("192.0.2.7", 443, manifestRules(parseRules(["192.0.2.0/24"])), resolve, own)).toMatchObject({ allowed: false, kind: "ssrf", rule: "ssrf-guard", reason: "192.0.2.7 is the bundle's own network; no rule can admit it" });
     expect(await decide("api.example.com", 443, rules, async () => ["192.0.2.2"], own)).toMatchObject({ allowed: false, kind: "ssrf" });
-    expect(await decide("192.0.3.7", 443, manifestRules(["192.0.2.0/23"]), resolve, own)).toMatchObject({ allowed: true, address: "192.0.3.7" });
+    expect(await decide("192.0.3.7", 443, manifestRules(parseRules(["192.0.2.0/23"])), resolve, own)).toMatchObject({ allowed: true, address: "192.0.3.7" });
   });
 });
 
 describe("the guard no CIDR rule can switch off", () => {
-  const wide = manifestRules(["0.0.0.0/0", "guarded.example.com"]);
+  const wide = manifestRules(parseRules(["0.0.0.0/0", "guarded.example.com"]));
   test.each(["127.0.0.1", "127.1", "169.254.169.254", "100.100.100.200", "0.0.0.0", "[::1]", "[::ffff:127.0.0.1]", "[64:ff9b::a9fe:a9fe]", "[fe80::1]", "[fd00:ec2::254]"])("%s stays refused under 0.0.0.0/0", async (host) => {
     expect(await decide(host, 80, wide, resolve)).toMatchObject({ allowed: false, kind: "ssrf", rule: "ssrf-guard" });
   });
@@ -92,7 +92,7 @@ describe("decideWithoutResolving (what /why answers)", () => {
   test("a name a rule admits is reported with its rule, and nothing is resolved", () => {
     expect(decideWithoutResolving("x.github.com", 443, rules)).toMatchObject({ allowed: "if-resolved", name: "x.github.com", rule: { rule: { source: "*.github.com" } } });
     expect(decideWithoutResolving("nope.example.org", 443, rules)).toMatchObject({ allowed: false, rule: "default-deny" });
-    expect(decideWithoutResolving("127.0.0.1", 80, manifestRules(["127.0.0.0/8"]))).toMatchObject({ allowed: false, rule: "ssrf-guard" });
+    expect(decideWithoutResolving("127.0.0.1", 80, manifestRules(parseRules(["127.0.0.0/8"])))).toMatchObject({ allowed: false, rule: "ssrf-guard" });
     expect(decideWithoutResolving("10.50.0.1", 80, rules)).toMatchObject({ allowed: true, address: "10.50.0.1" });
   });
 });
@@ -106,6 +106,6 @@ describe("host names that could differ between matching and resolving are refuse
 
   test("ordinary names with underscores, digits and a trailing dot still pass", async () => {
     expect(await decide("api.example.com.", 443, rules, resolve)).toMatchObject({ allowed: true });
-    expect(await decide("_acme.codeload.github.com", 443, manifestRules(["*.github.com"]), async () => ["140.82.112.9"])).toMatchObject({ allowed: true });
+    expect(await decide("_acme.codeload.github.com", 443, manifestRules(parseRules(["*.github.com"])), async () => ["140.82.112.9"])).toMatchObject({ allowed: true });
   });
 });

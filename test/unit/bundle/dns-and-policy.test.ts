@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { queryName, refusedAnswer } from "../../../src/bundle/serve/dns-sink.ts";
 import { Policy } from "../../../src/bundle/serve/policy.ts";
-import { manifestRules } from "../../../src/bundle/serve/config.ts";
+import { manifestRules, parseRules } from "../../../src/bundle/serve/config.ts";
 import { parseAuthority } from "../../../src/bundle/serve/proxy.ts";
 import { tempDir } from "../../helpers/cli.ts";
 import { dnsQuery } from "../../helpers/dns.ts";
@@ -41,7 +41,7 @@ test("approvals: once is spent, ttl expires, always persists and survives a relo
   const dir = tempDir();
   let now = 1_000_000;
   const path = join(dir, "approved.json");
-  const policy = new Policy(manifestRules(["a.example.com"]), path, () => now);
+  const policy = new Policy(manifestRules(parseRules(["a.example.com"])), path, () => now);
   await policy.load();
   const once = await policy.approve("b.example.com", "once");
   expect(policy.active().map((r) => r.rule.source)).toEqual(["a.example.com", "b.example.com"]);
@@ -52,7 +52,7 @@ test("approvals: once is spent, ttl expires, always persists and survives a relo
   expect(policy.active().map((r) => r.rule.source)).toEqual(["a.example.com"]);
   await policy.approve("d.example.com:8443", "always");
   expect(JSON.parse(readFileSync(path, "utf8"))).toEqual(["d.example.com:8443"]);
-  const restarted = new Policy(manifestRules(["a.example.com"]), path);
+  const restarted = new Policy(manifestRules(parseRules(["a.example.com"])), path);
   await restarted.load();
   expect(restarted.active().map((r) => r.rule.source)).toEqual(["a.example.com", "d.example.com:8443"]);
   await restarted.deny("d.example.com:8443");

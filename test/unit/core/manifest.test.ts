@@ -23,7 +23,7 @@ describe("parseManifest", () => {
         agent: { image: "claude-bottle:latest", command: ["claude"], env: {} },
         egress: { allow: [], inspect: [], dlp: "block", upstream_ca: [] },
         credentials: { onCanary: "block", list: [] },
-        bundle: { image: "claude-bottle-bundle:latest", subnet_pool: "192.168.0.0/16" },
+        bundle: { image: "claude-bottle-bundle:latest", subnet_pool: { base: 0xc0a80000, prefix: 16 } },
       },
     });
   });
