@@ -7,8 +7,11 @@ import { appendFile } from "node:fs/promises";
 export interface AuditEvent {
   readonly time: string;
   readonly bottle: string;
-  /** `tls`: one request inside a terminated CONNECT; `resolve`: a name resolved under a wildcard rule. */
-  readonly kind: "connect" | "http" | "dns" | "tls" | "resolve";
+  /**
+   * `tls`: one request inside a terminated CONNECT; `resolve`: a name resolved under a wildcard
+   * rule; `git`: one request to the git gate.
+   */
+  readonly kind: "connect" | "http" | "dns" | "tls" | "resolve" | "git";
   readonly client: string;
   readonly method?: string;
   readonly host: string;
@@ -27,6 +30,8 @@ export interface AuditEvent {
   readonly canary?: string;
   /** A DLP finding: the pattern's name, never the match. */
   readonly dlp?: string;
+  /** Git gate: each ref a push named, with "ok" or the reason it was refused. */
+  readonly refs?: readonly { readonly ref: string; readonly oldId: string; readonly newId: string; readonly result: string }[];
 }
 
 const RING = 1000;

@@ -1,0 +1,149 @@
+/**
+ * The git gate on :8889, `http://<bundle-ip>:8889/workspace.git`: clone and fetch over git's
+ * dumb HTTP protocol from the read-only mirror, push over smart HTTP receive-pack into
+ * quarantine. Every request is audited. No git binary: files and TypeScript only.
+ */
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { join } from "node:path";
+import type { Audit, AuditEvent } from "../audit.ts";
+import { GateStore } from "./gate-store.ts";
+import type { PackLimits } from "./pack-check.ts";
+import { handleReceivePack, receiveAdvertisement, type RefVetter } from "./receive-pack.ts";
+import type { RefRules } from "./ref-policy.ts";
+
+export const GATE_REPO_PATH = "/workspace.git";
+
+export interface GateConfig extends RefRules {
+  /** The mirror as the bundle sees it (read-only). */
+  readonly mirror: string;
+  /** Where pushes land (writable). */
+  readonly quarantine: string;
+  readonly limits: PackLimits;
+}
+
+export interface GateDeps {
+  readonly bottle: string;
+  readonly audit: Audit;
+  /** Undefined when the bottle has no workspace: every request is then a 404 saying so. */
+  readonly config?: GateConfig;
+  readonly vet?: RefVetter;
+}
+
+/** Files of the mirror a dumb-HTTP client may fetch, with their content types. Nothing else. */
+const FILES: readonly (readonly [RegExp, string])[] = [
+  [/^\/info\/refs$/, "text/plain; charset=utf-8"],
+  [/^\/HEAD$/, "text/plain"],
+  [/^\/objects\/info\/packs$/, "text/plain; charset=utf-8"],
+  [/^\/objects\/pack\/pack-[0-9a-f]{40}\.pack$/, "application/x-git-packed-objects"],
+  [/^\/objects\/pack\/pack-[0-9a-f]{40}\.idx$/, "application/x-git-packed-objects-toc"],
+  [/^\/objects\/[0-9a-f]{2}\/[0-9a-f]{38}$/, "application/x-git-loose-object"],
+];
+
+function text(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" }).end(body);
+}
+
+/** Serves one mirror file; resolves with the bytes sent, or undefined for a 404. */
+async function serveFile(res: ServerResponse, path: string, type: string): Promise<number | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  res.writeHead(200, { "content-type": type, "content-length": String(info.size), "cache-control": "no-cache" });
+  await new Promise<void>((resolve) => {
+    const stream = createReadStream(path);
+    stream.on("error", () => {
+      res.destroy();
+      resolve();
+    });
+    res.on("close", resolve);
+    stream.pipe(res);
+  });
+  return info.size;
+}
+
+type Audited = Pick<AuditEvent, "decision"> & Partial<Pick<AuditEvent, "reason" | "bytesUp" | "bytesDown" | "refs">>;
+
+async function handleGet(req: IncomingMessage, res: ServerResponse, config: GateConfig, store: GateStore, sub: string, query: URLSearchParams): Promise<Audited> {
+  if (sub === "/info/refs" && query.get("service") === "git-receive-pack") {
+    const body = receiveAdvertisement(await store.currentRefs());
+    res.writeHead(200, { "content-type": "application/x-git-receive-pack-advertisement", "cache-control": "no-cache" }).end(body);
+    return { decision: "allow", bytesDown: body.length };
+  }
+  // Any other service (git-upload-pack included) gets the dumb answer, which git falls back to.
+  const file = FILES.find(([pattern]) => pattern.test(sub));
+  const sent = file ? await serveFile(res, join(config.mirror, sub), file[1]) : undefined;
+  if (sent !== undefined) return { decision: "allow", bytesDown: sent };
+  text(res, 404, "not found\n");
+  return { decision: "deny", reason: file ? "no such file in the mirror" : "not a path the gate serves" };
+}
+
+async function handlePost(req: IncomingMessage, res: ServerResponse, deps: GateDeps & { config: GateConfig }, store: GateStore, sub: string): Promise<Audited> {
+  if (sub !== "/git-receive-pack") {
+    text(res, 403, "the gate serves fetches over dumb HTTP; only git-receive-pack may be POSTed\n");
+    return { decision: "deny", reason: "smart fetch is not offered" };
+  }
+  if (req.headers["content-type"] !== "application/x-git-receive-pack-request") {
+    text(res, 415, "expected application/x-git-receive-pack-request\n");
+    return { decision: "deny", reason: "wrong content type" };
+  }
+  const outcome = await handleReceivePack(req, { store, rules: deps.config, limits: deps.config.limits, ...(deps.vet ? { vet: deps.vet } : {}) });
+  const type = "application/x-git-receive-pack-result";
+  if (outcome.kind === "probe") {
+    res.writeHead(200, { "content-type": type, "cache-control": "no-cache" }).end();
+    return { decision: "allow", reason: "probe" };
+  }
+  if (outcome.kind === "malformed") {
+    text(res, 400, `cannot read the push: ${outcome.reason}\n`);
+    return { decision: "deny", reason: outcome.reason, bytesUp: outcome.bytes };
+  }
+  res.writeHead(200, { "content-type": type, "cache-control": "no-cache" }).end(outcome.body);
+  const accepted = outcome.refs.some((ref) => ref.result === "ok");
+  const reason = outcome.unpack === "ok" ? undefined : outcome.unpack;
+  return { decision: accepted ? "allow" : "deny", bytesUp: outcome.bytes, refs: outcome.refs, ...(reason ? { reason } : {}) };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, deps: GateDeps, store: GateStore | undefined): Promise<Audited> {
+  const url = new URL(req.url ?? "/", "http://gate.invalid");
+  if (!deps.config || !store) {
+    text(res, 404, "this bottle has no workspace ([workspace] in bottle.toml)\n");
+    return { decision: "deny", reason: "no workspace" };
+  }
+  if (!url.pathname.startsWith(`${GATE_REPO_PATH}/`)) {
+    text(res, 404, `not found: the repository is ${GATE_REPO_PATH}\n`);
+    return { decision: "deny", reason: "unknown repository path" };
+  }
+  const sub = url.pathname.slice(GATE_REPO_PATH.length);
+  if (req.method === "GET") return handleGet(req, res, deps.config, store, sub, url.searchParams);
+  if (req.method === "POST") return handlePost(req, res, { ...deps, config: deps.config }, store, sub);
+  text(res, 405, "method not allowed\n");
+  return { decision: "deny", reason: "method not allowed" };
+}
+
+/** The gate's HTTP server (not listening yet). Prepares the quarantine directories first. */
+export async function createGate(deps: GateDeps): Promise<Server> {
+  const store = deps.config ? new GateStore(deps.config.mirror, deps.config.quarantine) : undefined;
+  await store?.prepare();
+  return createServer((req, res) => {
+    const started = performance.now();
+    const path = new URL(req.url ?? "/", "http://gate.invalid").pathname;
+    const finish = (audited: Audited) =>
+      deps.audit.write({
+        time: new Date().toISOString(),
+        bottle: deps.bottle,
+        kind: "git",
+        client: req.socket.remoteAddress ?? "?",
+        method: req.method ?? "?",
+        host: "gate",
+        path: path.slice(0, 200),
+        rule: "git-gate",
+        durationMs: Math.round(performance.now() - started),
+        ...audited,
+      });
+    route(req, res, deps, store).then(finish, (error: Error) => {
+      if (!res.headersSent) text(res, 500, "the gate failed on this request\n");
+      else res.destroy();
+      finish({ decision: "error", reason: error.message });
+    });
+  });
+}
