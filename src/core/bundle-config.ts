@@ -23,6 +23,17 @@ export const BundleConfigSchema = v.object({
   listen: v.optional(v.string(), "0.0.0.0"),
   ports: v.object({ proxy: port, gitGate: port, supervise: port, dns: port }),
   allow: v.array(EgressRuleSchema),
+  /** The git gate's workspace, as the bundle sees it; absent when the bottle has none. */
+  workspace: v.optional(
+    v.object({
+      mirror: v.string(),
+      quarantine: v.string(),
+      push: v.array(v.string()),
+      exposed: v.array(v.string()),
+      maxBytes: v.pipe(v.number(), v.integer(), v.minValue(1)),
+      maxObjects: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    }),
+  ),
 });
 
 /** The file as written (strings). */

@@ -19,6 +19,8 @@ import { ownNetworks, type InterfaceTable } from "./own-networks.ts";
 import { whyAnswer } from "./why.ts";
 import { Policy } from "./policy.ts";
 import { createProxy } from "./proxy.ts";
+import { createGate, type GateConfig } from "./gate/gate.ts";
+import type { RefVetter } from "./gate/receive-pack.ts";
 import { createSupervise } from "./supervise.ts";
 
 export const TOKEN_FILE = "supervise.token";
@@ -32,7 +34,7 @@ export const systemResolver: Resolver = async (name) => {
 };
 
 export interface RunningBundle {
-  readonly ports: { readonly proxy: number; readonly supervise: number; readonly dns: number };
+  readonly ports: { readonly proxy: number; readonly gitGate: number; readonly supervise: number; readonly dns: number };
   readonly audit: Audit;
   close(): Promise<void>;
 }
@@ -53,20 +55,31 @@ export interface ServeOptions {
   readonly interfaces?: () => InterfaceTable;
   /** The wildcard resolution budget (tests shrink it). */
   readonly nameBudget?: NameBudgetOptions;
+  /** Refuses a pushed ref the gate's policy allowed (credential checks hook in here). */
+  readonly vetRef?: RefVetter;
 }
 
 type Closer = () => Promise<void>;
+
+function gateConfig(config: LoadedBundleConfig): { config?: GateConfig } {
+  const workspace = config.workspace;
+  if (!workspace) return {};
+  const limits = { maxBytes: workspace.maxBytes, maxObjects: workspace.maxObjects };
+  return { config: { mirror: workspace.mirror, quarantine: workspace.quarantine, push: workspace.push, exposed: workspace.exposed, limits } };
+}
 
 function closer(server: { close(callback: () => void): unknown }): Closer {
   return () => new Promise((resolve) => void server.close(() => resolve()));
 }
 
 /** Binds the four listeners in order; on any failure the ones already bound are closed again. */
-async function listenAll(config: LoadedBundleConfig, servers: { proxy: Server; supervise: Server; dns: ReturnType<typeof createDnsSink> }): Promise<{ ports: RunningBundle["ports"]; closers: Closer[] }> {
+async function listenAll(config: LoadedBundleConfig, servers: { proxy: Server; gate: Server; supervise: Server; dns: ReturnType<typeof createDnsSink> }): Promise<{ ports: RunningBundle["ports"]; closers: Closer[] }> {
   const closers: Closer[] = [];
   try {
     const proxy = await listen(servers.proxy, config.ports.proxy, config.listen, "the proxy");
     closers.push(closer(servers.proxy));
+    const gitGate = await listen(servers.gate, config.ports.gitGate, config.listen, "the git gate");
+    closers.push(closer(servers.gate));
     const supervise = await listen(servers.supervise, config.ports.supervise, config.listen, "supervise");
     closers.push(closer(servers.supervise));
     const dns = await listen(servers.dns.tcp, config.ports.dns, config.listen, "DNS (TCP)");
@@ -76,7 +89,7 @@ async function listenAll(config: LoadedBundleConfig, servers: { proxy: Server; s
       servers.dns.udp.bind(dns, config.listen, () => resolve());
     });
     closers.push(closer(servers.dns.udp));
-    return { ports: { proxy, supervise, dns }, closers };
+    return { ports: { proxy, gitGate, supervise, dns }, closers };
   } catch (error) {
     await Promise.all(closers.map((close) => close()));
     throw error;
@@ -128,8 +141,9 @@ export async function serveBundle(configPath: string, options: ServeOptions = {}
     counters.dnsRefused++;
     audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "dns", client, host: name, method: transport, decision: "refused", rule: "dns-sink" });
   });
-  const sockets = trackSockets([proxy, supervise, dns.tcp]);
-  const { ports, closers } = await listenAll(config, { proxy, supervise, dns });
+  const gate = await createGate({ bottle: config.bottle, audit, ...gateConfig(config), ...(options.vetRef ? { vet: options.vetRef } : {}) });
+  const sockets = trackSockets([proxy, gate, supervise, dns.tcp]);
+  const { ports, closers } = await listenAll(config, { proxy, gate, supervise, dns });
   return {
     ports,
     audit,
