@@ -59,45 +59,82 @@ async function git(deps: WorkspaceDeps, argv: string[], env: Record<string, stri
 }
 
 /** Indexes and checks the pack in scratch; returns the pack's name stem ("pack-<hash>"). */
-async function checkPack(deps: WorkspaceDeps, paths: WorkspacePaths, record: PushRecord, env: Record<string, string>): Promise<string> {
+async function checkPack(
+  deps: WorkspaceDeps,
+  paths: WorkspacePaths,
+  record: PushRecord,
+  env: Record<string, string>,
+): Promise<string> {
   const pack = join(paths.scratch, "objects", "pack", "incoming.pack");
   await deps.fs.move(join(paths.quarantine, PUSHES_DIR, `${record.id}.pack`), pack);
-  const indexed = await git(deps, indexPackArgv(paths.mirror, pack, join(paths.scratch, "objects", "pack", "incoming.idx")), env);
-  if (indexed.exitCode !== 0) throw new Refused(`pack failed git's checks: ${indexed.stderr.trim().split("\n").pop() ?? ""}`);
+  const indexed = await git(
+    deps,
+    indexPackArgv(paths.mirror, pack, join(paths.scratch, "objects", "pack", "incoming.idx")),
+    env,
+  );
+  if (indexed.exitCode !== 0)
+    throw new Refused(`pack failed git's checks: ${indexed.stderr.trim().split("\n").pop() ?? ""}`);
   const tips = record.refs.map((command) => command.newId);
   const types = await git(deps, batchCheckArgv(paths.mirror), env, `${tips.join("\n")}\n`);
-  const notCommit = types.stdout.trim().split("\n").find((line) => line.split(" ")[1] !== "commit");
-  if (types.exitCode !== 0 || notCommit !== undefined) throw new Refused(`a pushed tip is not a commit in the pack or mirror: ${notCommit ?? types.stderr.trim()}`);
+  const notCommit = types.stdout
+    .trim()
+    .split("\n")
+    .find((line) => line.split(" ")[1] !== "commit");
+  if (types.exitCode !== 0 || notCommit !== undefined)
+    throw new Refused(`a pushed tip is not a commit in the pack or mirror: ${notCommit ?? types.stderr.trim()}`);
   const connected = await git(deps, connectivityArgv(paths.mirror), env, `${tips.join("\n")}\n`);
-  if (connected.exitCode !== 0) throw new Refused(`the push references objects that neither it nor the mirror holds: ${connected.stderr.trim().split("\n").pop() ?? ""}`);
+  if (connected.exitCode !== 0)
+    throw new Refused(
+      `the push references objects that neither it nor the mirror holds: ${connected.stderr.trim().split("\n").pop() ?? ""}`,
+    );
   return `pack-${indexed.stdout.trim()}`;
 }
 
 /** Backup refs for updates that are not fast-forwards (the old tip is in the mirror already). */
-async function backupsFor(deps: WorkspaceDeps, paths: WorkspacePaths, record: PushRecord): Promise<{ ref: string; newId: string; oldId: string }[]> {
+async function backupsFor(
+  deps: WorkspaceDeps,
+  paths: WorkspacePaths,
+  record: PushRecord,
+): Promise<{ ref: string; newId: string; oldId: string }[]> {
   const backups = [];
   for (const command of record.refs) {
     if (command.oldId === ZERO_ID) continue;
     const ancestor = await deps.runner.run(isAncestorArgv(paths.mirror, command.oldId, command.newId));
-    if (ancestor.exitCode === 1) backups.push({ ref: `${BACKUP_PREFIX}${command.ref.slice("refs/heads/".length)}/${command.oldId}`, newId: command.oldId, oldId: ZERO_ID });
+    if (ancestor.exitCode === 1)
+      backups.push({
+        ref: `${BACKUP_PREFIX}${command.ref.slice("refs/heads/".length)}/${command.oldId}`,
+        newId: command.oldId,
+        oldId: ZERO_ID,
+      });
     else ensureSuccess(ancestor, "compare a pushed branch with its previous tip");
   }
   return backups;
 }
 
-async function importOne(deps: WorkspaceDeps, paths: WorkspacePaths, record: PushRecord, rules: RefRules): Promise<string[]> {
+async function importOne(
+  deps: WorkspaceDeps,
+  paths: WorkspacePaths,
+  record: PushRecord,
+  rules: RefRules,
+): Promise<string[]> {
   recheck(record, rules);
   await deps.fs.remove(paths.scratch);
   await deps.fs.makeDir(join(paths.scratch, "objects", "pack"), 0o700);
-  const env = { GIT_OBJECT_DIRECTORY: join(paths.scratch, "objects"), GIT_ALTERNATE_OBJECT_DIRECTORIES: join(paths.mirror, "objects") };
+  const env = {
+    GIT_OBJECT_DIRECTORY: join(paths.scratch, "objects"),
+    GIT_ALTERNATE_OBJECT_DIRECTORIES: join(paths.mirror, "objects"),
+  };
   const stem = await checkPack(deps, paths, record, env);
   const packDir = join(paths.mirror, "objects", "pack");
   // The pack before its index: git only sees a pack once its .idx exists.
   await deps.fs.move(join(paths.scratch, "objects", "pack", "incoming.pack"), join(packDir, `${stem}.pack`));
   await deps.fs.move(join(paths.scratch, "objects", "pack", "incoming.idx"), join(packDir, `${stem}.idx`));
   const backups = await backupsFor(deps, paths, record);
-  const moved = await deps.runner.run(updateRefsArgv(paths.mirror), { input: refTransaction([...record.refs, ...backups]) });
-  if (moved.exitCode !== 0) throw new Refused(`the branch moved since this push was accepted: ${moved.stderr.trim().split("\n").pop() ?? ""}`);
+  const moved = await deps.runner.run(updateRefsArgv(paths.mirror), {
+    input: refTransaction([...record.refs, ...backups]),
+  });
+  if (moved.exitCode !== 0)
+    throw new Refused(`the branch moved since this push was accepted: ${moved.stderr.trim().split("\n").pop() ?? ""}`);
   ensureSuccess(await deps.runner.run(updateServerInfoArgv(paths.mirror)), "update the mirror's info/refs");
   return backups.map((backup) => backup.ref);
 }
@@ -106,7 +143,11 @@ async function importOne(deps: WorkspaceDeps, paths: WorkspacePaths, record: Pus
 export async function pendingPushes(deps: WorkspaceDeps, quarantine: string): Promise<PushRecord[]> {
   const dir = join(quarantine, PUSHES_DIR);
   if (!(await deps.fs.exists(dir))) return [];
-  const ids = (await deps.fs.listDir(dir)).filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -5)).filter(isPushId).sort();
+  const ids = (await deps.fs.listDir(dir))
+    .filter((name) => name.endsWith(".json"))
+    .map((name) => name.slice(0, -5))
+    .filter(isPushId)
+    .sort();
   return Promise.all(ids.map(async (id) => JSON.parse(await deps.fs.readText(join(dir, `${id}.json`))) as PushRecord));
 }
 
@@ -114,17 +155,34 @@ export async function pendingPushes(deps: WorkspaceDeps, quarantine: string): Pr
  * Imports every pending push in order. Not safe to run twice at once (hold the bottle's lock);
  * safe to repeat: a record leaves the quarantine only after its outcome is written.
  */
-export async function importPushes(deps: WorkspaceDeps, paths: WorkspacePaths, rules: RefRules): Promise<ImportResult[]> {
+export async function importPushes(
+  deps: WorkspaceDeps,
+  paths: WorkspacePaths,
+  rules: RefRules,
+): Promise<ImportResult[]> {
   const results: ImportResult[] = [];
   for (const record of await pendingPushes(deps, paths.quarantine)) {
     const started = performance.now();
     let result: ImportResult;
     try {
       const backups = await importOne(deps, paths, record, rules);
-      result = { id: record.id, ok: true, refs: record.refs, backups, durationMs: Math.round(performance.now() - started) };
+      result = {
+        id: record.id,
+        ok: true,
+        refs: record.refs,
+        backups,
+        durationMs: Math.round(performance.now() - started),
+      };
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
-      result = { id: record.id, ok: false, reason: error.message, refs: record.refs, backups: [], durationMs: Math.round(performance.now() - started) };
+      result = {
+        id: record.id,
+        ok: false,
+        reason: error.message,
+        refs: record.refs,
+        backups: [],
+        durationMs: Math.round(performance.now() - started),
+      };
     }
     const where = result.ok ? paths.imported : paths.rejected;
     await deps.fs.makeDir(where, 0o700);

@@ -46,17 +46,25 @@ async function chosenRefs(deps: WorkspaceDeps, spec: MirrorSpec): Promise<string
   if (spec.refs.length > 0) return [...spec.refs];
   const head = await deps.runner.run(symbolicHeadArgv(spec.repo));
   if (head.exitCode === 1) {
-    throw new BottleError("E_WORKSPACE_DETACHED", `Cannot build the workspace mirror of "${spec.repo}": HEAD is detached, so there is no current branch to copy`, {
-      exitCode: 78,
-      hint: "check out a branch, or name the refs in [workspace] refs",
-    });
+    throw new BottleError(
+      "E_WORKSPACE_DETACHED",
+      `Cannot build the workspace mirror of "${spec.repo}": HEAD is detached, so there is no current branch to copy`,
+      {
+        exitCode: 78,
+        hint: "check out a branch, or name the refs in [workspace] refs",
+      },
+    );
   }
   return [ensureSuccess(head, `read the current branch of "${spec.repo}"`).stdout.trim()];
 }
 
 /** Runs one git step of the build; a failure names the step. */
 async function step(deps: WorkspaceDeps, argv: string[], action: string): Promise<string> {
-  return ensureSuccess(await deps.runner.run(argv), action, "check the repository with git status; claude-bottle preflight checks git").stdout;
+  return ensureSuccess(
+    await deps.runner.run(argv),
+    action,
+    "check the repository with git status; claude-bottle preflight checks git",
+  ).stdout;
 }
 
 /**
@@ -65,17 +73,23 @@ async function step(deps: WorkspaceDeps, argv: string[], action: string): Promis
  */
 export async function buildMirror(deps: WorkspaceDeps, spec: MirrorSpec): Promise<MirrorInfo> {
   if (await deps.fs.exists(spec.path)) {
-    throw new BottleError("E_WORKSPACE_EXISTS", `Cannot build the workspace mirror: "${spec.path}" already exists`, { hint: "run claude-bottle down NAME first" });
+    throw new BottleError("E_WORKSPACE_EXISTS", `Cannot build the workspace mirror: "${spec.path}" already exists`, {
+      hint: "run claude-bottle down NAME first",
+    });
   }
   const refs = await chosenRefs(deps, spec);
   const ids: string[] = [];
   for (const ref of refs) {
     const resolved = await deps.runner.run(resolveCommitArgv(spec.repo, ref));
     if (resolved.exitCode !== 0) {
-      throw new BottleError("E_WORKSPACE_REF", `Cannot build the workspace mirror of "${spec.repo}": "${ref}" names no commit there`, {
-        exitCode: 78,
-        hint: "[workspace] refs takes full ref names of branches, such as refs/heads/main",
-      });
+      throw new BottleError(
+        "E_WORKSPACE_REF",
+        `Cannot build the workspace mirror of "${spec.repo}": "${ref}" names no commit there`,
+        {
+          exitCode: 78,
+          hint: "[workspace] refs takes full ref names of branches, such as refs/heads/main",
+        },
+      );
     }
     ids.push(resolved.stdout.trim());
   }
@@ -91,7 +105,12 @@ export async function buildMirror(deps: WorkspaceDeps, spec: MirrorSpec): Promis
     await step(deps, updateServerInfoArgv(building), "write the mirror's info/refs");
     await deps.fs.move(building, spec.path);
     const start = ids[refs.indexOf(head)] as string;
-    return { repo: spec.repo, refs: Object.fromEntries(refs.map((ref, index) => [ref, ids[index] as string])), head, start };
+    return {
+      repo: spec.repo,
+      refs: Object.fromEntries(refs.map((ref, index) => [ref, ids[index] as string])),
+      head,
+      start,
+    };
   } catch (error) {
     await deps.fs.remove(building);
     throw error;

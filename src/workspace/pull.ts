@@ -21,8 +21,15 @@ export function remoteRef(name: string, branch: string): string {
 }
 
 /** Branches in the mirror other than the ones exposed from the host: the agent's work. */
-export async function agentBranches(deps: WorkspaceDeps, mirror: string, exposed: readonly string[]): Promise<AgentBranch[]> {
-  const listed = ensureSuccess(await deps.runner.run(listRefsArgv(mirror, "refs/heads/")), "list the agent's branches").stdout;
+export async function agentBranches(
+  deps: WorkspaceDeps,
+  mirror: string,
+  exposed: readonly string[],
+): Promise<AgentBranch[]> {
+  const listed = ensureSuccess(
+    await deps.runner.run(listRefsArgv(mirror, "refs/heads/")),
+    "list the agent's branches",
+  ).stdout;
   return listed
     .split("\n")
     .filter((line) => line !== "")
@@ -40,15 +47,28 @@ export interface PullResult {
  * Fetches the agent's branches (or only `only`) into `repo`. Idempotent. Throws when `only`
  * names a branch the agent has not pushed.
  */
-export async function pullBranches(deps: WorkspaceDeps, args: { repo: string; mirror: string; name: string; exposed: readonly string[]; only?: string }): Promise<PullResult> {
+export async function pullBranches(
+  deps: WorkspaceDeps,
+  args: { repo: string; mirror: string; name: string; exposed: readonly string[]; only?: string },
+): Promise<PullResult> {
   const all = await agentBranches(deps, args.mirror, args.exposed);
   const branches = args.only === undefined ? all : all.filter((branch) => branch.branch === args.only);
   if (args.only !== undefined && branches.length === 0) {
-    throw new BottleError("E_PULL_BRANCH", `Cannot pull "${args.only}" from bottle "${args.name}": the agent has not pushed that branch`, {
-      hint: all.length > 0 ? `pushed branches: ${all.map((branch) => branch.branch).join(", ")}` : "nothing has been pushed yet",
-    });
+    throw new BottleError(
+      "E_PULL_BRANCH",
+      `Cannot pull "${args.only}" from bottle "${args.name}": the agent has not pushed that branch`,
+      {
+        hint:
+          all.length > 0
+            ? `pushed branches: ${all.map((branch) => branch.branch).join(", ")}`
+            : "nothing has been pushed yet",
+      },
+    );
   }
-  const backupLines = ensureSuccess(await deps.runner.run(listRefsArgv(args.mirror, BACKUP_PREFIX)), "list backup refs").stdout;
+  const backupLines = ensureSuccess(
+    await deps.runner.run(listRefsArgv(args.mirror, BACKUP_PREFIX)),
+    "list backup refs",
+  ).stdout;
   const backups = backupLines
     .split("\n")
     .filter((line) => line !== "")
@@ -59,7 +79,10 @@ export async function pullBranches(deps: WorkspaceDeps, args: { repo: string; mi
     ...backups.map((rest) => `+${BACKUP_PREFIX}${rest}:${remoteRef(args.name, `backup/${rest}`)}`),
   ];
   if (specs.length > 0) {
-    ensureSuccess(await deps.runner.run(fetchIntoUserArgv(args.repo, args.mirror, specs)), `fetch the agent's branches into "${args.repo}"`);
+    ensureSuccess(
+      await deps.runner.run(fetchIntoUserArgv(args.repo, args.mirror, specs)),
+      `fetch the agent's branches into "${args.repo}"`,
+    );
   }
   return {
     branches: branches.map((branch) => ({ ...branch, ref: remoteRef(args.name, branch.branch) })),
@@ -69,11 +92,20 @@ export async function pullBranches(deps: WorkspaceDeps, args: { repo: string; mi
 
 /** Escapes what a terminal would act on (ESC, other controls, DEL, C1), keeping newlines and tabs. */
 export function terminalSafe(text: string): string {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return text.replace(
+    /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }
 
 /** The agent's change on `branch` against the start commit, safe to print. */
-export async function branchDiff(deps: WorkspaceDeps, args: { mirror: string; start: string; tip: string }): Promise<string> {
-  const result = ensureSuccess(await deps.runner.run(diffArgv(args.mirror, args.start, args.tip)), "diff the agent's branch");
+export async function branchDiff(
+  deps: WorkspaceDeps,
+  args: { mirror: string; start: string; tip: string },
+): Promise<string> {
+  const result = ensureSuccess(
+    await deps.runner.run(diffArgv(args.mirror, args.start, args.tip)),
+    "diff the agent's branch",
+  );
   return terminalSafe(result.stdout);
 }

@@ -43,7 +43,10 @@ export class GateStore {
   /** Serialises compare-and-swap plus record writing across concurrent pushes. */
   private lock: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly mirror: string, readonly quarantine: string) {}
+  constructor(
+    readonly mirror: string,
+    readonly quarantine: string,
+  ) {}
 
   async prepare(): Promise<void> {
     await mkdir(join(this.quarantine, PUSHES_DIR), { recursive: true, mode: 0o700 });
@@ -53,7 +56,11 @@ export class GateStore {
   /** Accepted pushes not yet taken by the host, oldest first. */
   async pending(): Promise<PushRecord[]> {
     const names = await readdir(join(this.quarantine, PUSHES_DIR)).catch(() => [] as string[]);
-    const ids = names.filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -5)).filter(isPushId).sort();
+    const ids = names
+      .filter((name) => name.endsWith(".json"))
+      .map((name) => name.slice(0, -5))
+      .filter(isPushId)
+      .sort();
     const records: PushRecord[] = [];
     for (const id of ids) {
       const text = await readFile(join(this.quarantine, PUSHES_DIR, `${id}.json`), "utf8").catch(() => undefined);

@@ -64,10 +64,19 @@ async function serveFile(res: ServerResponse, path: string, type: string): Promi
 
 type Audited = Pick<AuditEvent, "decision"> & Partial<Pick<AuditEvent, "reason" | "bytesUp" | "bytesDown" | "refs">>;
 
-async function handleGet(req: IncomingMessage, res: ServerResponse, config: GateConfig, store: GateStore, sub: string, query: URLSearchParams): Promise<Audited> {
+async function handleGet(
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: GateConfig,
+  store: GateStore,
+  sub: string,
+  query: URLSearchParams,
+): Promise<Audited> {
   if (sub === "/info/refs" && query.get("service") === "git-receive-pack") {
     const body = receiveAdvertisement(await store.currentRefs());
-    res.writeHead(200, { "content-type": "application/x-git-receive-pack-advertisement", "cache-control": "no-cache" }).end(body);
+    res
+      .writeHead(200, { "content-type": "application/x-git-receive-pack-advertisement", "cache-control": "no-cache" })
+      .end(body);
     return { decision: "allow", bytesDown: body.length };
   }
   // Any other service (git-upload-pack included) gets the dumb answer, which git falls back to.
@@ -78,7 +87,13 @@ async function handleGet(req: IncomingMessage, res: ServerResponse, config: Gate
   return { decision: "deny", reason: file ? "no such file in the mirror" : "not a path the gate serves" };
 }
 
-async function handlePost(req: IncomingMessage, res: ServerResponse, deps: GateDeps & { config: GateConfig }, store: GateStore, sub: string): Promise<Audited> {
+async function handlePost(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: GateDeps & { config: GateConfig },
+  store: GateStore,
+  sub: string,
+): Promise<Audited> {
   if (sub !== "/git-receive-pack") {
     text(res, 403, "the gate serves fetches over dumb HTTP; only git-receive-pack may be POSTed\n");
     return { decision: "deny", reason: "smart fetch is not offered" };
@@ -87,7 +102,12 @@ async function handlePost(req: IncomingMessage, res: ServerResponse, deps: GateD
     text(res, 415, "expected application/x-git-receive-pack-request\n");
     return { decision: "deny", reason: "wrong content type" };
   }
-  const outcome = await handleReceivePack(req, { store, rules: deps.config, limits: deps.config.limits, ...(deps.vet ? { vet: deps.vet } : {}) });
+  const outcome = await handleReceivePack(req, {
+    store,
+    rules: deps.config,
+    limits: deps.config.limits,
+    ...(deps.vet ? { vet: deps.vet } : {}),
+  });
   const type = "application/x-git-receive-pack-result";
   if (outcome.kind === "probe") {
     res.writeHead(200, { "content-type": type, "cache-control": "no-cache" }).end();
@@ -100,10 +120,20 @@ async function handlePost(req: IncomingMessage, res: ServerResponse, deps: GateD
   res.writeHead(200, { "content-type": type, "cache-control": "no-cache" }).end(outcome.body);
   const accepted = outcome.refs.some((ref) => ref.result === "ok");
   const reason = outcome.unpack === "ok" ? undefined : outcome.unpack;
-  return { decision: accepted ? "allow" : "deny", bytesUp: outcome.bytes, refs: outcome.refs, ...(reason ? { reason } : {}) };
+  return {
+    decision: accepted ? "allow" : "deny",
+    bytesUp: outcome.bytes,
+    refs: outcome.refs,
+    ...(reason ? { reason } : {}),
+  };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, deps: GateDeps, store: GateStore | undefined): Promise<Audited> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: GateDeps,
+  store: GateStore | undefined,
+): Promise<Audited> {
   const url = new URL(req.url ?? "/", "http://gate.invalid");
   if (!deps.config || !store) {
     text(res, 404, "this bottle has no workspace ([workspace] in bottle.toml)\n");

@@ -63,7 +63,8 @@ export class PackCheck {
     const count = view.getUint32(8);
     if (magic !== "PACK") this.failure = "data after the commands is not a pack";
     else if (version !== 2 && version !== 3) this.failure = `pack version ${version} is not supported`;
-    else if (count > this.limits.maxObjects) this.failure = `pack has ${count} objects, over the limit of ${this.limits.maxObjects}`;
+    else if (count > this.limits.maxObjects)
+      this.failure = `pack has ${count} objects, over the limit of ${this.limits.maxObjects}`;
     else this.objects = count;
   }
 
@@ -73,7 +74,8 @@ export class PackCheck {
     if (this.objects < 0 || this.bytes < HEADER + TRAILER) return { ok: false, reason: "pack is truncated" };
     const digest = this.hash.digest();
     const trailer = Buffer.from(this.tail);
-    if (!digest.equals(trailer)) return { ok: false, reason: "pack checksum does not match its trailer (truncated or corrupt)" };
+    if (!digest.equals(trailer))
+      return { ok: false, reason: "pack checksum does not match its trailer (truncated or corrupt)" };
     return { ok: true, objects: this.objects, bytes: this.bytes, checksum: digest.toString("hex") };
   }
 }

@@ -28,9 +28,14 @@ export function readPkt(bytes: Uint8Array, offset: number): PktRead {
   const length = Number.parseInt(head, 16);
   if (length === 0) return { ok: true, pkt: { kind: "flush" }, next: offset + 4 };
   if (length < 4) return { ok: false, reason: `unexpected special pkt-line ${head}` };
-  if (length > MAX_PKT_LENGTH) return { ok: false, reason: `pkt-line of ${length} bytes is over the ${MAX_PKT_LENGTH} limit` };
+  if (length > MAX_PKT_LENGTH)
+    return { ok: false, reason: `pkt-line of ${length} bytes is over the ${MAX_PKT_LENGTH} limit` };
   if (bytes.length - offset < length) return { ok: true, pkt: undefined, next: offset };
-  return { ok: true, pkt: { kind: "data", payload: bytes.subarray(offset + 4, offset + length) }, next: offset + length };
+  return {
+    ok: true,
+    pkt: { kind: "data", payload: bytes.subarray(offset + 4, offset + length) },
+    next: offset + length,
+  };
 }
 
 /** One pkt-line holding `payload` (text is UTF-8 encoded). Throws on a payload too long to frame. */

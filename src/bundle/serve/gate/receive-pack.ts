@@ -8,7 +8,13 @@ import type { IncomingMessage } from "node:http";
 import { createGunzip } from "node:zlib";
 import { concatBytes, FLUSH, pkt, sideBand } from "./pkt-line.ts";
 import { PackCheck, type PackLimits } from "./pack-check.ts";
-import { GATE_CAPABILITIES, parseReceiveRequest, ZERO_ID, type ReceiveRequest, type RefCommand } from "./receive-request.ts";
+import {
+  GATE_CAPABILITIES,
+  parseReceiveRequest,
+  ZERO_ID,
+  type ReceiveRequest,
+  type RefCommand,
+} from "./receive-request.ts";
 import { pushVerdicts, type RefRules, type RefVerdict } from "./ref-policy.ts";
 import type { GateStore } from "./gate-store.ts";
 
@@ -29,19 +35,31 @@ export interface RefOutcome extends RefCommand {
 export type ReceiveOutcome =
   | { readonly kind: "probe" }
   | { readonly kind: "malformed"; readonly reason: string; readonly bytes: number }
-  | { readonly kind: "report"; readonly unpack: string; readonly refs: readonly RefOutcome[]; readonly bytes: number; readonly body: Uint8Array };
+  | {
+      readonly kind: "report";
+      readonly unpack: string;
+      readonly refs: readonly RefOutcome[];
+      readonly bytes: number;
+      readonly body: Uint8Array;
+    };
 
 /** The info/refs answer for `?service=git-receive-pack`. Never advertises delete-refs. */
 export function receiveAdvertisement(refs: ReadonlyMap<string, string>): Uint8Array {
   const caps = GATE_CAPABILITIES.join(" ");
   const sorted = [...refs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const lines = sorted.length === 0 ? [`${ZERO_ID} capabilities^{}\0${caps}\n`] : sorted.map(([ref, id], index) => `${id} ${ref}${index === 0 ? `\0${caps}` : ""}\n`);
+  const lines =
+    sorted.length === 0
+      ? [`${ZERO_ID} capabilities^{}\0${caps}\n`]
+      : sorted.map(([ref, id], index) => `${id} ${ref}${index === 0 ? `\0${caps}` : ""}\n`);
   return concatBytes([pkt("# service=git-receive-pack\n"), FLUSH, ...lines.map((line) => pkt(line)), FLUSH]);
 }
 
 /** report-status, wrapped in band 1 when the client asked for side-band-64k. */
 export function reportStatus(unpack: string, refs: readonly RefOutcome[], sideBand64k: boolean): Uint8Array {
-  const lines = [`unpack ${unpack}\n`, ...refs.map((ref) => (ref.result === "ok" ? `ok ${ref.ref}\n` : `ng ${ref.ref} ${ref.result}\n`))];
+  const lines = [
+    `unpack ${unpack}\n`,
+    ...refs.map((ref) => (ref.result === "ok" ? `ok ${ref.ref}\n` : `ng ${ref.ref} ${ref.result}\n`)),
+  ];
   const report = concatBytes([...lines.map((line) => pkt(line)), FLUSH]);
   return sideBand64k ? concatBytes([sideBand(1, report), FLUSH]) : report;
 }
@@ -51,24 +69,40 @@ function bodySource(req: IncomingMessage): AsyncIterable<Uint8Array> {
 }
 
 /** Reads until the command section is parsed; the rest of the first chunks is returned too. */
-async function readCommands(source: AsyncIterator<Uint8Array>): Promise<{ request?: ReceiveRequest; probe?: true; error?: string; rest: Uint8Array; bytes: number }> {
+async function readCommands(
+  source: AsyncIterator<Uint8Array>,
+): Promise<{ request?: ReceiveRequest; probe?: true; error?: string; rest: Uint8Array; bytes: number }> {
   let body: Uint8Array = new Uint8Array(0);
   for (;;) {
     const next = await source.next();
     if (next.done) {
       const parsed = parseReceiveRequest(body);
       if (parsed.state === "probe") return { probe: true, rest: new Uint8Array(0), bytes: body.length };
-      return { error: parsed.state === "error" ? parsed.reason : "request ended inside the commands", rest: new Uint8Array(0), bytes: body.length };
+      return {
+        error: parsed.state === "error" ? parsed.reason : "request ended inside the commands",
+        rest: new Uint8Array(0),
+        bytes: body.length,
+      };
     }
     body = concatBytes([body, next.value]);
     const parsed = parseReceiveRequest(body);
     if (parsed.state === "error") return { error: parsed.reason, rest: new Uint8Array(0), bytes: body.length };
-    if (parsed.state === "done") return { request: parsed.request, rest: body.subarray(parsed.request.packOffset), bytes: parsed.request.packOffset };
+    if (parsed.state === "done")
+      return {
+        request: parsed.request,
+        rest: body.subarray(parsed.request.packOffset),
+        bytes: parsed.request.packOffset,
+      };
   }
 }
 
 /** Streams the pack to `path` through the checker; past the limit it only counts, then gives up. */
-async function receivePack(source: AsyncIterator<Uint8Array>, first: Uint8Array, path: string, limits: PackLimits): Promise<PackCheck> {
+async function receivePack(
+  source: AsyncIterator<Uint8Array>,
+  first: Uint8Array,
+  path: string,
+  limits: PackLimits,
+): Promise<PackCheck> {
   const check = new PackCheck(limits);
   const file: FileHandle = await open(path, "wx", 0o600);
   try {
@@ -86,7 +120,12 @@ async function receivePack(source: AsyncIterator<Uint8Array>, first: Uint8Array,
   return check;
 }
 
-async function decide(deps: ReceiveDeps, request: ReceiveRequest, packPath: string, pack: { objects: number; bytes: number }): Promise<RefOutcome[]> {
+async function decide(
+  deps: ReceiveDeps,
+  request: ReceiveRequest,
+  packPath: string,
+  pack: { objects: number; bytes: number },
+): Promise<RefOutcome[]> {
   return deps.store.exclusive(async () => {
     const current = await deps.store.currentRefs();
     const atomic = request.capabilities.includes("atomic");
@@ -99,7 +138,9 @@ async function decide(deps: ReceiveDeps, request: ReceiveRequest, packPath: stri
       const verdict = verdicts[index] as RefVerdict;
       return { ...command, result: verdict.ok && !refused ? "ok" : verdict.ok ? "atomic push failed" : verdict.reason };
     });
-    const accepted = outcomes.filter((outcome) => outcome.result === "ok").map(({ oldId, newId, ref }) => ({ oldId, newId, ref }));
+    const accepted = outcomes
+      .filter((outcome) => outcome.result === "ok")
+      .map(({ oldId, newId, ref }) => ({ oldId, newId, ref }));
     if (accepted.length === 0) await deps.store.discard(packPath);
     else await deps.store.commit(packPath, { refs: accepted, ...pack });
     return outcomes;
@@ -127,5 +168,11 @@ export async function handleReceivePack(req: IncomingMessage, deps: ReceiveDeps)
   } else {
     refs = await decide(deps, request, packPath, verdict);
   }
-  return { kind: "report", unpack, refs, bytes: head.bytes + check.bytes, body: reportStatus(unpack, refs, sideBand64k) };
+  return {
+    kind: "report",
+    unpack,
+    refs,
+    bytes: head.bytes + check.bytes,
+    body: reportStatus(unpack, refs, sideBand64k),
+  };
 }

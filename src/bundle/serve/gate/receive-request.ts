@@ -8,7 +8,15 @@ import { readPkt } from "./pkt-line.ts";
 export const ZERO_ID = "0".repeat(40);
 
 /** Capabilities the gate advertises; a client asking for anything else is refused. */
-export const GATE_CAPABILITIES = ["report-status", "side-band-64k", "ofs-delta", "quiet", "atomic", "no-thin", "object-format=sha1"] as const;
+export const GATE_CAPABILITIES = [
+  "report-status",
+  "side-band-64k",
+  "ofs-delta",
+  "quiet",
+  "atomic",
+  "no-thin",
+  "object-format=sha1",
+] as const;
 
 /** Bounds on the command section, so a client cannot make the gate buffer without end. */
 export const MAX_COMMANDS = 256;
@@ -46,11 +54,19 @@ function commandLine(payload: Uint8Array, first: boolean): { command: RefCommand
   const nul = text.indexOf("\0");
   if (nul !== -1 && !first) return "capabilities after the first command";
   const line = nul === -1 ? text : text.slice(0, nul);
-  const caps = nul === -1 ? [] : text.slice(nul + 1).split(" ").filter((cap) => cap !== "");
+  const caps =
+    nul === -1
+      ? []
+      : text
+          .slice(nul + 1)
+          .split(" ")
+          .filter((cap) => cap !== "");
   if (line.startsWith("shallow ")) return "shallow pushes are not supported";
   const match = COMMAND.exec(line);
   if (!match) return `malformed command ${JSON.stringify(line.slice(0, 100))}`;
-  const unknown = caps.find((cap) => !cap.startsWith("agent=") && !(GATE_CAPABILITIES as readonly string[]).includes(cap));
+  const unknown = caps.find(
+    (cap) => !cap.startsWith("agent=") && !(GATE_CAPABILITIES as readonly string[]).includes(cap),
+  );
   if (unknown !== undefined) return `capability ${JSON.stringify(unknown.slice(0, 60))} was not advertised`;
   return { command: { oldId: match[1] as string, newId: match[2] as string, ref: match[3] as string }, caps };
 }
@@ -61,19 +77,22 @@ export function parseReceiveRequest(body: Uint8Array): ReceiveParse {
   let capabilities: string[] = [];
   let offset = 0;
   for (;;) {
-    if (offset > MAX_COMMAND_BYTES) return { state: "error", reason: `command section over ${MAX_COMMAND_BYTES} bytes` };
+    if (offset > MAX_COMMAND_BYTES)
+      return { state: "error", reason: `command section over ${MAX_COMMAND_BYTES} bytes` };
     const read = readPkt(body, offset);
     if (!read.ok) return { state: "error", reason: read.reason };
     if (read.pkt === undefined) return { state: "more" };
     offset = read.next;
     if (read.pkt.kind === "flush") {
-      if (commands.length === 0) return offset === body.length ? { state: "probe" } : { state: "error", reason: "no commands before the pack" };
+      if (commands.length === 0)
+        return offset === body.length ? { state: "probe" } : { state: "error", reason: "no commands before the pack" };
       return { state: "done", request: { commands, capabilities, packOffset: offset } };
     }
     const parsed = commandLine(read.pkt.payload, commands.length === 0);
     if (typeof parsed === "string") return { state: "error", reason: parsed };
     commands.push(parsed.command);
     if (commands.length === 1) capabilities = parsed.caps;
-    if (commands.length > MAX_COMMANDS) return { state: "error", reason: `more than ${MAX_COMMANDS} ref updates in one push` };
+    if (commands.length > MAX_COMMANDS)
+      return { state: "error", reason: `more than ${MAX_COMMANDS} ref updates in one push` };
   }
 }

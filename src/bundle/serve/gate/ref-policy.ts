@@ -33,7 +33,10 @@ export function refNameProblem(ref: string): string | undefined {
 
 /** Glob match where `*` stands for one or more characters (slashes included). */
 export function branchMatches(pattern: string, branch: string): boolean {
-  const source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".+");
+  const source = pattern
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".+");
   return new RegExp(`^${source}$`).test(branch);
 }
 
@@ -43,7 +46,8 @@ export function refVerdict(command: RefCommand, current: ReadonlyMap<string, str
   const problem = refNameProblem(ref);
   if (problem) return { ok: false, reason: problem };
   if (command.newId === ZERO_ID) return { ok: false, reason: "deleting refs is not allowed" };
-  if (ref === "HEAD" || !ref.startsWith("refs/")) return { ok: false, reason: "only branches under refs/heads/ may be pushed" };
+  if (ref === "HEAD" || !ref.startsWith("refs/"))
+    return { ok: false, reason: "only branches under refs/heads/ may be pushed" };
   if (ref.startsWith("refs/tags/")) return { ok: false, reason: "pushing tags is not allowed" };
   if (!ref.startsWith("refs/heads/")) return { ok: false, reason: "only branches under refs/heads/ may be pushed" };
   if (rules.exposed.includes(ref)) return { ok: false, reason: "read-only: this branch came from the host" };
@@ -60,11 +64,19 @@ export function refVerdict(command: RefCommand, current: ReadonlyMap<string, str
  * Verdicts for a whole push. A ref named twice is refused both times; with `atomic`, one
  * refusal refuses every command.
  */
-export function pushVerdicts(commands: readonly RefCommand[], current: ReadonlyMap<string, string>, rules: RefRules, atomic: boolean): RefVerdict[] {
+export function pushVerdicts(
+  commands: readonly RefCommand[],
+  current: ReadonlyMap<string, string>,
+  rules: RefRules,
+  atomic: boolean,
+): RefVerdict[] {
   const seen = new Map<string, number>();
   for (const command of commands) seen.set(command.ref, (seen.get(command.ref) ?? 0) + 1);
-  const verdicts = commands.map((command): RefVerdict =>
-    (seen.get(command.ref) ?? 0) > 1 ? { ok: false, reason: "ref named twice in one push" } : refVerdict(command, current, rules),
+  const verdicts = commands.map(
+    (command): RefVerdict =>
+      (seen.get(command.ref) ?? 0) > 1
+        ? { ok: false, reason: "ref named twice in one push" }
+        : refVerdict(command, current, rules),
   );
   if (!atomic || verdicts.every((verdict) => verdict.ok)) return verdicts;
   return verdicts.map((verdict) => (verdict.ok ? { ok: false, reason: "atomic push failed" } : verdict));
