@@ -6,6 +6,7 @@
  */
 import { BottleError } from "../core/errors.ts";
 import { ensureSuccess } from "../core/runner.ts";
+import { terminalSafeText } from "../core/terminal-safe.ts";
 import { diffArgv, fetchIntoUserArgv, listRefsArgv } from "./git-argv.ts";
 import { BACKUP_PREFIX } from "./import-push.ts";
 import type { WorkspaceDeps } from "./mirror.ts";
@@ -90,14 +91,6 @@ export async function pullBranches(
   };
 }
 
-/** Escapes what a terminal would act on (ESC, other controls, DEL, C1), keeping newlines and tabs. */
-export function terminalSafe(text: string): string {
-  return text.replace(
-    /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g,
-    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
-}
-
 /** The agent's change on `branch` against the start commit, safe to print. */
 export async function branchDiff(
   deps: WorkspaceDeps,
@@ -107,5 +100,5 @@ export async function branchDiff(
     await deps.runner.run(diffArgv(args.mirror, args.start, args.tip)),
     "diff the agent's branch",
   );
-  return terminalSafe(result.stdout);
+  return terminalSafeText(result.stdout);
 }

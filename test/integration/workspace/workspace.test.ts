@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildMirror } from "../../../src/workspace/mirror.ts";
-import { branchDiff, pullBranches, terminalSafe } from "../../../src/workspace/pull.ts";
+import { branchDiff, pullBranches } from "../../../src/workspace/pull.ts";
 import { hostDeps, startGate } from "../../helpers/gate.ts";
 import { commitFile, git, gitEnv, gitOk, userRepo } from "../../helpers/git.ts";
 import { tempDir } from "../../helpers/cli.ts";
@@ -66,7 +66,7 @@ describe("pull and diff", () => {
     const first = await commitFile(clone, "login.ts", "export const fixed = true;\n", "fix login");
     await gitOk(["push", "-q", "origin", "HEAD:claude/fix-login", "HEAD:claude/other"], { cwd: clone, env });
     await gitOk(["reset", "-q", "--hard", "HEAD~1"], { cwd: clone, env });
-    const second = await commitFile(clone, "login.ts", "export const fixed = 2;\n", "fix login again");
+    const second = await commitFile(clone, "login.ts", "export const fixed = 2; // \x1b]52;c;cGF5bG9hZA==\x07\x1b[2J\n", "fix login again");
     await gitOk(["push", "-q", "--force", "origin", "HEAD:claude/fix-login"], { cwd: clone, env });
     expect((await gate.importNow()).map((result) => result.ok)).toEqual([true, true]);
     const before = await userRefs(gate.repo);
@@ -93,7 +93,8 @@ describe("pull and diff", () => {
     expect(await gitOk(["status", "--porcelain"], { cwd: gate.repo })).toBe("");
     const diff = await branchDiff(hostDeps, { mirror: gate.paths.mirror, start: gate.info.start, tip: second });
     expect(diff).toContain(" login.ts | 1 +\n");
-    expect(diff).toContain("+export const fixed = 2;\n");
+    expect(diff).toContain("+export const fixed = 2; // \\x1b]52;c;cGF5bG9hZA==\\x07\\x1b[2J\n");
+    expect(diff).not.toContain("\x1b");
   });
 
   test("pull --branch takes one branch and names the pushed ones when it is not there", async () => {
@@ -111,7 +112,4 @@ describe("pull and diff", () => {
     expect(missing).toMatchObject({ code: "E_PULL_BRANCH", hint: "pushed branches: claude/a, claude/b" });
   });
 
-  test("terminalSafe escapes what a terminal acts on and keeps newlines and tabs", () => {
-    expect(terminalSafe("a\tb\n\x1b[2J\x07\r\x9bx\x7f")).toBe("a\tb\n\\x1b[2J\\x07\\x0d\\x9bx\\x7f");
-  });
 });
