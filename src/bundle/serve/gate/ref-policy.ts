@@ -2,7 +2,10 @@
  * Which ref updates a push may make. Pure: the commands, the refs as the gate knows them now
  * (mirror plus accepted pushes) and the workspace's rules in, one verdict per command out.
  */
+import { branchMatches, refNameProblem } from "../../../core/ref-name.ts";
 import { ZERO_ID, type RefCommand } from "./receive-request.ts";
+
+export { branchMatches, refNameProblem };
 
 export interface RefRules {
   /** Branch patterns the agent may push, e.g. "claude/*"; `*` matches one or more characters. */
@@ -12,33 +15,6 @@ export interface RefRules {
 }
 
 export type RefVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
-
-const BAD_CHARS = /[\x00-\x20\x7f~^:?*[\\]/;
-
-/**
- * git check-ref-format's rules, made stricter: ASCII only, and no component starting with "-"
- * (a branch named "--mirror" has been read as an option).
- */
-export function refNameProblem(ref: string): string | undefined {
-  if (ref.length > 255) return "ref name is too long";
-  if (/[^\x21-\x7e]/.test(ref) || BAD_CHARS.test(ref)) return "ref name has a forbidden character";
-  if (ref.includes("..") || ref.includes("@{") || ref.includes("//") || ref === "@") return "ref name is not valid";
-  if (ref.endsWith("/") || ref.endsWith(".")) return "ref name is not valid";
-  for (const part of ref.split("/")) {
-    if (part.startsWith(".") || part.endsWith(".lock")) return "ref name is not valid";
-    if (part.startsWith("-")) return "ref name component starts with '-'";
-  }
-  return undefined;
-}
-
-/** Glob match where `*` stands for one or more characters (slashes included). */
-export function branchMatches(pattern: string, branch: string): boolean {
-  const source = pattern
-    .split("*")
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-    .join(".+");
-  return new RegExp(`^${source}$`).test(branch);
-}
 
 /** The verdict for one command, ignoring the others. */
 export function refVerdict(command: RefCommand, current: ReadonlyMap<string, string>, rules: RefRules): RefVerdict {
