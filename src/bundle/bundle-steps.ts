@@ -7,7 +7,8 @@ import { ensureSuccess, tail } from "../core/runner.ts";
 import type { BackendDeps } from "../core/deps.ts";
 import type { Step } from "../core/step.ts";
 import { BUNDLE_PORTS } from "../core/agent-env.ts";
-import { bundleHostIp } from "../core/bundle-plan.ts";
+import { bundleHostIp, UNPRIVILEGED_BUNDLE_USER } from "../core/bundle-plan.ts";
+import { join } from "node:path";
 import type { EgressNetworkPlan } from "../core/plan.ts";
 import { bundleRunArgv, containerLogsArgv, containerRemoveArgv, isDockerNotFound, networkCreateArgv, networkRemoveArgv, type BundleArgvPlan } from "./docker-argv.ts";
 
@@ -104,11 +105,24 @@ export function egressNetworkStep(plan: BundleArgvPlan, egress: EgressNetworkPla
   };
 }
 
+/**
+ * A root host runs the bundle as nobody: its mounted directory and files (config, token, audit)
+ * become nobody's, still 0600/0700, so the bundle reads and writes them and nothing else.
+ */
+async function handOverBundleDir(plan: BundleArgvPlan, deps: BackendDeps): Promise<void> {
+  const { uid, gid } = UNPRIVILEGED_BUNDLE_USER;
+  if (plan.bundle.user !== `${uid}:${gid}`) return;
+  if (!deps.fs.chown) throw new BottleError("E_NO_CHOWN", `Cannot hand ${plan.bundle.dir} to the bundle's uid ${uid}: this host gave claude-bottle no chown`, { exitCode: 70 });
+  const entries = await deps.fs.listDir(plan.bundle.dir);
+  for (const path of [plan.bundle.dir, ...entries.map((name) => join(plan.bundle.dir, name))]) await deps.fs.chown(path, uid, gid);
+}
+
 export function bundleContainerStep(plan: BundleArgvPlan): Step {
   return {
     id: "bundle-container",
     title: `start bundle ${plan.bundle.containerName} at ${plan.bundleIp}`,
     async run(deps) {
+      await handOverBundleDir(plan, deps);
       const result = await deps.runner.run(bundleRunArgv(plan), { signal: deps.signal, timeoutMs: 120_000 });
       ensureSuccess(result, `start the bundle container ${plan.bundle.containerName}`, `is the image ${plan.bundle.image} present? (claude-bottle bundle image builds it)`);
       const egress = plan.bundle.egressNetwork;

@@ -27,6 +27,15 @@ export interface BundleNeeds {
   readonly hostKernelShared: boolean;
 }
 
+/** The uid:gid the bundle runs as when the host user is root: nobody's, never uid 0. */
+export const UNPRIVILEGED_BUNDLE_USER = { uid: 65534, gid: 65534 };
+
+/** The host user, so the bundle can read its 0600 files; root hands them to nobody instead. */
+export function bundleUser(user: { readonly uid: number; readonly gid: number }): string {
+  const chosen = user.uid === 0 ? UNPRIVILEGED_BUNDLE_USER : user;
+  return `${chosen.uid}:${chosen.gid}`;
+}
+
 /** Keys sorted, so equal inputs print byte-identical plans. */
 export function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -81,6 +90,8 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
     host: { platform: facts.platform, arch: facts.arch },
     agentImage: manifest.agent.image,
     agentCommand: manifest.agent.command,
+    agentCpus: manifest.agent.cpus,
+    agentMemoryMiB: manifest.agent.memory,
     bundle: {
       placement: "docker",
       image: manifest.bundle.image,
@@ -88,7 +99,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
       containerName: resourceName(facts.home, slug, "bundle"),
       dir: bundleDir,
       configPath: join(bundleDir, BUNDLE_CONFIG_FILE),
-      user: `${facts.user.uid}:${facts.user.gid}`,
+      user: bundleUser(facts.user),
       ...(egress ? { egressNetwork: egress } : {}),
       allow: manifest.egress.allow.map((rule) => rule.source),
       caCertPath: join(stateDir, "ca", "ca.crt"),

@@ -18,6 +18,8 @@ export interface Fs {
   move(from: string, to: string): Promise<void>;
   /** The file in chunks, for files too large to hold (the audit log). Optional: readText otherwise. */
   readStream?(path: string): AsyncIterable<Uint8Array>;
+  /** chown(2) of one path. Optional: only a root host hands its bundle dir to another uid. */
+  chown?(path: string, uid: number, gid: number): Promise<void>;
   /** rm -rf; no error when absent. */
   remove(path: string): Promise<void>;
 }

@@ -12,6 +12,9 @@ export const DEFAULT_AGENT_IMAGE = "claude-bottle:latest";
 export const DEFAULT_BUNDLE_IMAGE = "claude-bottle-bundle:latest";
 export const DEFAULT_SUBNET_POOL = "192.168.0.0/16";
 export const DEFAULT_AGENT_COMMAND: readonly string[] = ["claude"];
+/** vCPUs and memory (MiB) of the agent: the VM's, or the container's limits. */
+export const DEFAULT_AGENT_CPUS = 2;
+export const DEFAULT_AGENT_MEMORY_MIB = 4096;
 
 /** An OCI reference that can never be read as a command-line flag. */
 const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
@@ -62,6 +65,9 @@ export const ManifestSchema = v.strictObject({
         v.pipe(v.array(v.pipe(v.string(), v.minLength(1, "must not be empty"))), v.minLength(1, "must name a program")),
         [...DEFAULT_AGENT_COMMAND],
       ),
+      // smolvm refuses 0 vCPUs and caps at 16, and refuses under 64 MiB (reference §1.1).
+      cpus: v.optional(v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1, "must be at least 1"), v.maxValue(16, "must be at most 16 (smolvm's cap)")), DEFAULT_AGENT_CPUS),
+      memory: v.optional(v.pipe(v.number(), v.integer("must be a whole number of MiB"), v.minValue(256, "must be at least 256 (MiB)"), v.maxValue(1_048_576, "must be at most 1048576 (MiB)")), DEFAULT_AGENT_MEMORY_MIB),
       env: v.optional(
         v.pipe(
           v.record(v.pipe(v.string(), v.regex(ENV_NAME, "is not a valid variable name")), envValue),

@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { PLAN_VERSION, type CorePlan, type Plan } from "./plan.ts";
+import { DEFAULT_AGENT_CPUS, DEFAULT_AGENT_MEMORY_MIB } from "./manifest.ts";
 
 const text = v.string();
 const LegacyPlanSchema = v.object({
@@ -40,6 +41,8 @@ export function upgradeLegacyPlan(recorded: unknown): { core: CorePlan; rest: Re
     bundleSubnet: p.bundleSubnet, bundleGateway: p.bundleGateway, bundleIp: p.bundleIp,
     env: p.env, warnings: p.warnings, host: p.host,
     agentImage: p.agent.image, agentCommand: p.agent.command,
+    // API 1 plans had no size: smolvm and docker ran them unlimited; these are only recorded.
+    agentCpus: DEFAULT_AGENT_CPUS, agentMemoryMiB: DEFAULT_AGENT_MEMORY_MIB,
     bundle: {
       placement: "docker",
       ...p.bundle,

@@ -25,7 +25,7 @@ export interface BundlePlan {
   /** Host directory mounted into the bundle container: config, token, audit log, approvals. */
   readonly dir: string;
   readonly configPath: string;
-  /** uid:gid the bundle runs as: the host user, so it can read its 0600 files. */
+  /** uid:gid the bundle runs as: the host user, or nobody (65534) when that is root. */
   readonly user: string;
   /** Present when the agent's network is isolated (no host address, no route out). */
   readonly egressNetwork?: EgressNetworkPlan;
@@ -55,6 +55,9 @@ export interface CorePlan {
   /** The manifest's [agent] image (present in the host's docker) and command (what `attach` runs). */
   readonly agentImage: string;
   readonly agentCommand: readonly string[];
+  /** The manifest's [agent] cpus and memory (MiB): the VM's size, or the agent container's limits. */
+  readonly agentCpus: number;
+  readonly agentMemoryMiB: number;
   readonly bundle: BundlePlan;
 }
 

@@ -1,6 +1,6 @@
 /** The real Fs on `node:fs`, which Bun and Deno both provide. */
 import { constants, createReadStream } from "node:fs";
-import { access, chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { access, chmod, chown, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { dirname, basename, join } from "node:path";
 import type { Fs } from "../core/fs.ts";
@@ -80,6 +80,8 @@ export const nodeFs: Fs = {
   },
 
   move: (from, to) => rename(from, to),
+
+  chown: (path, uid, gid) => chown(path, uid, gid),
 
   readStream: (path) => createReadStream(path, { highWaterMark: 64 * 1024 }),
 

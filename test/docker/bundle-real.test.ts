@@ -76,6 +76,8 @@ describe("bundle on a real docker engine", () => {
     expect(inspect.NetworkSettings.Networks[plan.bundle.networkName].IPAMConfig.IPv4Address).toBe(plan.bundleIp);
     expect(inspect.Config.Labels).toMatchObject({ "dev.claude-bottle.slug": "real", "dev.claude-bottle.home": w.home });
     expect(inspect.HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"] });
+    // Never uid 0, even for a root host user: nobody's uid, and the audit below proves it can write.
+    expect(inspect.Config.User).toBe(process.getuid!() === 0 ? "65534:65534" : `${process.getuid!()}:${process.getgid!()}`);
     const net = JSON.parse(docker(["network", "inspect", plan.bundle.networkName]).stdout)[0];
     expect(net.IPAM.Config[0]).toMatchObject({ Subnet: plan.bundleSubnet, Gateway: plan.bundleGateway });
 

@@ -99,6 +99,9 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
   expect(inAgent(agent, "touch /workspace/x && echo ok").out.trim()).toBe("ok");
   expect(inAgent(agent, "cat /etc/claude-bottle/bundle-ca.crt").out).toContain("BEGIN CERTIFICATE");
   const hostConfig = JSON.parse(docker(["inspect", agent]).stdout)[0].HostConfig;
+  // The manifest's [agent] cpus/memory (defaults 2 and 4096 MiB) as the container's limits.
+  expect(hostConfig).toMatchObject({ NanoCpus: 2e9, Memory: 4096 * 2 ** 20, MemorySwap: 4096 * 2 ** 20, PidsLimit: 4096 });
+  expect(hostConfig.Tmpfs).toEqual({ "/tmp": "rw,nosuid,nodev,size=1024m", "/workspace": "rw,exec,nosuid,nodev,uid=1000,gid=1000,mode=0700,size=2048m" });
   expect(hostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"] });
   // Both containers' docker logs are capped: an agent printing without end fills no disk.
   for (const name of [agent, plan.bundle.containerName]) {

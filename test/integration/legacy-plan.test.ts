@@ -9,7 +9,7 @@ import { fakeWorld } from "../helpers/fake-world.ts";
 
 /** The plan as API 1 recorded it: everything flat, the backend's fields beside the core's. */
 function asLegacy(plan: Record<string, any>): Record<string, unknown> {
-  const { planVersion: _v, agent, bundle, agentImage, agentCommand, ...core } = plan;
+  const { planVersion: _v, agent, bundle, agentImage, agentCommand, agentCpus: _c, agentMemoryMiB: _m, ...core } = plan;
   const { placement: _p, egressNetwork, allow, caCertPath, ...bundleRest } = bundle;
   const own = plan["backend"] === "smolmachines"
     ? { machineName: agent.machineName, smolfilePath: agent.smolfilePath, smolvmVersion: agent.smolvm.version }

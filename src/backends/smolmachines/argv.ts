@@ -19,6 +19,9 @@ export interface CreateInput {
   readonly smolfilePath: string;
   /** Point the guest resolver at the bundle's DNS sink (smolvm with `--dns`). */
   readonly dns?: string;
+  /** The VM's size: `--cpus` and `--mem` (MiB), accepted by every supported smolvm (reference §2.3). */
+  readonly cpus: number;
+  readonly memoryMiB: number;
 }
 
 export function machineCreateArgv(features: Features, input: CreateInput): string[] {
@@ -27,6 +30,8 @@ export function machineCreateArgv(features: Features, input: CreateInput): strin
     ...nameArgs(features, input.name),
     "--image", input.imageArchive,
     "--smolfile", input.smolfilePath,
+    "--cpus", String(input.cpus),
+    "--mem", String(input.memoryMiB),
     ...(features.dnsFlag && input.dns ? ["--dns", input.dns] : []),
   ];
 }

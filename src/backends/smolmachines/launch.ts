@@ -62,7 +62,8 @@ function machineStep(plan: P): Step {
     async run(deps) {
       const smolvm = usableSmolvm(plan);
       const imageArchive = await cachedImageArchive(plan, deps);
-      const argv = machineCreateArgv(smolvm.features, { name: machineName, imageArchive, smolfilePath, dns: plan.bundleIp });
+      const size = { cpus: plan.agentCpus, memoryMiB: plan.agentMemoryMiB };
+      const argv = machineCreateArgv(smolvm.features, { name: machineName, imageArchive, smolfilePath, dns: plan.bundleIp, ...size });
       ensureSuccess(await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 600_000 }), `create the microVM ${machineName}`);
       return { machine: machineName, imageArchive };
     },

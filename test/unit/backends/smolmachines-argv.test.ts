@@ -4,14 +4,15 @@ import { guestImagePath } from "../../../src/backends/smolmachines/guest-image.t
 import { parseSmolvmVersion, smolvmFeatures, type Semver } from "../../../src/backends/smolmachines/version.ts";
 
 const f = (version: string) => smolvmFeatures(parseSmolvmVersion(`smolvm ${version}`)!);
-const input = { name: "m", imageArchive: "/c/i.tar", smolfilePath: "/s/Smolfile", dns: "192.168.5.2" };
+const input = { name: "m", imageArchive: "/c/i.tar", smolfilePath: "/s/Smolfile", dns: "192.168.5.2", cpus: 3, memoryMiB: 6144 };
+const size = ["--cpus", "3", "--mem", "6144"];
 
 describe("smolvm argv by version", () => {
   test.each([
-    ["0.8.0", ["smolvm", "machine", "create", "m", "--image", "/c/i.tar", "--smolfile", "/s/Smolfile"]],
-    ["1.0.1", ["smolvm", "machine", "create", "m", "--image", "/c/i.tar", "--smolfile", "/s/Smolfile"]],
-    ["1.0.2", ["smolvm", "machine", "create", "--name", "m", "--image", "/c/i.tar", "--smolfile", "/s/Smolfile"]],
-    ["1.9.3", ["smolvm", "machine", "create", "--name", "m", "--image", "/c/i.tar", "--smolfile", "/s/Smolfile", "--dns", "192.168.5.2"]],
+    ["0.8.0", ["smolvm", "machine", "create", "m", "--image", "/c/i.tar", "--smolfile", "/s/Smolfile", ...size]],
+    ["1.0.1", ["smolvm", "machine", "create", "m", "--image", "/c/i.tar", "--smolfile", "/s/Smolfile", ...size]],
+    ["1.0.2", ["smolvm", "machine", "create", "--name", "m", "--image", "/c/i.tar", "--smolfile", "/s/Smolfile", ...size]],
+    ["1.9.3", ["smolvm", "machine", "create", "--name", "m", "--image", "/c/i.tar", "--smolfile", "/s/Smolfile", ...size, "--dns", "192.168.5.2"]],
   ])("create on %s", (version, argv) => {
     expect(machineCreateArgv(f(version), input)).toEqual(argv);
   });
@@ -51,8 +52,13 @@ test.each([
   expect(guestImagePath(version).kind).toBe(kind);
 });
 
-test.each(["smolvm 1.9.3", "smolvm 0.8.0\n", "smolvm 1.10.0-beta"])("parses %p", (text) => {
-  expect(parseSmolvmVersion(text)).toBeDefined();
+test.each([
+  ["smolvm 1.9.3", [1, 9, 3]],
+  ["smolvm 0.8.0\n", [0, 8, 0]],
+  ["smolvm 1.10.0-beta", [1, 10, 0]],
+  ["warning: x\nsmolvm 2.0.11", [2, 0, 11]],
+] as [string, Semver][])("parses %p as %p", (text, version) => {
+  expect(parseSmolvmVersion(text)).toEqual(version);
 });
 
 test.each(["", "smol 1.2.3", "smolvm one"])("refuses %p", (text) => {

@@ -20,7 +20,7 @@ describe("parseManifest", () => {
       manifest: {
         name: "web",
         backend: "smolmachines",
-        agent: { image: "claude-bottle:latest", command: ["claude"], env: {} },
+        agent: { image: "claude-bottle:latest", command: ["claude"], cpus: 2, memory: 4096, env: {} },
         egress: { allow: [], inspect: [], dlp: "block", upstream_ca: [] },
         credentials: { onCanary: "block", list: [] },
         bundle: { image: "claude-bottle-bundle:latest", subnet_pool: { base: 0xc0a80000, prefix: 16 } },
