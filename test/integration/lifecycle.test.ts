@@ -42,7 +42,7 @@ test("argv follows the version: --name and --dns on 1.9.3", async () => {
   await world.cli(["up", "--detach"]);
   const create = world.calls().find((argv) => argv[1] === "machine" && argv[2] === "create")!;
   const plan = JSON.parse(readFileSync(join(world.home, "bottles/web/state.json"), "utf8")).plan;
-  expect(create).toEqual(["smolvm", "machine", "create", "--name", plan.agent.machineName, "--image", expect.stringMatching(/\.tar$/), "--smolfile", plan.agent.smolfilePath, "--dns", plan.bundleIp]);
+  expect(create).toEqual(["smolvm", "machine", "create", "--name", plan.agent.machineName, "--image", expect.stringMatching(/\.tar$/), "--smolfile", plan.agent.smolfilePath, "--cpus", "2", "--mem", "4096", "--dns", plan.bundleIp]);
   await world.cli(["down", "web"]);
   const del = world.calls().find((argv) => argv[2] === "delete")!;
   expect(del).toEqual(["smolvm", "machine", "delete", "--name", plan.agent.machineName, "-f"]);
