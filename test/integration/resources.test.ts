@@ -18,8 +18,8 @@ test.each([
   const world = fakeWorld({ manifest: `name = "web"\n[agent]\n${agent}` });
   expect((await world.cli(["up", "--detach"])).code).toBe(0);
   const state = JSON.parse(readFileSync(join(world.home, "bottles/web/state.json"), "utf8"));
-  expect(world.machineFile(state.plan.machineName, "size")).toBe(size);
-  expect(Object.keys(parse(readFileSync(state.plan.smolfilePath, "utf8"))).sort()).toEqual(["env", "network"]);
+  expect(world.machineFile(state.plan.agent.machineName, "size")).toBe(size);
+  expect(Object.keys(parse(readFileSync(state.plan.agent.smolfilePath, "utf8"))).sort()).toEqual(["env", "network"]);
   await world.cli(["down", "web"]);
 });
 
