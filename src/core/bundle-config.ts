@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { BUNDLE_PORTS } from "./agent-env.ts";
 import type { CorePlan } from "./plan.ts";
 import { CidrSchema, EgressRuleSchema } from "./value-schemas.ts";
+import { parseUpstreamProxy } from "./upstream-proxy.ts";
 
 export const BUNDLE_CONFIG_VERSION = 1;
 
@@ -34,6 +35,12 @@ export const BundleConfigSchema = v.object({
       maxObjects: v.pipe(v.number(), v.integer(), v.minValue(1)),
     }),
   ),
+  /** What DLP does with a strongly prefixed key or the bottle's own secret on its way out. */
+  dlp: v.optional(v.picklist(["block", "warn", "off"]), "block"),
+  /** What a canary hit does beyond refusing the request: "stop" ends all egress. */
+  onCanary: v.optional(v.picklist(["block", "stop"]), "block"),
+  /** The operator's HTTP proxy every allowed connection goes through. */
+  upstreamProxy: v.optional(v.pipe(v.string(), v.check((text) => parseUpstreamProxy(text).ok, "must be http://host:port"))),
 });
 
 /** The file as written (strings). */

@@ -29,12 +29,14 @@ export interface TestBundle extends RunningBundle {
   supervise(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: string }>;
 }
 
-export async function startBundle(allow: string[], options: ServeOptions = {}): Promise<TestBundle> {
+/** `extra.config` is merged into the config; `extra.files` are written beside it (0600). */
+export async function startBundle(allow: string[], options: ServeOptions = {}, extra: { config?: object; files?: Record<string, string> } = {}): Promise<TestBundle> {
   const dir = tempDir("bundle");
   const token = randomBytes(32).toString("hex");
   writeFileSync(join(dir, "supervise.token"), token, { mode: 0o600 });
-  const config = { version: 1, bottle: "test", bundleIp: "127.0.0.1", subnet: "192.0.2.0/24", listen: "127.0.0.1", ports: { proxy: 0, gitGate: 0, supervise: 0, dns: 0 }, allow };
+  const config = { version: 1, bottle: "test", bundleIp: "127.0.0.1", subnet: "192.0.2.0/24", listen: "127.0.0.1", ports: { proxy: 0, gitGate: 0, supervise: 0, dns: 0 }, allow, ...extra.config };
   writeFileSync(join(dir, "bundle.json"), JSON.stringify(config), { mode: 0o600 });
+  for (const [name, contents] of Object.entries(extra.files ?? {})) writeFileSync(join(dir, name), contents, { mode: 0o600 });
   // Fixed interface facts, so the guard does not depend on this machine's networks.
   const bundle = await serveBundle(join(dir, "bundle.json"), { interfaces: () => ({}), dial: standInDial, ...options });
   running.push(bundle);

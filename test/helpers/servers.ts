@@ -93,9 +93,11 @@ export async function tlsServer(name: string): Promise<{ port: number; caPem: st
  * A git smart-HTTP server over TLS for `name`: `git http-backend` as CGI behind node's https,
  * serving the bare repositories under `root`.
  */
-export async function gitHttpsServer(name: string, root: string): Promise<{ port: number; caPem: string }> {
+export async function gitHttpsServer(name: string, root: string): Promise<{ port: number; caPem: string; authorizations: string[] }> {
   const { key, cert, caPem } = await tlsCredentials(name);
+  const authorizations: string[] = [];
   const server = createHttpsServer({ key, cert }, (req, res) => {
+    if (req.headers.authorization) authorizations.push(req.headers.authorization);
     const url = new URL(req.url ?? "/", `https://${name}`);
     const cgi = spawn("git", ["http-backend"], {
       env: { GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: "1", PATH_INFO: url.pathname, QUERY_STRING: url.search.slice(1), REQUEST_METHOD: req.method ?? "GET", CONTENT_TYPE: req.headers["content-type"] ?? "", PATH: process.env["PATH"] ?? "" },
@@ -121,5 +123,5 @@ export async function gitHttpsServer(name: string, root: string): Promise<{ port
     });
     cgi.on("close", () => res.end());
   });
-  return { port: await listen(server), caPem };
+  return { port: await listen(server), caPem, authorizations };
 }

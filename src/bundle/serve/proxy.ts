@@ -4,11 +4,16 @@
  * half-close. Every decision is audited; denials are a 403 the agent can read.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Agent } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { OwnNetworks } from "./address.ts";
 import type { Audit, AuditEvent } from "./audit.ts";
-import { decide, type Decision, type RuleResolver } from "./decide.ts";
+import { decide, decideWithoutResolving, type Decision, type RuleResolver } from "./decide.ts";
+import type { CredsRuntime } from "./creds/creds-runtime.ts";
+import { nameRefusal, pipeInspected, refusalFields, refuseConnect, requestHeadFinding, stoppedRefusal } from "./creds/proxy-gates.ts";
+import { terminate } from "./tls/terminate.ts";
+import { asyncAgent, upstreamOpener, type OpenUpstream } from "./tls/upstream.ts";
 import { denyBody } from "./deny-body.ts";
 import { framingHeaders, requestFraming } from "./framing.ts";
 import type { Policy } from "./policy.ts";
@@ -27,6 +32,17 @@ export interface ProxyDeps {
   readonly supervisePort: number;
   /** Opens the upstream connection to an address the policy admitted. Tests record instead. */
   readonly dial?: (address: string, port: number) => Socket;
+  /** Credentials, canaries, DLP and TLS termination; absent: none of them. */
+  readonly creds?: CredsRuntime;
+  /**
+   * Opens upstream connections through the operator's proxy (`upstream_proxy`): names are then
+   * not resolved here (the SSRF guard still judges what the agent asked for).
+   */
+  readonly upstreamProxy?: OpenUpstream;
+}
+
+function opener(deps: ProxyDeps): OpenUpstream {
+  return deps.upstreamProxy ?? upstreamOpener(undefined, deps.dial);
 }
 
 function dialer(deps: ProxyDeps): (address: string, port: number) => Socket {
@@ -43,8 +59,15 @@ export function parseAuthority(authority: string): { host: string; port: number 
   return port >= 1 && port <= 65535 ? { host: match[1]!, port } : undefined;
 }
 
+/** With an upstream proxy a name is dialled by name: the operator's proxy resolves it, not the bundle. */
+async function decideHere(deps: ProxyDeps, host: string, port: number): Promise<Decision> {
+  if (!deps.upstreamProxy) return decide(host, port, deps.policy.active(), deps.resolve, deps.own);
+  const verdict = decideWithoutResolving(host, port, deps.policy.active(), deps.own);
+  return verdict.allowed === "if-resolved" ? { allowed: true, rule: verdict.rule, address: verdict.name } : verdict;
+}
+
 async function decideAndCount(deps: ProxyDeps, host: string, port: number): Promise<Decision> {
-  const decision = await decide(host, port, deps.policy.active(), deps.resolve, deps.own);
+  const decision = await decideHere(deps, host, port);
   if (decision.allowed) {
     deps.policy.consume(decision.rule);
     deps.counters.allowed++;
@@ -72,6 +95,8 @@ function relay(from: Duplex, to: Duplex): void {
   from.once("end", () => to.end());
 }
 
+type ConnectBase = Omit<AuditEvent, "decision" | "rule">;
+
 async function onConnect(deps: ProxyDeps, req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
   const started = Date.now();
   const clientAddress = req.socket.remoteAddress ?? "?";
@@ -80,43 +105,76 @@ async function onConnect(deps: ProxyDeps, req: IncomingMessage, client: Duplex, 
     client.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     return;
   }
+  const base: ConnectBase = { time: new Date(started).toISOString(), bottle: deps.bottle, kind: "connect", client: clientAddress, method: "CONNECT", host: target.host, port: target.port };
+  const gate = stoppedRefusal(deps.creds) ?? nameRefusal(deps.creds, req.url ?? "");
+  if (gate) {
+    refuseConnect(client, gate);
+    deps.audit.write({ ...base, decision: "deny", ...refusalFields(gate) });
+    return;
+  }
   const decision = await decideAndCount(deps, target.host, target.port);
-  const base = { time: new Date(started).toISOString(), bottle: deps.bottle, kind: "connect" as const, client: clientAddress, method: "CONNECT", host: target.host, port: target.port };
   if (!decision.allowed) {
     const { status, body } = denial(deps, decision, "CONNECT", target.host, target.port);
     client.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nX-Claude-Bottle-Rule: ${decision.rule}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     deps.audit.write({ ...base, decision: "deny", rule: decision.rule, reason: decision.reason, ...(decision.address ? { address: decision.address } : {}) });
     return;
   }
-  const upstream: Socket = dialer(deps)(decision.address, target.port);
+  if (deps.creds?.terminates(target.host.toLowerCase())) return terminated(deps, client, head, base, decision);
+  tunnel(deps, client, head, base, decision);
+}
+
+/** A CONNECT to a host with a credential or inspect rule: answered 200, then its TLS ends here. */
+function terminated(deps: ProxyDeps, client: Duplex, head: Buffer, base: ConnectBase, decision: Extract<Decision, { allowed: true }>): void {
+  const started = Date.parse(base.time);
   deps.counters.activeTunnels++;
+  client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+  const rule = decision.rule.rule.source;
+  terminate(client, head, deps.creds!.contextFor({ host: base.host.toLowerCase(), port: base.port!, address: decision.address, rule, client: base.client }));
+  client.once("close", () => {
+    deps.counters.activeTunnels--;
+    deps.audit.write({ ...base, address: decision.address, decision: "allow", rule, reason: "terminated: each request is audited on its own", durationMs: Date.now() - started });
+  });
+}
+
+/** Every other CONNECT: an opaque tunnel, direct or through the operator's proxy. */
+function tunnel(deps: ProxyDeps, client: Duplex, head: Buffer, base: ConnectBase, decision: Extract<Decision, { allowed: true }>): void {
+  const started = Date.parse(base.time);
+  deps.counters.activeTunnels++;
+  let upstream: Socket | undefined;
   let finished = false;
   const finish = (outcome: "allow" | "error", reason?: string) => {
     if (finished) return;
     finished = true;
     deps.counters.activeTunnels--;
-    deps.audit.write({ ...base, address: decision.address, decision: outcome, rule: decision.rule.rule.source, ...(reason ? { reason } : {}), bytesUp: upstream.bytesWritten, bytesDown: upstream.bytesRead, durationMs: Date.now() - started });
+    deps.audit.write({ ...base, address: decision.address, decision: outcome, rule: decision.rule.rule.source, ...(reason ? { reason } : {}), bytesUp: upstream?.bytesWritten ?? 0, bytesDown: upstream?.bytesRead ?? 0, durationMs: Date.now() - started });
   };
-  let established = false;
-  upstream.once("connect", () => {
-    established = true;
-    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-    if (head.length > 0) upstream.write(head);
-    relay(client, upstream);
-    relay(upstream, client);
+  let clientGone = false;
+  client.on("error", () => upstream?.destroy());
+  client.on("close", () => {
+    clientGone = true;
+    upstream?.destroy();
   });
-  upstream.on("error", (error) => {
+  opener(deps)({ host: base.host, port: base.port!, address: decision.address }).then((socket) => {
+    upstream = socket;
+    socket.on("error", (error) => {
+      client.destroy();
+      finish("error", error.message);
+    });
+    socket.on("close", () => {
+      client.destroy();
+      finish("allow");
+    });
+    if (clientGone) return void socket.destroy();
+    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (head.length > 0) socket.write(head);
+    relay(client, socket);
+    relay(socket, client);
+    socket.resume();
+  }, (error: Error) => {
     // Before the tunnel opened the client can still be told; after, the tunnel just ends.
-    if (!established) client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-    else client.destroy();
+    client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     finish("error", error.message);
   });
-  client.on("error", () => upstream.destroy());
-  upstream.on("close", () => {
-    client.destroy();
-    finish("allow");
-  });
-  client.on("close", () => upstream.destroy());
 }
 
 async function onRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -141,6 +199,14 @@ async function onRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerRespo
     deps.audit.write({ ...base, decision: "deny", rule: "request-framing", reason: framing.reason });
     return;
   }
+  const gate = stoppedRefusal(deps.creds);
+  const head = gate ? { refusal: gate } : requestHeadFinding(deps.creds, req.url ?? "", req.headers);
+  if (head.refusal) {
+    res.writeHead(head.refusal.status, { "content-type": "text/plain; charset=utf-8", "x-claude-bottle-rule": head.refusal.rule, connection: "close" });
+    res.end(`claude-bottle refused this request: ${head.refusal.reason} (rule ${head.refusal.rule})\n`);
+    deps.audit.write({ ...base, decision: "deny", ...refusalFields(head.refusal) });
+    return;
+  }
   const decision = await decideAndCount(deps, host, port);
   if (!decision.allowed) {
     const { status, body } = denial(deps, decision, req.method ?? "GET", host, port);
@@ -148,7 +214,8 @@ async function onRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerRespo
     deps.audit.write({ ...base, decision: "deny", rule: decision.rule, reason: decision.reason });
     return;
   }
-  forward(deps, req, res, { url, port, base, address: decision.address, rule: decision.rule.rule.source, headers: framingHeaders(framing) });
+  const warned = head.warning?.kind === "dlp" ? { dlp: head.warning.pattern } : {};
+  forward(deps, req, res, { url, port, base: { ...base, ...warned }, address: decision.address, rule: decision.rule.rule.source, headers: framingHeaders(framing) });
 }
 
 interface Forwarding {
@@ -169,8 +236,8 @@ interface Forwarding {
  */
 function forward(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, f: Forwarding): void {
   const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.includes(name) && name !== "content-length"));
-  const dial = dialer(deps);
-  const upstream = httpRequest({ createConnection: () => dial(f.address, f.port), method: req.method, path: `${f.url.pathname}${f.url.search}`, headers: { ...headers, ...f.headers, host: f.url.host, connection: "close" } });
+  const upstream = httpRequest({ ...connectionFor(deps, f), method: req.method, path: `${f.url.pathname}${f.url.search}`, headers: { ...headers, ...f.headers, host: f.url.host, connection: "close" } });
+  let refused = false;
   const started = Date.parse(f.base.time);
   let bytesUp = 0;
   let bytesDown = 0;
@@ -183,13 +250,28 @@ function forward(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, f: 
     answer.on("end", () => deps.audit.write({ ...f.base, address: f.address, decision: "allow", rule: f.rule, bytesUp, bytesDown, durationMs: Date.now() - started }));
   });
   upstream.on("error", (error) => {
+    if (refused) return;
     if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end(`claude-bottle: upstream ${f.url.hostname}:${f.port} failed: ${error.message}\n`);
     else res.destroy();
     deps.audit.write({ ...f.base, address: f.address, decision: "error", rule: f.rule, reason: error.message });
   });
   req.on("error", () => upstream.destroy());
   if (Object.keys(f.headers).length === 0) upstream.end();
-  else req.pipe(upstream);
+  else if (!deps.creds) req.pipe(upstream);
+  else {
+    pipeInspected(deps.creds, req, upstream, (refusal) => {
+      refused = true;
+      if (!res.headersSent) res.writeHead(refusal.status, { "content-type": "text/plain; charset=utf-8", "x-claude-bottle-rule": refusal.rule, connection: "close" }).end(`claude-bottle refused this request: ${refusal.reason}\n`);
+      deps.audit.write({ ...f.base, address: f.address, decision: "deny", ...refusalFields(refusal), bytesUp });
+    });
+  }
+}
+
+/** How the request reaches the upstream: a connection dialled here, or through the operator's proxy. */
+function connectionFor(deps: ProxyDeps, f: Forwarding): { createConnection: () => Socket } | { agent: Agent } {
+  if (deps.upstreamProxy) return { agent: asyncAgent(deps.upstreamProxy, { host: f.url.hostname, port: f.port, address: f.address }) };
+  const dial = dialer(deps);
+  return { createConnection: () => dial(f.address, f.port) };
 }
 
 export function createProxy(deps: ProxyDeps): Server {

@@ -22,6 +22,10 @@ import { createProxy } from "./proxy.ts";
 import { createGate, type GateConfig } from "./gate/gate.ts";
 import type { RefVetter } from "./gate/receive-pack.ts";
 import { createSupervise } from "./supervise.ts";
+import { parseUpstreamProxy } from "../../core/upstream-proxy.ts";
+import { CredsRuntime } from "./creds/creds-runtime.ts";
+import { loadMaterial, MATERIAL_FILE } from "./creds/material.ts";
+import { upstreamOpener } from "./tls/upstream.ts";
 
 export const TOKEN_FILE = "supervise.token";
 export const APPROVED_FILE = "approved.json";
@@ -97,15 +101,13 @@ async function listenAll(config: LoadedBundleConfig, servers: { proxy: Server; g
 }
 
 /** Every accepted socket, so close() ends tunnels and keep-alive connections instead of waiting on them. */
-function trackSockets(servers: readonly (Server | import("node:net").Server)[]): Set<import("node:net").Socket> {
-  const sockets = new Set<import("node:net").Socket>();
+function trackSockets(servers: readonly (Server | import("node:net").Server)[], sockets: Set<import("node:net").Socket>): void {
   for (const server of servers) {
     server.on("connection", (socket: import("node:net").Socket) => {
       sockets.add(socket);
       socket.once("close", () => sockets.delete(socket));
     });
   }
-  return sockets;
 }
 
 export async function serveBundle(configPath: string, options: ServeOptions = {}): Promise<RunningBundle> {
@@ -124,6 +126,21 @@ export async function serveBundle(configPath: string, options: ServeOptions = {}
     const address = resolution.addresses?.join(",");
     audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "resolve", client: "bundle", host: resolution.name, decision, rule: resolution.outcome === "refused" ? "resolve-budget" : resolution.rule, ...(address ? { address } : {}) });
   });
+  const proxied = config.upstreamProxy ? parseUpstreamProxy(config.upstreamProxy) : undefined;
+  const upstreamProxy = proxied?.ok ? upstreamOpener(proxied.proxy) : undefined;
+  const sockets = new Set<import("node:net").Socket>();
+  const creds = new CredsRuntime(await loadMaterial(join(dir, MATERIAL_FILE)), {
+    bottle: config.bottle,
+    audit,
+    dlp: config.dlp,
+    onCanary: config.onCanary,
+    counters,
+    openUpstream: upstreamProxy ?? upstreamOpener(undefined, options.dial),
+    // on_canary = "stop": open tunnels and keep-alive connections end too, not only new ones.
+    onStop: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  });
   const proxy = createProxy({
     bottle: config.bottle,
     bundleIp: config.bundleIp,
@@ -134,15 +151,19 @@ export async function serveBundle(configPath: string, options: ServeOptions = {}
     counters,
     supervisePort: config.ports.supervise,
     ...(options.dial ? { dial: options.dial } : {}),
+    creds,
+    ...(upstreamProxy ? { upstreamProxy } : {}),
   });
   const why = (host: string, port: number) => whyAnswer(host, port, policy.active(), own);
-  const supervise = createSupervise({ why, bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters });
+  const supervise = createSupervise({ why, bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters, canaries: () => ({ ...creds.canaryByCredential }) });
   const dns = createDnsSink((name, client, transport) => {
     counters.dnsRefused++;
-    audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "dns", client, host: name, method: transport, decision: "refused", rule: "dns-sink" });
+    const canary = creds.inspection.canaries.find(name);
+    if (canary) creds.record({ kind: "canary", credential: canary });
+    audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "dns", client, host: name, method: transport, decision: "refused", rule: canary ? "canary" : "dns-sink", ...(canary ? { canary } : {}) });
   });
   const gate = await createGate({ bottle: config.bottle, audit, ...gateConfig(config), ...(options.vetRef ? { vet: options.vetRef } : {}) });
-  const sockets = trackSockets([proxy, gate, supervise, dns.tcp]);
+  trackSockets([proxy, gate, supervise, dns.tcp], sockets);
   const { ports, closers } = await listenAll(config, { proxy, gate, supervise, dns });
   return {
     ports,

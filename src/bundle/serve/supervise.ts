@@ -20,6 +20,8 @@ export interface SuperviseDeps {
   readonly audit: Audit;
   readonly startedAt: number;
   readonly counters: Record<string, number>;
+  /** Canary hits per credential name, when the bundle holds credentials. */
+  readonly canaries?: () => Record<string, number>;
 }
 
 const MAX_BODY = 4096;
@@ -90,7 +92,8 @@ async function handle(deps: SuperviseDeps, req: IncomingMessage, res: ServerResp
   const route = `${req.method} ${path}`;
   if (route === "GET /healthz") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
   if (route === "GET /status") {
-    return send(res, 200, { bottle: deps.bottle, uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000), counters: deps.counters, allow: deps.policy.active().map((r) => ({ rule: r.rule.source, origin: r.origin, ...(r.once ? { once: true } : {}), ...(r.expiresAt ? { expiresAt: new Date(r.expiresAt).toISOString() } : {}) })) });
+    const canaries = deps.canaries ? { canaries: deps.canaries() } : {};
+    return send(res, 200, { bottle: deps.bottle, uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000), counters: deps.counters, ...canaries, allow: deps.policy.active().map((r) => ({ rule: r.rule.source, origin: r.origin, ...(r.once ? { once: true } : {}), ...(r.expiresAt ? { expiresAt: new Date(r.expiresAt).toISOString() } : {}) })) });
   }
   if (route === "GET /why") {
     // Open to the agent too: "would this be allowed, and by what?" without trying it.

