@@ -54,7 +54,7 @@ test("curl, node, bun fetch and python send the sentinel; the upstream sees the 
   const url = `https://api.test:${upstream.port}/v1/messages`;
   const proxy = `http://127.0.0.1:${s.bundle.ports.proxy}`;
   await run("curl", ["-sS", "--noproxy", "", "--proxy", proxy, "--cacert", s.caFile, "-H", `x-api-key: ${s.sentinel}`, `${url}?via=curl`]);
-  const node = `const http=require("http"),tls=require("tls");http.request({host:"127.0.0.1",port:${s.bundle.ports.proxy},method:"CONNECT",path:"api.test:${upstream.port}"}).on("connect",(r,sock)=>{const t=tls.connect({socket:sock,servername:"api.test"},()=>t.end("GET /v1/messages?via=node HTTP/1.1\\r\\nHost: api.test:${upstream.port}\\r\\nx-api-key: "+process.env.ANTHROPIC_API_KEY+"\\r\\nConnection: close\\r\\n\\r\\n"));t.on("data",()=>{});t.on("error",(e)=>{console.error(e.message);process.exit(1)})}).end();`;
+  const node = `const http=require("http"),tls=require("tls");http.request({host:"127.0.0.1",port:${s.bundle.ports.proxy},method:"CONNECT",path:"api.test:${upstream.port}"}).on("connect",(r,sock)=>{const t=tls.connect({socket:sock,servername:"api.test"},()=>t.write("GET /v1/messages?via=node HTTP/1.1\\r\\nHost: api.test:${upstream.port}\\r\\nx-api-key: "+process.env.ANTHROPIC_API_KEY+"\\r\\nConnection: close\\r\\n\\r\\n"));t.on("data",()=>{});t.on("error",(e)=>{console.error(e.message);process.exit(1)})}).end();`;
   const fromNode = await run("node", ["-e", node], { NODE_EXTRA_CA_CERTS: s.caFile, ANTHROPIC_API_KEY: s.sentinel });
   expect(fromNode.stderr).toBe("");
   await fetch(`${url}?via=bun`, { headers: { "x-api-key": s.sentinel }, proxy, tls: { ca: bottleCa.certificate } } as RequestInit).then((r) => r.text());

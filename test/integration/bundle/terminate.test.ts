@@ -159,10 +159,10 @@ test("a client whose SNI is another name is refused (421); so is a Host header f
 
 test("large upload and download through termination arrive intact (hash-checked)", async () => {
   const s = await setup();
-  const upload = patternBytes(24 * 1024 * 1024);
+  const upload = patternBytes(6 * 1024 * 1024);
   const up = await curl(s, ["-H", `x-api-key: ${SENTINEL}`, "--data-binary", "@-", `https://api.test:${s.upstream.port}/upload`], upload);
   expect(JSON.parse(up.stdout.toString()).sha256).toBe(createHash("sha256").update(upload).digest("hex"));
-  const size = 32 * 1024 * 1024;
+  const size = 8 * 1024 * 1024;
   const down = await curl(s, ["-H", `x-api-key: ${SENTINEL}`, `https://api.test:${s.upstream.port}/download/${size}`]);
   expect(down.stdout.length).toBe(size);
   expect(createHash("sha256").update(down.stdout).digest("hex")).toBe(createHash("sha256").update(patternBytes(size)).digest("hex"));
