@@ -13,6 +13,7 @@ import { parseUpstreamProxy } from "./upstream-proxy.ts";
 export const BUNDLE_CONFIG_VERSION = 1;
 
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+const seconds = v.pipe(v.number(), v.minValue(0.001), v.maxValue(604_800));
 
 export const BundleConfigSchema = v.object({
   version: v.literal(BUNDLE_CONFIG_VERSION),
@@ -41,6 +42,17 @@ export const BundleConfigSchema = v.object({
   onCanary: v.optional(v.picklist(["block", "stop"]), "block"),
   /** The operator's HTTP proxy every allowed connection goes through. */
   upstreamProxy: v.optional(v.pipe(v.string(), v.check((text) => parseUpstreamProxy(text).ok, "must be http://host:port"))),
+  /** Seconds: a dial, an idle tunnel or forwarded request, a supervise request body. Generous by default. */
+  timeouts: v.optional(
+    v.object({
+      dialSeconds: v.optional(seconds, 30),
+      idleSeconds: v.optional(seconds, 1800),
+      bodySeconds: v.optional(seconds, 10),
+    }),
+    {},
+  ),
+  /** Total size of the audit files (current + rotated), in MiB. */
+  auditMaxMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)), 50),
 });
 
 /** The file as written (strings). */
@@ -56,6 +68,7 @@ export function bundleConfig(plan: CorePlan): BundleConfig {
     subnet: plan.bundleSubnet,
     ports: { ...BUNDLE_PORTS, dns: 53 },
     allow: [...plan.bundle.allow],
+    auditMaxMb: plan.bundle.auditMaxMb,
   };
 }
 

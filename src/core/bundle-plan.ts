@@ -102,6 +102,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
       user: bundleUser(facts.user),
       ...(egress ? { egressNetwork: egress } : {}),
       allow: manifest.egress.allow.map((rule) => rule.source),
+      auditMaxMb: manifest.bundle.audit_max_mb,
       caCertPath: join(stateDir, "ca", "ca.crt"),
     },
   };

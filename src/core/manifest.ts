@@ -11,6 +11,8 @@ export const DEFAULT_BACKEND = "smolmachines";
 export const DEFAULT_AGENT_IMAGE = "claude-bottle:latest";
 export const DEFAULT_BUNDLE_IMAGE = "claude-bottle-bundle:latest";
 export const DEFAULT_SUBNET_POOL = "192.168.0.0/16";
+/** Total size of a bottle's audit files, current and rotated. */
+export const DEFAULT_AUDIT_MAX_MB = 50;
 export const DEFAULT_AGENT_COMMAND: readonly string[] = ["claude"];
 /** vCPUs and memory (MiB) of the agent: the VM's, or the container's limits. */
 export const DEFAULT_AGENT_CPUS = 2;
@@ -99,6 +101,10 @@ export const ManifestSchema = v.strictObject({
       image: v.optional(imageRef, DEFAULT_BUNDLE_IMAGE),
       /** Typed once here (a Cidr of at least a /24); nothing downstream parses it again. */
       subnet_pool: v.optional(SubnetPoolSchema, DEFAULT_SUBNET_POOL),
+      audit_max_mb: v.optional(
+        v.pipe(v.number(), v.integer("must be a whole number of MiB"), v.minValue(1, "must be at least 1"), v.maxValue(100_000, "must be at most 100000")),
+        DEFAULT_AUDIT_MAX_MB,
+      ),
     }),
     {},
   ),

@@ -3,6 +3,7 @@
  * addresses at the top. Read back through a schema into the core's part and the rest, so a
  * bottle brought up by an older claude-bottle still goes `down`.
  */
+import { DEFAULT_AUDIT_MAX_MB } from "./manifest.ts";
 import * as v from "valibot";
 import { PLAN_VERSION, type CorePlan, type Plan } from "./plan.ts";
 import { DEFAULT_AGENT_CPUS, DEFAULT_AGENT_MEMORY_MIB } from "./manifest.ts";
@@ -48,6 +49,8 @@ export function upgradeLegacyPlan(recorded: unknown): { core: CorePlan; rest: Re
       ...p.bundle,
       ...(p.egressNetwork ? { egressNetwork: p.egressNetwork } : {}),
       allow: p.egress.allow,
+      // API 1 plans predate the audit cap: the default applies.
+      auditMaxMb: DEFAULT_AUDIT_MAX_MB,
       caCertPath: p.caCertPath,
     },
   };

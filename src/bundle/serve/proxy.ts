@@ -30,6 +30,8 @@ export interface ProxyDeps {
   readonly counters: { allowed: number; denied: number; activeTunnels: number };
   /** Port of supervise, for the deny text. */
   readonly supervisePort: number;
+  /** How long a dial may take, and how long a tunnel or forwarded request may sit idle. */
+  readonly timeouts: ProxyTimeouts;
   /** Opens the upstream connection to an address the policy admitted. Tests record instead. */
   readonly dial?: (address: string, port: number) => Socket;
   /** Credentials, canaries, DLP and TLS termination; absent: none of them. */
@@ -41,8 +43,9 @@ export interface ProxyDeps {
   readonly upstreamProxy?: OpenUpstream;
 }
 
-function opener(deps: ProxyDeps): OpenUpstream {
-  return deps.upstreamProxy ?? upstreamOpener(undefined, deps.dial);
+export interface ProxyTimeouts {
+  readonly dialMs: number;
+  readonly idleMs: number;
 }
 
 function dialer(deps: ProxyDeps): (address: string, port: number) => Socket {
@@ -154,7 +157,11 @@ function tunnel(deps: ProxyDeps, client: Duplex, head: Buffer, base: ConnectBase
     clientGone = true;
     upstream?.destroy();
   });
-  opener(deps)({ host: base.host, port: base.port!, address: decision.address }).then((socket) => {
+  const { dialMs, idleMs } = deps.timeouts;
+  let dialling: Socket | undefined;
+  const open = deps.upstreamProxy ?? upstreamOpener(undefined, (address, port) => (dialling = dialer(deps)(address, port)));
+  const target = { host: base.host, port: base.port!, address: decision.address };
+  openWithin(open, target, dialMs, () => dialling?.destroy()).then((socket) => {
     upstream = socket;
     socket.on("error", (error) => {
       client.destroy();
@@ -170,10 +177,37 @@ function tunnel(deps: ProxyDeps, client: Duplex, head: Buffer, base: ConnectBase
     relay(client, socket);
     relay(socket, client);
     socket.resume();
+    // Idle: no byte either way on the upstream socket (every byte of the tunnel passes it).
+    socket.setTimeout(idleMs, () => {
+      finish("allow", `closed after ${idleMs / 1000} s idle`);
+      socket.destroy();
+    });
   }, (error: Error) => {
     // Before the tunnel opened the client can still be told; after, the tunnel just ends.
-    client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    const status = error instanceof DialTimeout ? "504 Gateway Timeout" : "502 Bad Gateway";
+    client.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     finish("error", error.message);
+  });
+}
+
+class DialTimeout extends Error {}
+
+/**
+ * `open`, bounded: past `ms` it rejects with a DialTimeout and `abandon` closes the pending dial
+ * (where there is one to close); a socket that arrives later anyway is closed on arrival.
+ */
+function openWithin(open: OpenUpstream, target: Parameters<OpenUpstream>[0], ms: number, abandon: () => void): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new DialTimeout(`no connection within ${ms / 1000} s`));
+      abandon();
+    }, ms);
+    open(target).then(
+      (socket) => (clearTimeout(timer), late ? socket.destroy() : resolve(socket)),
+      (error: Error) => (clearTimeout(timer), late ? undefined : reject(error)),
+    );
   });
 }
 
@@ -249,6 +283,7 @@ function forward(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, f: 
     answer.pipe(res);
     answer.on("end", () => deps.audit.write({ ...f.base, address: f.address, decision: "allow", rule: f.rule, bytesUp, bytesDown, durationMs: Date.now() - started }));
   });
+  upstream.setTimeout(deps.timeouts.idleMs, () => upstream.destroy(new Error(`idle for ${deps.timeouts.idleMs / 1000} s`)));
   upstream.on("error", (error) => {
     if (refused) return;
     if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end(`claude-bottle: upstream ${f.url.hostname}:${f.port} failed: ${error.message}\n`);

@@ -13,8 +13,11 @@ import { networkInterfaces } from "node:os";
 import { Audit } from "./audit.ts";
 import { loadBundleConfig, manifestRules, type LoadedBundleConfig } from "./config.ts";
 import type { Resolver } from "./decide.ts";
-import { createDnsSink } from "./dns-sink.ts";
-import { budgetedResolver, NameBudget, type NameBudgetOptions } from "./name-budget.ts";
+import type { DnsSink } from "./dns-sink.ts";
+import type { DnsAggregateOptions, EVERY_QUERY } from "./dns-aggregate.ts";
+import type { AuditFileLimits } from "./audit-file.ts";
+import { auditedDnsSink, auditedResolver } from "./audited.ts";
+import type { NameBudgetOptions } from "./name-budget.ts";
 import { ownNetworks, type InterfaceTable } from "./own-networks.ts";
 import { whyAnswer } from "./why.ts";
 import { Policy } from "./policy.ts";
@@ -61,6 +64,12 @@ export interface ServeOptions {
   readonly nameBudget?: NameBudgetOptions;
   /** Refuses a pushed ref the gate's policy allowed (credential checks hook in here). */
   readonly vetRef?: RefVetter;
+  /** Audit file bounds (default: the config's audit_max_mb over 5 files). */
+  readonly auditLimits?: AuditFileLimits;
+  /** DNS line aggregation; "every-query" is the unaggregated baseline the bench compares with. */
+  readonly dnsAggregate?: DnsAggregateOptions | typeof EVERY_QUERY;
+  /** Where the bundle reports its own trouble (audit write failures): its stderr. */
+  readonly log?: (line: string) => void;
 }
 
 type Closer = () => Promise<void>;
@@ -77,7 +86,7 @@ function closer(server: { close(callback: () => void): unknown }): Closer {
 }
 
 /** Binds the four listeners in order; on any failure the ones already bound are closed again. */
-async function listenAll(config: LoadedBundleConfig, servers: { proxy: Server; gate: Server; supervise: Server; dns: ReturnType<typeof createDnsSink> }): Promise<{ ports: RunningBundle["ports"]; closers: Closer[] }> {
+async function listenAll(config: LoadedBundleConfig, servers: { proxy: Server; gate: Server; supervise: Server; dns: DnsSink }): Promise<{ ports: RunningBundle["ports"]; closers: Closer[] }> {
   const closers: Closer[] = [];
   try {
     const proxy = await listen(servers.proxy, config.ports.proxy, config.listen, "the proxy");
@@ -117,15 +126,11 @@ export async function serveBundle(configPath: string, options: ServeOptions = {}
   if (token.length < 32) throw new BottleError("E_BUNDLE_TOKEN", `Cannot start the bundle: ${join(dir, TOKEN_FILE)} is missing or too short`, { exitCode: 78, hint: "claude-bottle up writes it; run up again" });
   const policy = new Policy(manifestRules(config.allow), join(dir, APPROVED_FILE));
   await policy.load();
-  const audit = new Audit(join(dir, AUDIT_FILE));
+  const auditLimits = options.auditLimits ?? { maxBytes: config.auditMaxMb * 1024 * 1024, rotated: 4 };
+  const audit = new Audit(join(dir, AUDIT_FILE), { limits: auditLimits, ...(options.log ? { log: options.log } : {}) });
   const counters = { allowed: 0, denied: 0, activeTunnels: 0, dnsRefused: 0, resolveRefused: 0 };
   const own = ownNetworks([config.subnet], (options.interfaces ?? networkInterfaces)());
-  const resolve = budgetedResolver(options.resolve ?? systemResolver, new NameBudget(options.nameBudget), (resolution) => {
-    if (resolution.outcome === "refused") counters.resolveRefused++;
-    const decision = resolution.outcome === "new" ? "allow" : resolution.outcome === "refused" ? "deny" : "error";
-    const address = resolution.addresses?.join(",");
-    audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "resolve", client: "bundle", host: resolution.name, decision, rule: resolution.outcome === "refused" ? "resolve-budget" : resolution.rule, ...(address ? { address } : {}) });
-  });
+  const resolve = auditedResolver(options.resolve ?? systemResolver, options.nameBudget, audit, config.bottle, counters);
   const proxied = config.upstreamProxy ? parseUpstreamProxy(config.upstreamProxy) : undefined;
   const upstreamProxy = proxied?.ok ? upstreamOpener(proxied.proxy) : undefined;
   const sockets = new Set<import("node:net").Socket>();
@@ -150,28 +155,34 @@ export async function serveBundle(configPath: string, options: ServeOptions = {}
     resolve,
     counters,
     supervisePort: config.ports.supervise,
+    timeouts: { dialMs: config.timeouts.dialSeconds * 1000, idleMs: config.timeouts.idleSeconds * 1000 },
     ...(options.dial ? { dial: options.dial } : {}),
     creds,
     ...(upstreamProxy ? { upstreamProxy } : {}),
   });
   const why = (host: string, port: number) => whyAnswer(host, port, policy.active(), own);
-  const supervise = createSupervise({ why, bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters, canaries: () => ({ ...creds.canaryByCredential }) });
-  const dns = createDnsSink((name, client, transport) => {
-    counters.dnsRefused++;
+  const bodyMs = config.timeouts.bodySeconds * 1000;
+  const canaries = () => ({ ...creds.canaryByCredential });
+  const supervise = createSupervise({ why, bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters, bodyMs, canaries });
+  // A canary in a query name is an event of its own, never folded into the aggregate.
+  const dns = auditedDnsSink(audit, config.bottle, counters, options.dnsAggregate, (name) => {
     const canary = creds.inspection.canaries.find(name);
     if (canary) creds.record({ kind: "canary", credential: canary });
-    audit.write({ time: new Date().toISOString(), bottle: config.bottle, kind: "dns", client, host: name, method: transport, decision: "refused", rule: canary ? "canary" : "dns-sink", ...(canary ? { canary } : {}) });
+    return canary;
   });
   const gate = await createGate({ bottle: config.bottle, audit, ...gateConfig(config), ...(options.vetRef ? { vet: options.vetRef } : {}) });
   trackSockets([proxy, gate, supervise, dns.tcp], sockets);
-  const { ports, closers } = await listenAll(config, { proxy, gate, supervise, dns });
-  return {
-    ports,
-    audit,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await Promise.all(closers.map((close) => close()));
-      await audit.flushed();
-    },
+  const { ports, closers } = await listenAll(config, { proxy, gate, supervise, dns }).catch((error) => {
+    dns.stop();
+    throw error;
+  });
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(closers.map((closeOne) => closeOne()));
+    dns.stop();
+    await audit.flushed();
   };
+  // Idempotent: a second close waits for the first.
+  return { ports, audit, close: () => (closing ??= close()) };
 }

@@ -22,6 +22,8 @@ export interface SuperviseDeps {
   readonly counters: Record<string, number>;
   /** Canary hits per credential name, when the bundle holds credentials. */
   readonly canaries?: () => Record<string, number>;
+  /** How long a request body may take to arrive. */
+  readonly bodyMs: number;
 }
 
 const MAX_BODY = 4096;
@@ -65,25 +67,30 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
+/** The JSON body, at most MAX_BODY bytes, arriving within `timeoutMs`; the connection is cut otherwise. */
+function readJson(req: IncomingMessage, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let body = "";
+    const fail = (message: string) => {
+      clearTimeout(timer);
+      reject(new Error(message));
+      req.socket.destroy();
+    };
+    const timer = setTimeout(() => fail(`body not received within ${timeoutMs / 1000} s`), timeoutMs);
     req.setEncoding("utf8");
     req.on("data", (chunk: string) => {
       body += chunk;
-      if (body.length > MAX_BODY) {
-        reject(new Error("body too large"));
-        req.destroy();
-      }
+      if (body.length > MAX_BODY) fail("body too large");
     });
     req.on("end", () => {
+      clearTimeout(timer);
       try {
         resolve(JSON.parse(body || "{}"));
       } catch {
         reject(new Error("body is not JSON"));
       }
     });
-    req.on("error", reject);
+    req.on("error", (error) => fail(error.message));
   });
 }
 
@@ -93,7 +100,7 @@ async function handle(deps: SuperviseDeps, req: IncomingMessage, res: ServerResp
   if (route === "GET /healthz") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
   if (route === "GET /status") {
     const canaries = deps.canaries ? { canaries: deps.canaries() } : {};
-    return send(res, 200, { bottle: deps.bottle, uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000), counters: deps.counters, ...canaries, allow: deps.policy.active().map((r) => ({ rule: r.rule.source, origin: r.origin, ...(r.once ? { once: true } : {}), ...(r.expiresAt ? { expiresAt: new Date(r.expiresAt).toISOString() } : {}) })) });
+    return send(res, 200, { bottle: deps.bottle, uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000), counters: deps.counters, audit: deps.audit.stats(), ...canaries, allow: deps.policy.active().map((r) => ({ rule: r.rule.source, origin: r.origin, ...(r.once ? { once: true } : {}), ...(r.expiresAt ? { expiresAt: new Date(r.expiresAt).toISOString() } : {}) })) });
   }
   if (route === "GET /why") {
     // Open to the agent too: "would this be allowed, and by what?" without trying it.
@@ -104,7 +111,7 @@ async function handle(deps: SuperviseDeps, req: IncomingMessage, res: ServerResp
     return send(res, 200, deps.why(host, port));
   }
   if (route === "POST /requests") {
-    const parsed = v.safeParse(AskSchema, await readJson(req));
+    const parsed = v.safeParse(AskSchema, await readJson(req, deps.bodyMs));
     if (!parsed.success) return send(res, 400, { error: "expected {host, port?, reason?}" });
     const target = askTarget(parsed.output.host, parsed.output.port);
     if ("error" in target) return send(res, 400, { error: `${target.error}; ask for a host, host:port, *.suffix or CIDR` });
@@ -120,7 +127,7 @@ async function handle(deps: SuperviseDeps, req: IncomingMessage, res: ServerResp
   }
   if (route === "GET /requests") return send(res, 200, deps.policy.list());
   if (route === "POST /allow") {
-    const parsed = v.safeParse(AllowSchema, await readJson(req));
+    const parsed = v.safeParse(AllowSchema, await readJson(req, deps.bodyMs));
     if (!parsed.success) return send(res, 400, { error: "expected {rule, mode: once|ttl|always, ttlSeconds?, force?}" });
     const rule = parseEgressRule(parsed.output.rule);
     const refusal = rule.ok ? ruleRefusal(rule.rule, parsed.output.force) : undefined;
@@ -133,7 +140,7 @@ async function handle(deps: SuperviseDeps, req: IncomingMessage, res: ServerResp
     }
   }
   if (route === "POST /deny") {
-    const parsed = v.safeParse(DenySchema, await readJson(req));
+    const parsed = v.safeParse(DenySchema, await readJson(req, deps.bodyMs));
     if (!parsed.success) return send(res, 400, { error: "expected {target}" });
     return send(res, 200, { changed: await deps.policy.deny(parsed.output.target) });
   }

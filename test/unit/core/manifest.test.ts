@@ -23,7 +23,7 @@ describe("parseManifest", () => {
         agent: { image: "claude-bottle:latest", command: ["claude"], cpus: 2, memory: 4096, env: {} },
         egress: { allow: [], inspect: [], dlp: "block", upstream_ca: [] },
         credentials: { onCanary: "block", list: [] },
-        bundle: { image: "claude-bottle-bundle:latest", subnet_pool: { base: 0xc0a80000, prefix: 16 } },
+        bundle: { image: "claude-bottle-bundle:latest", subnet_pool: { base: 0xc0a80000, prefix: 16 }, audit_max_mb: 50 },
       },
     });
   });
