@@ -50,6 +50,11 @@ if (values["bundle-archive"]) {
   built.push(archive);
 }
 
+// Plugin authors type-check against this one file (what `claude-bottle plugin types` prints).
+const types = join(outDir, "claude-bottle-plugin.d.ts");
+writeFileSync(types, (await import("../src/cli/plugin-types-text.ts")).PLUGIN_TYPES);
+built.push(types);
+
 const sums = built.map((file) => `${createHash("sha256").update(readFileSync(file)).digest("hex")}  ${basename(file)}`);
 writeFileSync(join(outDir, "SHA256SUMS"), `${sums.join("\n")}\n`);
 for (const file of built) {

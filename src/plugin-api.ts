@@ -17,24 +17,9 @@ import { LABEL_HOME, LABEL_SLUG, resourceName } from "./core/slug.ts";
 import { containerRemoveArgv, imageIdArgv, isDockerNotFound } from "./bundle/docker-argv.ts";
 import { agentImageFinding } from "./bundle/bundle-preflight.ts";
 
-export type {
-  AnyBackend,
-  Backend,
-  BackendFeatures,
-  BackendInfo,
-  BackendNetwork,
-  ExecOptions,
-} from "./plugins/types.ts";
-export type { BackendDeps, DockerApi, HttpAnswer, HttpProbe, HttpSendOptions, Logger } from "./core/deps.ts";
-export type { Facts, HostFacts, UsedSubnet } from "./core/host-facts.ts";
-export type { BundlePlan, CorePlan, EgressNetworkPlan, Plan } from "./core/plan.ts";
-export type { Finding, FindingLevel, Leftover, PreflightOptions, Step } from "./core/step.ts";
-export type { RenderedFile } from "./core/write-files.ts";
-export type { Bottle } from "./core/load-manifest.ts";
-export type { Manifest } from "./core/manifest.ts";
-export type { Runner, RunOptions, RunResult } from "./core/runner.ts";
-export type { Fs } from "./core/fs.ts";
-export type { ConfigIssue } from "./core/errors.ts";
+import type { PluginApi } from "./plugin-types.ts";
+
+export type * from "./plugin-types.ts";
 
 /** The helpers handed to a plugin factory. */
 export const pluginApi = {
@@ -54,6 +39,4 @@ export const pluginApi = {
   imageIdArgv,
   isDockerNotFound,
   agentImageFinding,
-} as const;
-
-export type PluginApi = typeof pluginApi;
+} as const satisfies PluginApi;

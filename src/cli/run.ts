@@ -43,6 +43,13 @@ function planningCommands(cli: Cli, on: On): void {
 
   cli.command("backends", "List the isolation backends").option("--json", "Machine-readable output");
   on("backends", (ctx, _args, o) => backendsCommand(ctx, o));
+
+  cli.command("plugin <action>", "For plugin authors: `plugin types` prints the API's declaration file (.d.ts)");
+  on("plugin", async (ctx, [action]) => {
+    if (action !== "types") throw new UsageError("E_USAGE", `Unknown plugin action "${String(action)}"`, { hint: "claude-bottle plugin types > claude-bottle-plugin.d.ts" });
+    ctx.out((await import("./plugin-types-text.ts")).PLUGIN_TYPES);
+    return EXIT.ok;
+  });
 }
 
 /** What changes the host, and what reads a running bottle. */

@@ -4,7 +4,7 @@
  * side only. The core plans, renders, checks and launches the bundle itself, from `info`; a
  * backend's plan is its own part, nested under `plan.agent`.
  */
-import type { Bottle } from "../core/load-manifest.ts";
+import type { BackendBottle as Bottle } from "../core/bottle.ts";
 import type { BackendDeps } from "../core/deps.ts";
 import type { Facts } from "../core/host-facts.ts";
 import type { CorePlan, Plan } from "../core/plan.ts";

@@ -12,10 +12,12 @@ const SRC = join(ROOT, "src");
 /** The layer a source file belongs to, by its path under src/. */
 export function layerOf(path: string): string {
   if (path === "main.ts") return "main";
-  if (path === "plugin-api.ts") return "plugin-api";
+  if (path === "plugin-api.ts" || path === "plugin-types.ts") return "plugin-api";
   if (path === "version.ts") return "core";
   if (path.startsWith("bundle/serve/")) return "serve";
-  return path.split("/")[0]!;
+  const layer = path.split("/")[0]!;
+  if (!(layer in ALLOWED)) throw new Error(`src/${path}: no layer in the table; add it to docs/architecture.md and here`);
+  return layer;
 }
 
 /** What each layer may import (itself always), from the table in docs/architecture.md. */

@@ -2,7 +2,7 @@
  * docker plan: the agent container's name, address and user. The core gives the bundle an
  * isolated network (this backend's info says so) and an egress network. Pure and deterministic.
  */
-import type { Bottle } from "../../core/load-manifest.ts";
+import type { BackendBottle as Bottle } from "../../core/bottle.ts";
 import type { Facts } from "../../core/host-facts.ts";
 import type { CorePlan } from "../../core/plan.ts";
 import { resourceName } from "../../core/slug.ts";

@@ -4,7 +4,7 @@
  * so that a refusal is a preflight failure and creates nothing. Pure and deterministic.
  */
 import { join } from "node:path";
-import type { Bottle } from "../../core/load-manifest.ts";
+import type { BackendBottle as Bottle } from "../../core/bottle.ts";
 import type { Facts } from "../../core/host-facts.ts";
 import type { CorePlan } from "../../core/plan.ts";
 import { resourceName } from "../../core/slug.ts";
