@@ -3,7 +3,9 @@
  * resources by name prefix) that no bottle's state owns — left by a SIGKILL or a reboot — and
  * remove them. Anything not carrying this home's label or prefix is never looked at twice.
  */
-import { listStates } from "../core/state.ts";
+import { listStates, type BottleState } from "../core/state.ts";
+import { backendOfState } from "../plugins/resolve-backend.ts";
+import type { AnyBackend } from "../plugins/types.ts";
 import type { Leftover } from "../core/step.ts";
 import { dockerLeftovers } from "../bundle/docker-placement.ts";
 import type { LifecycleContext } from "./context.ts";
@@ -14,9 +16,22 @@ export interface GcResult {
   readonly failed: readonly { readonly leftover: Leftover; readonly error: string }[];
 }
 
+/**
+ * Every backend that may have left something: the registry's (built-ins and the plugins found in
+ * the plugin directories) and those the recorded bottles were made with, loaded from their files.
+ */
+async function knownBackends(ctx: LifecycleContext, states: readonly BottleState[]): Promise<AnyBackend[]> {
+  const recorded = await Promise.all(states.map((state) => backendOfState(ctx.registry, state).catch(() => undefined)));
+  const byName = new Map<string, AnyBackend>();
+  for (const backend of [...ctx.registry.list(), ...recorded]) if (backend && !byName.has(backend.name)) byName.set(backend.name, backend);
+  return [...byName.values()];
+}
+
 export async function gcBottles(ctx: LifecycleContext, dryRun: boolean): Promise<GcResult> {
-  const owned = new Set((await listStates(ctx.deps.fs, ctx.home)).map((state) => state.slug));
-  const agentSide = await Promise.all(ctx.registry.list().map((backend) => backend.leftovers?.(ctx.home, ctx.deps) ?? Promise.resolve([])));
+  const states = await listStates(ctx.deps.fs, ctx.home);
+  const owned = new Set(states.map((state) => state.slug));
+  const backends = await knownBackends(ctx, states);
+  const agentSide = await Promise.all(backends.map((backend) => backend.leftovers?.(ctx.home, ctx.deps) ?? Promise.resolve([])));
   const all = [...agentSide.flat(), ...(await dockerLeftovers(ctx.home, ctx.deps))];
   // Containers before networks: a network with a container attached cannot be removed.
   const order = (leftover: Leftover) => (leftover.kind === "network" ? 1 : 0);

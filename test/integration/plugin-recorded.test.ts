@@ -1,0 +1,33 @@
+/**
+ * Commands that act on an existing bottle find its plugin from the bottle's recorded state: no
+ * --plugin flag and no plugin directory needed for ls, exec, logs, down and gc.
+ */
+import { expect, test } from "bun:test";
+import { copyFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fakeWorld } from "../helpers/fake-world.ts";
+import { ROOT } from "../helpers/spawn.ts";
+
+test("ls, exec, logs, gc and down find a plugin bottle's backend from its state", async () => {
+  const world = fakeWorld({ manifest: 'name = "a"\nbackend = "./marker.ts"\n' });
+  copyFileSync(join(ROOT, "test/fixtures/recorded-plugin/marker.ts"), join(world.project, "marker.ts"));
+  writeFileSync(join(world.project, "b.toml"), 'name = "b"\nbackend = "./marker.ts"\n');
+  for (const args of [["up", "--detach"], ["up", "--detach", "b.toml"]]) expect((await world.cli(args)).code).toBe(0);
+
+  const ls = JSON.parse((await world.cli(["ls", "--json"])).stdout);
+  expect(ls).toMatchObject([{ name: "a", backend: "marker", agent: "running" }, { name: "b", backend: "marker", agent: "running" }]);
+  expect((await world.cli(["exec", "b", "--", "sh", "-c", "exit 5"])).code).toBe(5);
+  expect((await world.cli(["logs", "a"])).stdout).toContain("console of a");
+
+  // A crash loses b's state but not its marker: gc finds the plugin through a's state.
+  rmSync(join(world.home, "bottles/b"), { recursive: true });
+  const gc = await world.cli(["gc"]);
+  expect(gc.stdout).toContain("removed marker b");
+  expect(gc.stdout).toContain("removed container"); // b's bundle, by its labels
+  expect(existsSync(join(world.home, "markers/b"))).toBe(false);
+  expect(existsSync(join(world.home, "markers/a"))).toBe(true);
+
+  expect((await world.cli(["down", "a"])).code).toBe(0);
+  expect(existsSync(join(world.home, "markers/a"))).toBe(false);
+  expect([world.containers(), world.networks()]).toEqual([[], []]);
+});
