@@ -4,7 +4,7 @@
  * needs for upstream TLS; `docker import` turns it into an image (no builder, no pull).
  */
 import { basename, dirname, join } from "node:path";
-import { BottleError } from "../core/errors.ts";
+import { BottleError, EXIT } from "../core/errors.ts";
 import type { Fs } from "../core/fs.ts";
 import { ensureSuccess, type Runner } from "../core/runner.ts";
 
@@ -60,7 +60,7 @@ export async function buildBundleImage(runner: Runner, fs: Fs, build: ImageBuild
     for (const candidate of CA_BUNDLES) if (await fs.exists(candidate)) return candidate;
     return undefined;
   })();
-  if (!caBundle) throw new BottleError("E_NO_CA_BUNDLE", "Cannot build the bundle image: no root certificate bundle on this host", { exitCode: 69, hint: "install ca-certificates" });
+  if (!caBundle) throw new BottleError("E_NO_CA_BUNDLE", "Cannot build the bundle image: no root certificate bundle on this host", { exitCode: EXIT.unavailable, hint: "install ca-certificates" });
   await fs.makeDir(join(root, "etc/ssl/certs"), 0o755);
   ensureSuccess(await runner.run(["cp", "-L", caBundle, join(root, "etc/ssl/certs/ca-certificates.crt")]), "copy the root certificates");
   ensureSuccess(await runner.run(["cp", "-L", build.binary, join(root, basename(IMAGE_ENTRYPOINT))]), "copy the claude-bottle binary");

@@ -2,7 +2,7 @@
  * The bundle's launch steps, shared by every backend: its docker network and its container,
  * ready. Each step's undo is idempotent (a resource already gone is fine).
  */
-import { BottleError } from "../core/errors.ts";
+import { BottleError, EXIT } from "../core/errors.ts";
 import { ensureSuccess, tail } from "../core/runner.ts";
 import type { BackendDeps } from "../core/deps.ts";
 import type { Step } from "../core/step.ts";
@@ -58,7 +58,7 @@ async function ensureLocalRoute(address: string, deps: BackendDeps): Promise<voi
   if (route.exitCode !== 0) return; // no `ip` (macOS) or no answer: nothing to judge by
   if (/\svia\s/.test(route.stdout)) {
     throw new BottleError("E_BUNDLE_NOT_LOCAL", `Cannot check the bundle at ${address}: this host routes it through a gateway, not a local bridge`, {
-      exitCode: 69,
+      exitCode: EXIT.unavailable,
       hint: `a route on this host covers the bundle's subnet (ip route get ${address}); choose another [bundle] subnet_pool`,
     });
   }
@@ -68,12 +68,12 @@ async function ensureLocalRoute(address: string, deps: BackendDeps): Promise<voi
 export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, timeoutMs = readyTimeoutMs(deps.env)): Promise<void> {
   const url = `http://${bundleHostIp(plan)}:${BUNDLE_PORTS.supervise}/healthz`;
   const http = deps.http;
-  if (!http) throw new BottleError("E_NO_HTTP", "Cannot check the bundle: this host gave claude-bottle no HTTP client", { exitCode: 70 });
+  if (!http) throw new BottleError("E_NO_HTTP", "Cannot check the bundle: this host gave claude-bottle no HTTP client", { exitCode: EXIT.internal });
   await ensureLocalRoute(bundleHostIp(plan), deps);
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
   for (let delay = 25, attempt = 1; Date.now() < deadline; delay = Math.min(delay * 2, 250), attempt++) {
-    if (deps.signal?.aborted) throw new BottleError("E_INTERRUPTED", "Interrupted", { exitCode: 130 });
+    if (deps.signal?.aborted) throw new BottleError("E_INTERRUPTED", "Interrupted", { exitCode: EXIT.interrupted });
     const answer = await http.get(url, 1000);
     if ("status" in answer && answer.status === 200) return;
     last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
@@ -86,7 +86,7 @@ export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, tim
   }
   const logs = await deps.runner.run(containerLogsArgv(plan.bundle.containerName, { tail: 20 }), { signal: deps.signal, timeoutMs: 10_000 });
   throw new BottleError("E_BUNDLE_NOT_READY", `Cannot start the bundle of "${plan.slug}": ${url} did not answer (${last}; waited up to ${timeoutMs / 1000} s)\n${tail(logs.stdout + logs.stderr, 20)}`, {
-    exitCode: 69,
+    exitCode: EXIT.unavailable,
     hint: `check the bundle image ${plan.bundle.image} (claude-bottle bundle image rebuilds the default)`,
   });
 }

@@ -1,6 +1,7 @@
 /** The one formatter: errors, findings and plans for people, JSON for programs. Pure. */
 import { BottleError, ConfigError } from "../core/errors.ts";
 import type { Plan } from "../core/plan.ts";
+import type { RunResult } from "../core/runner.ts";
 import type { Finding } from "../core/step.ts";
 import { terminalSafe } from "../core/terminal-safe.ts";
 
@@ -13,11 +14,20 @@ export function formatError(error: BottleError, debug: boolean): string {
     lines.push(`code: ${error.code}`);
     let cause: unknown = error;
     while (cause instanceof Error) {
+      if (cause instanceof BottleError && cause.run) lines.push(...formatRun(cause.run));
       if (cause.stack) lines.push(cause.stack);
       cause = cause.cause;
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** A failed command's evidence: argv (each word quoted), exit code, and all of stderr, escaped. */
+export function formatRun(run: RunResult): string[] {
+  const argv = run.argv.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`)).join(" ");
+  const how = run.spawnError ? `not started (${run.spawnError})` : run.timedOut ? `${run.exitCode} (timed out)` : String(run.exitCode);
+  const stderr = run.stderr.trimEnd();
+  return [`command: ${terminalSafe(argv)}`, `exit code: ${how}`, ...(stderr ? ["stderr:", ...stderr.split("\n").map((line) => `  ${terminalSafe(line)}`)] : ["stderr: (empty)"])];
 }
 
 const MARK: Record<Finding["level"], string> = { ok: "ok  ", warn: "warn", fail: "FAIL" };

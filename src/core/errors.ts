@@ -1,19 +1,32 @@
 /**
  * The one error family of claude-bottle. Every failure a user can see is a BottleError with a
  * stable `code`, a sysexits-style `exitCode` and an optional `hint` line. Only the entry point
- * turns one into output and an exit status.
+ * turns one into output and an exit status. A failure of a command carries its whole result
+ * (`run`): `--debug` shows the argv, the exit code and all of stderr.
  */
+import type { RunResult } from "./runner.ts";
+
+export interface BottleErrorOptions {
+  readonly exitCode?: number;
+  readonly hint?: string;
+  readonly cause?: unknown;
+  /** The command whose failure this is, as the runner returned it. */
+  readonly run?: RunResult;
+}
+
 export class BottleError extends Error {
   readonly code: string;
   readonly exitCode: number;
   readonly hint: string | undefined;
+  readonly run: RunResult | undefined;
 
-  constructor(code: string, message: string, options: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+  constructor(code: string, message: string, options: BottleErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.exitCode = options.exitCode ?? 1;
+    this.exitCode = options.exitCode ?? EXIT.failed;
     this.hint = options.hint;
+    this.run = options.run;
   }
 }
 
@@ -25,7 +38,11 @@ export const EXIT = {
   unavailable: 69,
   internal: 70,
   cantCreate: 73,
+  /** Another claude-bottle holds the lock: try again. */
+  tempFail: 75,
   config: 78,
+  /** SIGINT/SIGTERM (128 + 2). */
+  interrupted: 130,
 } as const;
 
 /** The command line itself is wrong (unknown flag, missing argument). */

@@ -3,7 +3,7 @@
  * `down` and crash recovery: every step is journalled as "running" before it starts and "done"
  * with its record after, and undo walks the journal newest first.
  */
-import { BottleError } from "./errors.ts";
+import { BottleError, EXIT } from "./errors.ts";
 import type { StepEntry } from "./state.ts";
 import type { BackendDeps } from "./deps.ts";
 import type { Step } from "./step.ts";
@@ -48,7 +48,7 @@ export async function runSteps(steps: readonly Step[], deps: BackendDeps, journa
   const entries: StepEntry[] = [];
   try {
     for (const step of steps) {
-      if (deps.signal?.aborted) throw new BottleError("E_INTERRUPTED", "Interrupted", { exitCode: 130 });
+      if (deps.signal?.aborted) throw new BottleError("E_INTERRUPTED", "Interrupted", { exitCode: EXIT.interrupted });
       deps.log.info(`• ${step.title}`);
       entries.push({ id: step.id, status: "running" });
       await journal.save(entries);
@@ -73,7 +73,7 @@ export async function runSteps(steps: readonly Step[], deps: BackendDeps, journa
         cause: error,
       });
     }
-    if (deps.signal?.aborted) throw new BottleError("E_INTERRUPTED", "Interrupted: what the launch had made is undone", { exitCode: 130, cause: error });
+    if (deps.signal?.aborted) throw new BottleError("E_INTERRUPTED", "Interrupted: what the launch had made is undone", { exitCode: EXIT.interrupted, cause: error });
     throw error;
   }
 }

@@ -2,7 +2,7 @@
  * The process boundary. Every smolvm/docker call goes through a Runner: argv in, result out.
  * A non-zero exit is data, not an exception, until the caller asks with `ensureSuccess`.
  */
-import { BottleError } from "./errors.ts";
+import { BottleError, EXIT } from "./errors.ts";
 
 export interface RunOptions {
   /** Text written to the child's stdin, then closed. Without it stdin is empty (never inherited). */
@@ -52,7 +52,8 @@ export function ensureSuccess(result: RunResult, action: string, hint?: string):
   const command = result.argv[0] ?? "?";
   if (result.spawnError === "ENOENT") {
     throw new BottleError("E_COMMAND_MISSING", `Cannot ${action}: "${command}" is not installed or not on PATH`, {
-      exitCode: 69,
+      exitCode: EXIT.unavailable,
+      run: result,
       hint: hint ?? `install ${command}, then run claude-bottle preflight`,
     });
   }
@@ -60,5 +61,6 @@ export function ensureSuccess(result: RunResult, action: string, hint?: string):
   const detail = tail(result.stderr || result.stdout);
   throw new BottleError("E_COMMAND_FAILED", `Cannot ${action}: ${command} ${why}${detail ? `\n${detail}` : ""}`, {
     hint: hint ?? `the command was: ${result.argv.join(" ")}`,
+    run: result,
   });
 }

@@ -4,7 +4,7 @@
  */
 import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { BottleError } from "../core/errors.ts";
+import { BottleError, EXIT } from "../core/errors.ts";
 import type { Locks } from "../core/lock.ts";
 
 function alive(pid: number): boolean {
@@ -48,7 +48,7 @@ export const fileLocks: Locks = {
       }
       if (Date.now() >= deadline) {
         throw new BottleError("E_LOCKED", `Cannot lock ${what}: process ${pid ?? "?"} holds it`, {
-          exitCode: 75,
+          exitCode: EXIT.tempFail,
           hint: `wait for that claude-bottle to finish, or remove ${path} if no claude-bottle is running`,
         });
       }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { BottleError } from "../../core/errors.ts";
+import { BottleError, EXIT } from "../../core/errors.ts";
 import { ensureSuccess } from "../../core/runner.ts";
 import { GUEST_CA_PATH } from "../../core/agent-env.ts";
 import { imageIdArgv, imageSaveArgv } from "../../bundle/docker-argv.ts";
@@ -24,7 +24,7 @@ function usableSmolvm(plan: P): PlannedSmolvm {
   const smolvm = plan.agent.smolvm;
   if (!smolvm || smolvm.guestImage.kind !== "archive") {
     const why = smolvm ? smolvm.guestImage.reason : "smolvm was not found when planning";
-    throw new BottleError("E_SMOLVM_REFUSED", `Cannot launch "${plan.slug}": ${why}`, { exitCode: 69, hint: "run claude-bottle preflight" });
+    throw new BottleError("E_SMOLVM_REFUSED", `Cannot launch "${plan.slug}": ${why}`, { exitCode: EXIT.unavailable, hint: "run claude-bottle preflight" });
   }
   return smolvm;
 }

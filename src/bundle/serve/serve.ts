@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { dirname, join } from "node:path";
-import { BottleError } from "../../core/errors.ts";
+import { BottleError, EXIT } from "../../core/errors.ts";
 import { networkInterfaces } from "node:os";
 import { Audit } from "./audit.ts";
 import { loadBundleConfig, manifestRules, type LoadedBundleConfig } from "./config.ts";
@@ -48,7 +48,7 @@ export interface RunningBundle {
 
 function listen(server: Server | import("node:net").Server, port: number, host: string, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) => reject(new BottleError("E_BUNDLE_LISTEN", `Cannot listen for ${what} on ${host}:${port}: ${error.code ?? error.message}`, { exitCode: 69, hint: error.code === "EADDRINUSE" ? "another process holds that port" : undefined })));
+    server.once("error", (error: NodeJS.ErrnoException) => reject(new BottleError("E_BUNDLE_LISTEN", `Cannot listen for ${what} on ${host}:${port}: ${error.code ?? error.message}`, { exitCode: EXIT.unavailable, hint: error.code === "EADDRINUSE" ? "another process holds that port" : undefined })));
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }
@@ -98,7 +98,7 @@ async function listenAll(config: LoadedBundleConfig, servers: { proxy: Server; g
     const dns = await listen(servers.dns.tcp, config.ports.dns, config.listen, "DNS (TCP)");
     closers.push(closer(servers.dns.tcp));
     await new Promise<void>((resolve, reject) => {
-      servers.dns.udp.once("error", (error) => reject(new BottleError("E_BUNDLE_LISTEN", `Cannot listen for DNS (UDP) on ${config.listen}:${dns}: ${error.message}`, { exitCode: 69 })));
+      servers.dns.udp.once("error", (error) => reject(new BottleError("E_BUNDLE_LISTEN", `Cannot listen for DNS (UDP) on ${config.listen}:${dns}: ${error.message}`, { exitCode: EXIT.unavailable })));
       servers.dns.udp.bind(dns, config.listen, () => resolve());
     });
     closers.push(closer(servers.dns.udp));
@@ -123,7 +123,7 @@ export async function serveBundle(configPath: string, options: ServeOptions = {}
   const config = await loadBundleConfig(configPath);
   const dir = dirname(configPath);
   const token = (await readFile(join(dir, TOKEN_FILE), "utf8").catch(() => "")).trim();
-  if (token.length < 32) throw new BottleError("E_BUNDLE_TOKEN", `Cannot start the bundle: ${join(dir, TOKEN_FILE)} is missing or too short`, { exitCode: 78, hint: "claude-bottle up writes it; run up again" });
+  if (token.length < 32) throw new BottleError("E_BUNDLE_TOKEN", `Cannot start the bundle: ${join(dir, TOKEN_FILE)} is missing or too short`, { exitCode: EXIT.config, hint: "claude-bottle up writes it; run up again" });
   const policy = new Policy(manifestRules(config.allow), join(dir, APPROVED_FILE));
   await policy.load();
   const auditLimits = options.auditLimits ?? { maxBytes: config.auditMaxMb * 1024 * 1024, rotated: 4 };
