@@ -54,11 +54,34 @@ function guarded(backend: AnyBackend, path: string): AnyBackend {
   };
 }
 
+interface SourcePosition {
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+type BuildError = { readonly message?: string; readonly position?: SourcePosition | null; readonly errors?: readonly BuildError[] };
+
+/**
+ * Why an import failed, with file:line:column where the runtime knows it. Bun reports a syntax
+ * error as an AggregateError ("2 errors building …") whose parts carry `position`; the summary
+ * alone names no line, which is all a compiled binary's user would otherwise see.
+ */
+export function importFailure(error: unknown): string {
+  const located = (part: BuildError) => {
+    const at = part.position;
+    return at?.file && at.line ? `${at.file}:${at.line}:${at.column ?? 0}: ${part.message ?? "error"}` : String(part.message ?? part);
+  };
+  const built = (error ?? {}) as BuildError;
+  if (Array.isArray(built.errors) && built.errors.length > 0) return built.errors.map(located).join("; ");
+  return located(built);
+}
+
 async function importModule(path: string): Promise<{ ok: true; candidate: unknown } | { ok: false; reason: string }> {
   try {
     return { ok: true, candidate: ((await import(pathToFileURL(path).href)) as { default?: unknown }).default };
   } catch (error) {
-    return { ok: false, reason: `import failed: ${(error as Error).message ?? String(error)}` };
+    return { ok: false, reason: `import failed: ${importFailure(error)}` };
   }
 }
 

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { parse } from "smol-toml";
 import { tempDir } from "../helpers/cli.ts";
 import { BIN, compileLinuxBinary, ROOT, spawn } from "../helpers/spawn.ts";
+import { PLUGIN_TYPES } from "../../src/cli/plugin-types-text.ts";
 
 let binary = "";
 let emptyPath = "";
@@ -17,7 +18,10 @@ let lonely = "";
 
 beforeAll(() => {
   const built = compileLinuxBinary();
-  expect(readFileSync(join(dirname(built), "SHA256SUMS"), "utf8")).toMatch(/^[0-9a-f]{64} {2}claude-bottle-linux-x64\n$/);
+  const sums = readFileSync(join(dirname(built), "SHA256SUMS"), "utf8");
+  expect(sums).toMatch(/^[0-9a-f]{64} {2}claude-bottle-linux-x64\n[0-9a-f]{64} {2}claude-bottle-plugin\.d\.ts\n$/);
+  // The release carries the plugin types beside the binary: the file the binary prints.
+  expect(readFileSync(join(dirname(built), "claude-bottle-plugin.d.ts"), "utf8")).toBe(PLUGIN_TYPES);
   // Run it from a directory of its own, away from the sources and node_modules. Not a tempDir():
   // those are removed after each test.
   lonely = mkdtempSync(join(tmpdir(), "cb-lonely-"));
@@ -91,6 +95,14 @@ describe("plugins through the compiled binary (no bun, node or deno on PATH)", (
     expect(result.stdout).toContain("BROKEN");
     expect(result.stdout).toContain("import failed: cannot find my config");
     expect(result.stdout).toContain("smolmachines");
+  });
+
+  test("a plugin with a syntax error is reported at file:line:column", () => {
+    const cwd = tempDir("e2e-syntax");
+    writeFileSync(join(cwd, "bad.ts"), 'export default {\n  name: "syn",\n  apiVersion: 2,,\n};\n');
+    const result = cb(["--plugin", "bad.ts", "backends"], cwd);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`import failed: ${join(cwd, "bad.ts")}:3:17: Expected identifier but found ","`);
   });
 });
 
