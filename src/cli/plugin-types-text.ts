@@ -410,6 +410,8 @@ export const PLUGIN_TYPES = [
   "        readonly egressNetwork?: EgressNetworkPlan;",
   "        /** The allowlist, as the manifest wrote it (the bundle parses it with the same schema). */",
   "        readonly allow: readonly string[];",
+  "        /** Total size of the audit files, current and rotated, in MiB. */",
+  "        readonly auditMaxMb: number;",
   "        /** The bottle CA certificate on the host; the key beside it never leaves the host. */",
   "        readonly caCertPath: string;",
   "    }",
