@@ -71,13 +71,23 @@ describe.each(backends)("%s", (_label, backend) => {
     for (const finding of findings) if (finding.level !== "ok") expect(finding.fix?.length ?? 0).toBeGreaterThan(0);
   });
 
-  test("launch: the core's bundle steps first, then the backend's; unique ids; building changes nothing", () => {
-    const runner = fakeRunner([]);
+  test("launch: the core's bundle steps first, then the backend's; unique ids", () => {
     const steps = bottleSteps(backend, planBottle(backend, bottle, facts));
     expect(new Set(steps.map((s) => s.id)).size).toBe(steps.length);
     const bundleIds = backend.info.network.isolated ? ["bundle-network", "bundle-egress-network", "bundle-container"] : ["bundle-network", "bundle-container"];
     expect(steps.slice(0, bundleIds.length).map((s) => s.id)).toEqual(bundleIds);
     expect(steps.length).toBeGreaterThan(bundleIds.length);
-    expect(runner.calls).toEqual([]);
+  });
+
+  test("every undo goes through the runner it is given, and is idempotent: what is already gone is fine", async () => {
+    const plan = planBottle(backend, bottle, facts);
+    // The engine and smolvm say "already gone" to everything, in the words each uses.
+    const runner = fakeRunner([], { exitCode: 1, stderr: "Error: No such container: x\nError: No such network: x\nError: vm not found: x" });
+    const deps: BackendDeps = { runner, fs: { exists: async () => false, remove: async () => {} } as never, env: {}, log: { info() {}, warn() {} } };
+    for (const step of bottleSteps(backend, plan).reverse()) await step.undo(deps, undefined);
+    const touched = runner.calls.flat();
+    // The undos removed this bottle's own resources by name, newest first: the network last.
+    for (const name of [plan.bundle.containerName, plan.bundle.networkName]) expect(touched).toContain(name);
+    expect(runner.calls.at(-1)).toEqual(["docker", "network", "rm", plan.bundle.networkName]);
   });
 });

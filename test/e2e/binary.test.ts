@@ -61,7 +61,10 @@ describe("compiled binary", () => {
     expect(cb(["nonsense"], cwd).code).toBe(64);
     const preflight = cb(["preflight"], cwd);
     writeFileSync(join(cwd, "bottle.toml"), 'name = "ok"\n');
-    expect(cb(["preflight"], cwd).stdout).toContain("smolvm is not on PATH [SMOLVM_MISSING]");
+    const missing = cb(["preflight"], cwd);
+    expect(missing.stdout).toContain("smolvm is not on PATH [SMOLVM_MISSING]");
+    expect(missing.stdout).toContain("preflight failed:");
+    expect(missing.code).toBe(69);
     expect(preflight.code).toBe(78);
   });
 

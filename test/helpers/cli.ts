@@ -1,8 +1,4 @@
 /** Runs the CLI in-process against a Host made of data, capturing its output. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach } from "bun:test";
 import { run } from "../../src/cli/run.ts";
 import type { Host } from "../../src/runtime/host.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
@@ -11,25 +7,15 @@ import type { Fs } from "../../src/core/fs.ts";
 import { fakeRunner } from "./fake-runner.ts";
 import { fileLocks } from "../../src/runtime/file-locks.ts";
 import type { HttpProbe } from "../../src/plugins/types.ts";
+import { tempDir } from "./temp.ts";
+
+export { tempDir };
 
 export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
 }
-
-const made: string[] = [];
-
-/** A temp directory removed after the test, pass or fail. */
-export function tempDir(label = "cb"): string {
-  const dir = mkdtempSync(join(tmpdir(), `${label}-`));
-  made.push(dir);
-  return dir;
-}
-
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 export interface CliOptions {
   cwd?: string;

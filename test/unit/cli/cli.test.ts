@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import { parse } from "smol-toml";
 import { runCli, tempDir } from "../../helpers/cli.ts";
+import { fakeRunner, prefix } from "../../helpers/fake-runner.ts";
 
 function project(manifest = 'name = "web"\n'): string {
   const dir = tempDir("proj");
@@ -123,6 +124,16 @@ describe("claude-bottle CLI", () => {
     const failing = await runCli(["preflight", "--json"], { cwd });
     expect(failing.code).toBe(69);
     expect(JSON.parse(failing.stdout).ok).toBe(false);
+    // A host with everything: docker answers, both images are present, no route in the way.
+    const ready = fakeRunner([
+      [prefix("docker", "version"), { stdout: "20.10.24\n" }],
+      [prefix("docker", "image", "inspect"), { stdout: "sha256:0123\n" }],
+    ], { exitCode: 0 });
+    const passing = await runCli(["preflight", "--json"], { cwd: project('name = "web"\nbackend = "docker"\n'), runner: ready });
+    const report = JSON.parse(passing.stdout);
+    expect(report.findings.filter((f: { level: string }) => f.level === "fail")).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(passing.code).toBe(0);
   });
 });
 

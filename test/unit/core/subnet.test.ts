@@ -46,14 +46,29 @@ describe("bundleSubnet", () => {
   });
 
   test("two bottles that hash alike still get different subnets once one has claimed", () => {
-    const first = bundleSubnet("alpha", pool("10.99.0.0/24"), []);
-    const second = bundleSubnet("beta", pool("10.99.0.0/23"), [{ cidr: first.subnet, owner: "alpha" }]);
-    expect(second.subnet).not.toBe(first.subnet);
+    const first = slugLandingOn(42);
+    const second = (() => {
+      for (let i = 0; i < 100_000; i++) if (`b${i}` !== first && slugBlockIndex(`b${i}`, 256) === 42) return `b${i}`;
+      throw new Error("no second slug found");
+    })();
+    const claimed = bundleSubnet(first, pool("192.168.0.0/16"), []);
+    expect(claimed.subnet).toBe("192.168.42.0/24");
+    expect(bundleSubnet(second, pool("192.168.0.0/16"), []).subnet).toBe("192.168.42.0/24");
+    // Once the first has claimed its /24, the second probes on to the next block.
+    expect(bundleSubnet(second, pool("192.168.0.0/16"), [{ cidr: claimed.subnet, owner: first }]).subnet).toBe("192.168.43.0/24");
   });
 
-  test("a larger pool spreads over all its /24s", () => {
-    const { subnet } = bundleSubnet("web", pool("10.0.0.0/8"), []);
-    expect(subnet).toMatch(/^10\.\d+\.\d+\.0\/24$/);
+  test("a larger pool spreads over all its /24s: the block is the hash modulo the pool's block count", () => {
+    const seconds = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const slug = `spread${i}`;
+      const block = slugBlockIndex(slug, 65_536);
+      if ((block & 255) === 17) continue; // steered to the next block: tested above
+      expect(bundleSubnet(slug, pool("10.0.0.0/8"), []).subnet).toBe(`10.${block >> 8}.${block & 255}.0/24`);
+      seconds.add(block >> 8);
+    }
+    // 300 slugs over 256 second octets: a rule that used only a /16 of the /8 would give one.
+    expect(seconds.size).toBeGreaterThan(150);
   });
 
   test.each([
