@@ -17,6 +17,7 @@ export type { Finding, FindingLevel, Leftover, PreflightOptions, Step } from "./
 export type { RenderedFile } from "./core/write-files.ts";
 export type { BackendBottle as Bottle, BackendManifest as Manifest } from "./core/bottle.ts";
 export type { Cidr } from "./core/cidr.ts";
+export type { BackendOptions, OptionSpec, OptionSpecs, OptionValue } from "./core/backend-options.ts";
 export type { EgressRule } from "./core/egress-rule.ts";
 export type { Runner, RunOptions, RunResult } from "./core/runner.ts";
 export type { Fs } from "./core/fs.ts";

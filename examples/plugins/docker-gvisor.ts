@@ -16,13 +16,14 @@ import type { Backend, Plan, PluginApi, Step } from "../../src/plugin-api.ts";
 interface GvisorPlan {
   readonly container: string;
   readonly ip: string;
+  readonly runtime: string;
 }
 
 export default (api: PluginApi): Backend<GvisorPlan> => {
   function agentStep(plan: Plan<GvisorPlan>): Step {
     const { container, ip } = plan.agent;
     const argv = [
-      "docker", "run", "--detach", "--pull", "never", "--runtime", "runsc",
+      "docker", "run", "--detach", "--pull", "never", "--runtime", plan.agent.runtime,
       "--name", container,
       "--network", plan.bundle.networkName, "--ip", ip, "--dns", plan.bundleIp,
       "--label", `${api.LABEL_SLUG}=${plan.slug}`, "--label", `${api.LABEL_HOME}=${plan.home}`,
@@ -58,13 +59,18 @@ export default (api: PluginApi): Backend<GvisorPlan> => {
       network: { description: "isolated bridge shared with the bundle only", isolated: true },
       features: { interactiveAttach: true, hostKernelShared: false, dnsSink: true },
     },
+    // [backend.options] in bottle.toml; checked by claude-bottle against this before `plan`.
+    options: {
+      runtime: { type: "string", description: "the docker runtime gVisor is registered as", default: "runsc", oneOf: ["runsc", "runsc-kvm"] },
+    },
     plan: (bottle, facts, core) => ({
       container: api.resourceName(facts.home, bottle.slug, "agent"),
       ip: api.addressInSubnet(core.bundleSubnet, 3),
+      runtime: String(bottle.options["runtime"]),
     }),
     async preflight(plan, _facts, deps) {
       const info = await deps.runner.run(["docker", "info", "--format", "{{json .Runtimes}}"], { timeoutMs: 15_000 });
-      const runsc = info.exitCode === 0 && info.stdout.includes('"runsc"');
+      const runsc = info.exitCode === 0 && info.stdout.includes(`"${plan.agent.runtime}"`);
       return [
         runsc
           ? { code: "RUNSC_OK", level: "ok", message: "docker has the runsc runtime" }

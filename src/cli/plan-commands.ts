@@ -49,6 +49,7 @@ export function backendsCommand(ctx: CliContext, options: { json?: boolean }): n
     version: backend.version,
     source,
     ...backend.info,
+    options: backend.options ?? {},
   }));
   const broken = ctx.registry.broken().map((plugin) => ({ name: null, status: "broken", source: plugin.path, reason: plugin.reason }));
   if (options.json) {

@@ -4,6 +4,7 @@
  * one is written out so the plugin types need no schema library to be read.
  */
 import type { Cidr } from "./cidr.ts";
+import type { BackendOptions } from "./backend-options.ts";
 import type { EgressRule } from "./egress-rule.ts";
 
 export interface BackendManifest {
@@ -23,4 +24,6 @@ export interface BackendBottle {
   /** Absolute path of the manifest file. */
   readonly manifestPath: string;
   readonly manifest: BackendManifest;
+  /** `[backend.options]`, checked against the backend's `options` schema, defaults filled. */
+  readonly options: BackendOptions;
 }

@@ -53,13 +53,16 @@ const envValue = v.pipe(
   v.check((value) => value === value.trimEnd(), "must not end in whitespace: smolvm trims it, so the guest would see another value"),
 );
 
-export const ManifestSchema = v.strictObject({
+const backendName = v.pipe(v.string(), v.minLength(1, "must not be empty"));
+
+const ManifestTables = v.strictObject({
   name: v.pipe(
     v.string(),
     v.regex(SLUG_PATTERN, "must be 1-40 lowercase letters, digits or hyphens, starting and ending with a letter or digit"),
     v.check((name) => !SLUG_NO_DOUBLE_HYPHEN.test(name), 'must not contain "--" (smolvm refuses it in machine names)'),
   ),
-  backend: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty")), DEFAULT_BACKEND),
+  /** A name or plugin path, or `[backend] use = "…"` with `[backend.options]` for that backend. */
+  backend: v.optional(v.union([backendName, v.strictObject({ use: backendName, options: v.optional(v.record(v.string(), v.unknown()), {}) })], 'must be a backend name or path, or a table with "use" and "options"'), DEFAULT_BACKEND),
   agent: v.optional(
     v.strictObject({
       image: v.optional(imageRef, DEFAULT_AGENT_IMAGE),
@@ -109,6 +112,19 @@ export const ManifestSchema = v.strictObject({
     {},
   ),
 });
+
+/**
+ * The manifest as validated: `backend` is the name or path either way it was written, and
+ * `backendOptions` what `[backend.options]` held (checked later, against the backend's schema).
+ */
+export const ManifestSchema = v.pipe(
+  ManifestTables,
+  v.transform(({ backend, ...rest }) => ({
+    ...rest,
+    backend: typeof backend === "string" ? backend : backend.use,
+    backendOptions: typeof backend === "string" ? {} : backend.options,
+  })),
+);
 
 /** The manifest after validation, defaults filled. */
 export type Manifest = v.InferOutput<typeof ManifestSchema>;

@@ -5,6 +5,7 @@
  */
 import { BottleError, EXIT } from "../core/errors.ts";
 import { planBundle } from "../core/bundle-plan.ts";
+import { checkBackendOptions } from "../core/backend-options.ts";
 import type { BackendDeps } from "../core/deps.ts";
 import { gatherFacts, type Facts } from "../core/host-facts.ts";
 import type { Host } from "../core/host.ts";
@@ -27,7 +28,8 @@ export function planBottle<A, F>(backend: Backend<A, F>, bottle: Bottle, facts: 
   const { info } = backend;
   const needs = { backend: backend.name, isolation: info.isolation, isolatedNetwork: info.network.isolated, hostKernelShared: info.features.hostKernelShared };
   const core = planBundle(bottle, facts, needs);
-  return { ...core, agent: backend.plan(bottle, facts, core) };
+  const options = checkBackendOptions(backend.name, backend.options, bottle.manifest.backendOptions);
+  return { ...core, agent: backend.plan({ ...bottle, options }, facts, core) };
 }
 
 function contractBroken(backend: AnyBackend, detail: string): BottleError {

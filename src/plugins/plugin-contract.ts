@@ -18,6 +18,10 @@ export const BackendShape = v.object({
     network: v.object({ description: v.string(), isolated: v.boolean() }),
     features: v.object({ interactiveAttach: v.boolean(), hostKernelShared: v.boolean(), dnsSink: v.boolean() }),
   }),
+  options: v.optional(v.record(v.string(), v.object({
+    type: v.picklist(["string", "number", "boolean", "strings"]),
+    description: v.string(),
+  }))),
   plan: v.function(),
   render: v.optional(v.function()),
   summary: v.optional(v.function()),

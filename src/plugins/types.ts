@@ -10,6 +10,7 @@ import type { Facts } from "../core/host-facts.ts";
 import type { CorePlan, Plan } from "../core/plan.ts";
 import type { Finding, Leftover, PreflightOptions, Step } from "../core/step.ts";
 import type { RenderedFile } from "../core/write-files.ts";
+import type { OptionSpecs } from "../core/backend-options.ts";
 
 // The core's vocabulary, which the contract speaks: re-exported so a backend imports one module.
 export type { BackendDeps, DockerApi, HttpAnswer, HttpProbe, Logger } from "../core/deps.ts";
@@ -17,6 +18,7 @@ export type { Facts, HostFacts, UsedSubnet } from "../core/host-facts.ts";
 export type { BundlePlan, CorePlan, Plan } from "../core/plan.ts";
 export type { Finding, FindingLevel, Leftover, PreflightOptions, Step } from "../core/step.ts";
 export type { RenderedFile } from "../core/write-files.ts";
+export type { BackendOptions, OptionSpec, OptionSpecs, OptionValue } from "../core/backend-options.ts";
 
 /** The contract version this build of claude-bottle speaks. Bumped on any breaking change. */
 export const API_VERSION = 2;
@@ -69,6 +71,11 @@ export interface Backend<A = unknown, F = undefined> {
   readonly apiVersion: number;
   readonly version: string;
   readonly info: BackendInfo;
+  /**
+   * The per-bottle options this backend takes from `[backend.options]`, as data. The core checks
+   * them (unknown keys, types, ranges, required) and hands them to `plan` as `bottle.options`.
+   */
+  readonly options?: OptionSpecs;
   /** Read-only probe of this backend's host facts, run once per command before `plan`. */
   facts?(deps: BackendDeps): Promise<F>;
   /**

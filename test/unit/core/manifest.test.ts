@@ -20,6 +20,7 @@ describe("parseManifest", () => {
       manifest: {
         name: "web",
         backend: "smolmachines",
+        backendOptions: {},
         agent: { image: "claude-bottle:latest", command: ["claude"], cpus: 2, memory: 4096, env: {} },
         egress: { allow: [], inspect: [], dlp: "block", upstream_ca: [] },
         credentials: { onCanary: "block", list: [] },
