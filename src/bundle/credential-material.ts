@@ -12,7 +12,7 @@ import { BottleError, EXIT } from "../core/errors.ts";
 import type { Fs } from "../core/fs.ts";
 import type { Runner } from "../core/runner.ts";
 import { MATERIAL_FILE, MATERIAL_VERSION, type BundleMaterial } from "./serve/creds/material.ts";
-import { makeSentinel } from "./serve/creds/sentinel.ts";
+import { makeSentinel } from "../core/sentinel.ts";
 import { loadIssuer, mintLeaf } from "./serve/tls/mint-leaf.ts";
 
 export interface ResolveDeps {

@@ -60,6 +60,17 @@ export type BundleConfig = v.InferInput<typeof BundleConfigSchema>;
 /** The file as read (typed values). */
 export type LoadedBundleConfig = v.InferOutput<typeof BundleConfigSchema>;
 
+/** The inspection settings the bundle needs, each only when it differs from the default. */
+function inspectionConfig(plan: CorePlan): Partial<BundleConfig> {
+  const inspection = plan.bundle.inspection;
+  if (!inspection) return {};
+  return {
+    ...(inspection.dlp !== "block" ? { dlp: inspection.dlp } : {}),
+    ...(inspection.onCanary !== "block" ? { onCanary: inspection.onCanary } : {}),
+    ...(inspection.upstreamProxy ? { upstreamProxy: inspection.upstreamProxy } : {}),
+  };
+}
+
 export function bundleConfig(plan: CorePlan): BundleConfig {
   return {
     version: BUNDLE_CONFIG_VERSION,
@@ -69,6 +80,7 @@ export function bundleConfig(plan: CorePlan): BundleConfig {
     ports: { ...BUNDLE_PORTS, dns: 53 },
     allow: [...plan.bundle.allow],
     auditMaxMb: plan.bundle.auditMaxMb,
+    ...inspectionConfig(plan),
   };
 }
 

@@ -11,6 +11,7 @@ import { resourceName } from "./slug.ts";
 import { bottleDir } from "./state.ts";
 import type { HostFacts } from "./host-facts.ts";
 import { PLAN_VERSION, type CorePlan, type EgressNetworkPlan } from "./plan.ts";
+import { allowWithCredentialHosts, planInspection, sentinelEnv } from "./credential-plan.ts";
 
 export const BUNDLE_CONFIG_FILE = "bundle.json";
 /** The bundle's own directory in the state dir, mounted into its container: config and audit log. */
@@ -75,6 +76,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
   const stateDir = bottleDir(facts.home, slug);
   const bundleDir = join(stateDir, BUNDLE_DIR);
   const egress = needs.isolatedNetwork ? egressNetwork(bottle, facts, addresses.subnet) : undefined;
+  const inspection = planInspection(bottle, facts);
   return {
     planVersion: PLAN_VERSION,
     backend: needs.backend,
@@ -85,7 +87,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
     bundleSubnet: addresses.subnet,
     bundleGateway: addresses.gateway,
     bundleIp: addresses.bundleIp,
-    env: sortedRecord({ ...manifest.agent.env, ...bundleAgentEnv(slug, addresses.bundleIp) }),
+    env: sortedRecord({ ...manifest.agent.env, ...sentinelEnv(inspection), ...bundleAgentEnv(slug, addresses.bundleIp) }),
     warnings: planWarnings(bottle, needs),
     host: { platform: facts.platform, arch: facts.arch },
     agentImage: manifest.agent.image,
@@ -101,9 +103,10 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
       configPath: join(bundleDir, BUNDLE_CONFIG_FILE),
       user: bundleUser(facts.user),
       ...(egress ? { egressNetwork: egress } : {}),
-      allow: manifest.egress.allow.map((rule) => rule.source),
+      allow: allowWithCredentialHosts(manifest.egress.allow.map((rule) => rule.source), inspection),
       auditMaxMb: manifest.bundle.audit_max_mb,
       caCertPath: join(stateDir, "ca", "ca.crt"),
+      ...(inspection ? { inspection } : {}),
     },
   };
 }

@@ -8,6 +8,7 @@ import type { Runner } from "./runner.ts";
 import { LABEL_SLUG } from "./slug.ts";
 import { parseBsdRoutes, parseDockerNetworks, parseLinuxRoutes } from "./host-routes.ts";
 import type { DockerApi } from "./deps.ts";
+import type { SentinelShape } from "./sentinel.ts";
 
 export type { DockerApi };
 
@@ -30,6 +31,11 @@ export interface HostFacts {
   readonly arch: string;
   readonly user: { readonly uid: number; readonly gid: number };
   readonly usedSubnets: readonly UsedSubnet[];
+  /**
+   * The shapes of the credentials' real values (prefix, length, alphabet; never a value), read
+   * by `up` when it resolves them; other commands plan with the well-known shapes.
+   */
+  readonly credentialShapes?: Readonly<Record<string, SentinelShape>>;
 }
 
 /** The host facts plus what the backend's own `facts` probe found, typed by the backend. */

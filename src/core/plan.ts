@@ -15,6 +15,29 @@ export interface EgressNetworkPlan {
   readonly bundleIp: string;
 }
 
+/** A credential as planned: where its value comes from and the sentinel the guest gets; never the value. */
+export interface PlannedCredential {
+  readonly name: string;
+  readonly hosts: readonly string[];
+  readonly header: string;
+  readonly schemes: readonly string[];
+  /** "env NAME", "file PATH" or "command ARGV…": where `up` reads the value on the host. */
+  readonly from: string;
+  readonly sentinel: string;
+}
+
+/** Credentials, inspection and the corporate proxy; absent when the manifest uses none of them. */
+export interface InspectionPlan {
+  readonly credentials: readonly PlannedCredential[];
+  readonly onCanary: "block" | "stop";
+  /** Hosts terminated for inspection without a credential. */
+  readonly inspect: readonly string[];
+  readonly dlp: "block" | "warn" | "off";
+  readonly upstreamProxy?: string;
+  /** Extra CAs for upstream TLS, absolute host paths (read by `up`). */
+  readonly upstreamCa: readonly string[];
+}
+
 /** What the bundle is, whatever the backend; `placement` says where it runs. */
 export interface BundlePlan {
   /** Where the bundle runs: "docker" (a container on a docker network of its own) for now. */
@@ -35,6 +58,7 @@ export interface BundlePlan {
   readonly auditMaxMb: number;
   /** The bottle CA certificate on the host; the key beside it never leaves the host. */
   readonly caCertPath: string;
+  readonly inspection?: InspectionPlan;
 }
 
 /** The core's part of every plan. The documented keys of `plan --json` are these. */

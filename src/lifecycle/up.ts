@@ -19,6 +19,7 @@ import { resolveBackend } from "../plugins/resolve-backend.ts";
 import { bottleFacts, bottleFiles, bottleFindings, bottleSteps, planBottle } from "./bottle.ts";
 import type { LifecycleContext } from "./context.ts";
 import { ensureBundleImage } from "./ensure-bundle-image.ts";
+import { resolveBottleSecrets, writeBottleMaterial, type ResolvedSecrets } from "./credentials-up.ts";
 import { bottleLockPath, subnetLockPath } from "./paths.ts";
 
 export class PreflightFailed extends BottleError {
@@ -37,10 +38,11 @@ interface Planned {
   readonly facts: Facts<unknown>;
 }
 
-async function planAndClaim(ctx: LifecycleContext, bottle: Bottle, backend: AnyBackend): Promise<Planned> {
+async function planAndClaim(ctx: LifecycleContext, bottle: Bottle, backend: AnyBackend, secrets: ResolvedSecrets | undefined): Promise<Planned> {
   const release = await ctx.locks.acquire(subnetLockPath(ctx.home), "the subnet pool");
   try {
-    const facts = await bottleFacts(backend, ctx.deps, ctx.host, ctx.home);
+    const gathered = await bottleFacts(backend, ctx.deps, ctx.host, ctx.home);
+    const facts = secrets ? { ...gathered, credentialShapes: secrets.shapes } : gathered;
     const plan = planBottle(backend, bottle, facts);
     await ctx.deps.fs.makeDir(plan.stateDir, PRIVATE_DIR_MODE);
     await ctx.deps.fs.writeAtomic(join(plan.stateDir, CLAIM_FILE), `${claimedSubnets(plan).join("\n")}\n`, 0o600);
@@ -66,9 +68,11 @@ async function preflightOrRefuse(ctx: LifecycleContext, backend: AnyBackend, pla
 }
 
 /** Files, secrets and the image are in place; the state is recorded; then the steps run. */
-async function launch(ctx: LifecycleContext, backend: AnyBackend, plan: Plan, bottle: Bottle, source: string): Promise<BottleState<Plan>> {
+async function launch(ctx: LifecycleContext, backend: AnyBackend, planned: Planned & { secrets: ResolvedSecrets | undefined }, bottle: Bottle, source: string): Promise<BottleState<Plan>> {
+  const { plan } = planned;
   await ensureBundleImage(ctx, plan.bundle.image);
   await ensureBundleSecrets(ctx.deps.fs, plan);
+  await writeBottleMaterial(ctx, plan, planned.secrets, bottle);
   await writeRenderedFiles(ctx.deps.fs, plan.stateDir, bottleFiles(backend, plan));
   const now = new Date().toISOString();
   const base = { version: STATE_VERSION, slug: plan.slug, backend: backend.name, manifestPath: bottle.manifestPath, backendSource: source };
@@ -87,12 +91,14 @@ export async function upBottle(ctx: LifecycleContext, bottle: Bottle, options: P
   let createdDir = false;
   try {
     await refuseExisting(ctx, bottle.slug);
-    const planned = await planAndClaim(ctx, bottle, backend);
+    // Secrets are read before anything is made: one that cannot be stops `up` with nothing to undo.
+    const secrets = await resolveBottleSecrets(ctx, bottle);
+    const planned = await planAndClaim(ctx, bottle, backend, secrets);
     // From here the bottle's directory holds only what this `up` (or an earlier `render`)
     // wrote, all regenerable: a failed `up` removes it, so nothing is left.
     createdDir = true;
     await preflightOrRefuse(ctx, backend, planned, options);
-    return await launch(ctx, backend, planned.plan, bottle, source);
+    return await launch(ctx, backend, { ...planned, secrets }, bottle, source);
   } catch (error) {
     // Steps were undone by runSteps. If some undo failed, the journal still records what is
     // left, so the directory stays for `down` to finish; otherwise it goes too.

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { makeSentinel, sentinelPrefix } from "../../../../src/bundle/serve/creds/sentinel.ts";
+import { makeSentinel, sentinelPrefix } from "../../../../src/core/sentinel.ts";
 import { Matcher, encodedForms, normalise, normaliseBytes, safeDecode } from "../../../../src/bundle/serve/creds/matcher.ts";
 import { swapHeader, type Credential } from "../../../../src/bundle/serve/creds/credential-header.ts";
 

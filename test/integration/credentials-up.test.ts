@@ -1,0 +1,62 @@
+/** `up` with credentials against the fakes: the real value reaches only the bundle's 0600 file. */
+import { expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fakeWorld } from "../helpers/fake-world.ts";
+
+const REAL = `sk-ant-api03-${"Xy9_".repeat(23)}AA`;
+const manifest = (backend = "smolmachines") => `name = "web"
+backend = "${backend}"
+[egress]
+allow = ["registry.npmjs.org"]
+[credentials.ANTHROPIC_API_KEY]
+from_env = "HOST_ANTHROPIC_KEY"
+`;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+test.each([["smolmachines"], ["docker"]])("%s: the guest gets a sentinel; the real key is only in bundle/credentials.json (0600)", async (backend) => {
+  const world = fakeWorld({ smolvm: "1.9.3", manifest: manifest(backend), env: { HOST_ANTHROPIC_KEY: REAL } });
+  const up = await world.cli(["up", "--detach"]);
+  expect(up.stderr).toContain('bottle "web" is up');
+  const dir = join(world.home, "bottles/web");
+  const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8"));
+  const sentinel: string = state.plan.env.ANTHROPIC_API_KEY;
+  expect(sentinel).toStartWith("sk-ant-api03-");
+  expect(sentinel).toHaveLength(REAL.length);
+  expect(sentinel).not.toBe(REAL);
+  expect(JSON.parse(readFileSync(join(dir, "bundle/bundle.json"), "utf8")).allow).toEqual(["registry.npmjs.org", "api.anthropic.com"]);
+  const material = join(dir, "bundle/credentials.json");
+  expect(statSync(material).mode & 0o777).toBe(0o600);
+  expect(JSON.parse(readFileSync(material, "utf8")).credentials).toEqual([expect.objectContaining({ name: "ANTHROPIC_API_KEY", sentinel, value: REAL })]);
+  const holding = filesUnder(dir).filter((file) => readFileSync(file, "latin1").includes(REAL));
+  expect(holding).toEqual([material]);
+  // Every docker/smolvm command line (what docker inspect and the Smolfile would show) carries the sentinel only.
+  const argv = JSON.stringify(world.calls());
+  expect(argv).not.toContain(REAL);
+  expect(up.stdout + up.stderr).not.toContain(REAL);
+  expect((await world.cli(["down", "web"])).code).toBe(0);
+  expect(existsSync(dir)).toBe(false);
+});
+
+test("a credential that cannot be resolved stops up before anything is made, naming the fix", async () => {
+  const world = fakeWorld({ smolvm: "1.9.3", manifest: manifest() });
+  const up = await world.cli(["up", "--detach"]);
+  expect(up.code).toBe(69);
+  expect(up.stderr).toContain("ANTHROPIC_API_KEY from environment variable HOST_ANTHROPIC_KEY: HOST_ANTHROPIC_KEY is not set");
+  expect(up.stderr).toContain("hint: export HOST_ANTHROPIC_KEY=");
+  expect(existsSync(join(world.home, "bottles/web"))).toBe(false);
+  expect(world.calls()).toEqual([]);
+});
+
+test("plan shows the sentinel and where the value comes from, never a value, and needs no secret", async () => {
+  const world = fakeWorld({ smolvm: "1.9.3", manifest: manifest() });
+  const plan = await world.cli(["plan", "--json"]);
+  expect(plan.code).toBe(0);
+  const parsed = JSON.parse(plan.stdout);
+  expect(parsed.bundle.inspection.credentials).toEqual([{ name: "ANTHROPIC_API_KEY", hosts: ["api.anthropic.com"], header: "x-api-key", schemes: [], from: "env HOST_ANTHROPIC_KEY", sentinel: parsed.env.ANTHROPIC_API_KEY }]);
+  expect(parsed.env.ANTHROPIC_API_KEY).toMatch(/^sk-ant-api03-[A-Za-z0-9_-]{95}$/);
+  expect((await world.cli(["plan", "--json"])).stdout).toBe(plan.stdout);
+});
