@@ -51,10 +51,15 @@ export function terminalSafeRunner(runner: Runner, out: (text: string) => void, 
   };
 }
 
-/** The audit files of a bundle dir, oldest first, each as formatted, escaped lines. */
-export async function printAudit(ctx: CliContext, dir: string): Promise<void> {
+/** Canary hits and DLP findings: shown first, before every other decision. */
+export function isAlarm(line: string): boolean {
+  return line.includes('"canary":') || line.includes('"dlp":');
+}
+
+/** The audit files of a bundle dir, oldest first, each as formatted, escaped lines (those `only` keeps). */
+export async function printAudit(ctx: CliContext, dir: string, only: (line: string) => boolean = () => true): Promise<void> {
   const out = batched(ctx.out);
-  const lines = lineSplitter((line) => line && out.add(`${formatAuditLine(line)}\n`));
+  const lines = lineSplitter((line) => line && only(line) && out.add(`${formatAuditLine(line)}\n`));
   for (const name of auditFilesOldestFirst(await ctx.fs.listDir(dir))) {
     const path = join(dir, name);
     if (ctx.fs.readStream) for await (const chunk of ctx.fs.readStream(path)) lines.push(chunk);
@@ -85,6 +90,8 @@ async function archivedLogs(ctx: CliContext, name: string, dir: string, follow: 
   const tally = `${String(counts["lines"])} decisions: ${String(counts["allow"])} allowed, ${String(counts["deny"])} denied`;
   ctx.out(terminalSafe(`== bottle "${name}" is down: archived record in ${dir} ==`) + "\n");
   ctx.out(terminalSafe(`${facts}; ${tally}`) + "\n");
+  ctx.out("== canary hits and DLP findings (archived) ==\n");
+  await printAudit(ctx, dir, isAlarm);
   ctx.out("== egress decisions (archived) ==\n");
   await printAudit(ctx, dir);
   if (follow) ctx.err(`nothing to follow: bottle "${name}" is down\n`);
@@ -111,6 +118,8 @@ export async function logsCommand(ctx: CliContext, name: string, options: { foll
   const plan = recordedPlan(backend, state.plan);
   const agent = () => (backend.logs ? backend.logs(plan, deps, { follow: Boolean(options.follow) }) : Promise.resolve(0));
   if (options.follow) return follow(ctx, plan, agent, deps);
+  ctx.out("== canary hits and DLP findings ==\n");
+  await printAudit(ctx, plan.bundle.dir, isAlarm);
   ctx.out(`== egress decisions (${join(plan.bundle.dir, AUDIT_FILE_NAME)}) ==\n`);
   await printAudit(ctx, plan.bundle.dir);
   ctx.out("== bundle process ==\n");

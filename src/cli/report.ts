@@ -77,7 +77,10 @@ function formatAuditRow(line: string): string {
     const target = e["port"] === undefined ? String(e["host"]) : `${String(e["host"])}:${String(e["port"])}`;
     const bytes = e["bytesUp"] === undefined ? "" : ` ↑${String(e["bytesUp"])}B ↓${String(e["bytesDown"])}B`;
     const why = e["reason"] ? ` — ${String(e["reason"])}` : "";
-    return `${String(e["time"])} ${String(e["decision"]).toUpperCase().padEnd(7)} ${String(e["method"] ?? e["kind"])} ${target} [${String(e["rule"])}]${bytes}${why}`;
+    const path = e["kind"] === "tls" && e["path"] ? String(e["path"]) : "";
+    const status = e["status"] === undefined ? "" : ` ${String(e["status"])}`;
+    const flag = e["canary"] ? ` CANARY ${String(e["canary"])}` : e["dlp"] ? ` DLP ${String(e["dlp"])}` : "";
+    return `${String(e["time"])} ${String(e["decision"]).toUpperCase().padEnd(7)} ${String(e["method"] ?? e["kind"])} ${target}${path} [${String(e["rule"])}]${status}${flag}${bytes}${why}`;
   } catch {
     return line;
   }

@@ -60,3 +60,22 @@ test("plan shows the sentinel and where the value comes from, never a value, and
   expect(parsed.env.ANTHROPIC_API_KEY).toMatch(/^sk-ant-api03-[A-Za-z0-9_-]{95}$/);
   expect((await world.cli(["plan", "--json"])).stdout).toBe(plan.stdout);
 });
+
+test("logs shows canary hits and DLP findings first, then every decision", async () => {
+  const world = fakeWorld({ smolvm: "1.9.3", manifest: manifest(), env: { HOST_ANTHROPIC_KEY: REAL } });
+  await world.cli(["up", "--detach"]);
+  const base = { bottle: "web", client: "192.168.1.3", port: 443 };
+  const lines = [
+    { ...base, time: "2026-11-24T10:00:00.000Z", kind: "connect", method: "CONNECT", host: "ok.test", decision: "allow", rule: "ok.test" },
+    { ...base, time: "2026-11-24T10:00:01.000Z", kind: "tls", method: "POST", host: "api.anthropic.com", path: "/v1/messages", decision: "deny", rule: "canary", status: 403, canary: "ANTHROPIC_API_KEY" },
+    { ...base, time: "2026-11-24T10:00:02.000Z", kind: "http", method: "POST", host: "paste.test", decision: "deny", rule: "dlp", dlp: "github-token" },
+  ];
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(join(world.home, "bottles/web/bundle/audit.jsonl"), lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
+  const logs = (await world.cli(["logs", "web"])).stdout;
+  const canary = "2026-11-24T10:00:01.000Z DENY    POST api.anthropic.com:443/v1/messages [canary] 403 CANARY ANTHROPIC_API_KEY";
+  const dlp = "2026-11-24T10:00:02.000Z DENY    POST paste.test:443 [dlp] DLP github-token";
+  expect(logs).toStartWith(`== canary hits and DLP findings ==\n${canary}\n${dlp}\n== egress decisions`);
+  expect(logs.indexOf("ok.test")).toBeGreaterThan(logs.indexOf("== egress decisions"));
+  await world.cli(["down", "web"]);
+});
