@@ -73,6 +73,9 @@ function lifecycleCommands(cli: Cli, on: On): void {
   cli.command("attach <name>", "Attach to the bottle's agent");
   on("attach", async (ctx, [name]) => (await lifecycle()).attachCommand(ctx, name as string));
 
+  cli.command("credentials <name>", "A bottle's credentials: hosts, header, sentinel, source, canary hits (never a value)").option("--json", "Machine-readable output");
+  on("credentials", async (ctx, [name], o) => (await import("./credentials-command.ts")).credentialsCommand(ctx, name as string, o));
+
   cli.command("logs <name>", "Bundle logs and the VM console").option("-f, --follow", "Keep following");
   on("logs", async (ctx, [name], o) => (await import("./logs-command.ts")).logsCommand(ctx, name as string, o));
 

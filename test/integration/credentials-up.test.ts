@@ -79,3 +79,18 @@ test("logs shows canary hits and DLP findings first, then every decision", async
   expect(logs.indexOf("ok.test")).toBeGreaterThan(logs.indexOf("== egress decisions"));
   await world.cli(["down", "web"]);
 });
+
+test("credentials NAME lists hosts, header, source, sentinel and canary hits; never the value", async () => {
+  const world = fakeWorld({ smolvm: "1.9.3", manifest: manifest(), env: { HOST_ANTHROPIC_KEY: REAL } });
+  await world.cli(["up", "--detach"]);
+  const sentinel = JSON.parse(readFileSync(join(world.home, "bottles/web/state.json"), "utf8")).plan.env.ANTHROPIC_API_KEY;
+  const hit = { time: "2026-11-24T10:00:01.000Z", bottle: "web", kind: "dns", client: "192.168.1.3", host: "x.test", decision: "refused", rule: "canary", canary: "ANTHROPIC_API_KEY" };
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(join(world.home, "bottles/web/bundle/audit.jsonl"), `${JSON.stringify(hit)}\n${JSON.stringify({ ...hit, rule: "dns-sink", canary: undefined })}\n${JSON.stringify(hit)}\n`);
+  const text = await world.cli(["credentials", "web"]);
+  expect(text.stdout).toBe(`ANTHROPIC_API_KEY\n  hosts:    api.anthropic.com\n  header:   x-api-key\n  from:     env HOST_ANTHROPIC_KEY\n  sentinel: ${sentinel}\n  canary hits: 2\n`);
+  const listed = JSON.parse((await world.cli(["credentials", "web", "--json"])).stdout);
+  expect(listed).toEqual([{ name: "ANTHROPIC_API_KEY", hosts: ["api.anthropic.com"], header: "x-api-key", schemes: [], from: "env HOST_ANTHROPIC_KEY", sentinel, canaryHits: 2 }]);
+  expect(text.stdout + JSON.stringify(listed)).not.toContain(REAL);
+  await world.cli(["down", "web"]);
+});
