@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveBundle, type ServeOptions } from "../src/bundle/serve/serve.ts";
+import { nodeFs } from "../src/runtime/node-fs.ts";
 
 const seconds = Number(process.argv[2] ?? 20);
 const MiB = 1024 * 1024;
@@ -37,12 +38,12 @@ function burst() {
 burst();
 `;
 
-async function run(label: string, options: ServeOptions): Promise<Record<string, string | number>> {
+async function run(label: string, options: Omit<ServeOptions, "fs">): Promise<Record<string, string | number>> {
   const dir = mkdtempSync(join(tmpdir(), "bench-dns-"));
   writeFileSync(join(dir, "supervise.token"), "t".repeat(64), { mode: 0o600 });
   const config = { version: 1, bottle: "bench", bundleIp: "127.0.0.1", subnet: "192.0.2.0/24", listen: "127.0.0.1", ports: { proxy: 0, gitGate: 0, supervise: 0, dns: 0 }, allow: [] };
   writeFileSync(join(dir, "bundle.json"), JSON.stringify(config), { mode: 0o600 });
-  const bundle = await serveBundle(join(dir, "bundle.json"), { interfaces: () => ({}), ...options });
+  const bundle = await serveBundle(join(dir, "bundle.json"), { fs: nodeFs, interfaces: () => ({}), ...options });
   const flood = spawn(process.execPath, ["-e", FLOOD, String(bundle.ports.dns), String(seconds)], { stdio: ["ignore", "pipe", "inherit"] });
   let sent = "";
   flood.stdout.on("data", (chunk) => (sent += chunk));

@@ -14,7 +14,7 @@ import { json, terminalSafe } from "./report.ts";
 
 export async function bundleServeCommand(ctx: CliContext, options: { config?: string }): Promise<number> {
   if (!options.config) throw new UsageError("E_USAGE", "Cannot serve: no --config given", { hint: "claude-bottle bundle serve --config /bundle/bundle.json" });
-  const bundle = await serveBundle(resolve(ctx.host.cwd, options.config), { log: (line) => ctx.err(line) });
+  const bundle = await serveBundle(resolve(ctx.host.cwd, options.config), { fs: ctx.fs, log: (line) => ctx.err(line) });
   ctx.out(JSON.stringify({ event: "listening", ports: bundle.ports }) + "\n");
   const signal = await ctx.terminated();
   await bundle.close();

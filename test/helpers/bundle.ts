@@ -1,4 +1,5 @@
 /** An in-process bundle on loopback with ephemeral ports, torn down after each test. */
+import { nodeFs } from "../../src/runtime/node-fs.ts";
 import { afterEach } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -30,7 +31,7 @@ export interface TestBundle extends RunningBundle {
 }
 
 /** `extra.config` is merged into the config; `extra.files` are written beside it (0600). */
-export async function startBundle(allow: string[], options: ServeOptions = {}, extra: { config?: object; files?: Record<string, string> } = {}): Promise<TestBundle> {
+export async function startBundle(allow: string[], options: Partial<ServeOptions> = {}, extra: { config?: object; files?: Record<string, string> } = {}): Promise<TestBundle> {
   const dir = tempDir("bundle");
   const token = randomBytes(32).toString("hex");
   writeFileSync(join(dir, "supervise.token"), token, { mode: 0o600 });
@@ -38,7 +39,7 @@ export async function startBundle(allow: string[], options: ServeOptions = {}, e
   writeFileSync(join(dir, "bundle.json"), JSON.stringify(config), { mode: 0o600 });
   for (const [name, contents] of Object.entries(extra.files ?? {})) writeFileSync(join(dir, name), contents, { mode: 0o600 });
   // Fixed interface facts, so the guard does not depend on this machine's networks.
-  const bundle = await serveBundle(join(dir, "bundle.json"), { interfaces: () => ({}), dial: standInDial, ...options });
+  const bundle = await serveBundle(join(dir, "bundle.json"), { fs: nodeFs, interfaces: () => ({}), dial: standInDial, ...options });
   running.push(bundle);
   return {
     ...bundle,

@@ -1,6 +1,6 @@
 /** Loading the bundle's config file (rendered by the plan) and its approved rules. */
 import * as v from "valibot";
-import { readFile } from "node:fs/promises";
+import type { Fs } from "../../core/fs.ts";
 import { ConfigError } from "../../core/errors.ts";
 import { manifestIssues } from "../../core/load-manifest.ts";
 import type { EgressRule } from "../../core/egress-rule.ts";
@@ -10,10 +10,10 @@ import type { PolicyRule } from "./decide.ts";
 
 export { BundleConfigSchema, type LoadedBundleConfig };
 
-export async function loadBundleConfig(path: string): Promise<LoadedBundleConfig> {
+export async function loadBundleConfig(fs: Fs, path: string): Promise<LoadedBundleConfig> {
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(path, "utf8"));
+    data = JSON.parse(await fs.readText(path));
   } catch (error) {
     throw new ConfigError("E_BUNDLE_CONFIG", `Cannot read bundle config "${path}": ${(error as Error).message}`, []);
   }

@@ -4,7 +4,7 @@
  * current rules, and open tunnels are never touched by a change.
  */
 import { randomBytes } from "node:crypto";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import type { Fs } from "../../core/fs.ts";
 import { DEFAULT_APPROVAL_TTL_SECONDS, parseEgressRule } from "../../core/egress-rule.ts";
 import type { PolicyRule } from "./decide.ts";
 
@@ -25,18 +25,21 @@ export class Policy {
   private approved: PolicyRule[] = [];
   private readonly requests: AccessRequest[] = [];
 
+  private readonly fs: Fs;
+  private readonly now: () => number;
+
   constructor(
     private readonly manifest: readonly PolicyRule[],
     private readonly approvedPath: string,
-    private readonly now: () => number = Date.now,
-  ) {}
+    io: { readonly fs: Fs; readonly now?: () => number },
+  ) {
+    this.fs = io.fs;
+    this.now = io.now ?? Date.now;
+  }
 
   /** Loads the persisted approvals; a missing file is none, a damaged one is an error. */
   async load(): Promise<void> {
-    const text = await readFile(this.approvedPath, "utf8").catch((error: { code?: string }) => {
-      if (error.code === "ENOENT") return "[]";
-      throw error;
-    });
+    const text = (await this.fs.readTextIfExists(this.approvedPath)) ?? "[]";
     const sources = JSON.parse(text) as string[];
     this.approved = sources.flatMap((source) => {
       const parsed = parseEgressRule(source);
@@ -114,8 +117,6 @@ export class Policy {
 
   private async persist(): Promise<void> {
     const always = this.approved.filter((rule) => !rule.once && rule.expiresAt === undefined).map((rule) => rule.rule.source);
-    const temp = `${this.approvedPath}.tmp`;
-    await writeFile(temp, `${JSON.stringify([...new Set(always)], null, 2)}\n`, { mode: 0o600 });
-    await rename(temp, this.approvedPath);
+    await this.fs.writeAtomic(this.approvedPath, `${JSON.stringify([...new Set(always)], null, 2)}\n`, 0o600);
   }
 }

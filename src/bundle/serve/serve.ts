@@ -4,7 +4,7 @@
  * persisted there; writes its audit log there too.
  */
 import { lookup } from "node:dns/promises";
-import { readFile } from "node:fs/promises";
+import type { Fs } from "../../core/fs.ts";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { dirname, join } from "node:path";
@@ -54,6 +54,8 @@ function listen(server: Server | import("node:net").Server, port: number, host: 
 }
 
 export interface ServeOptions {
+  /** The file system, injected like everywhere else: config, token, approvals, credential material. */
+  readonly fs: Fs;
   /** Name resolution for the proxy (tests map names to their own servers). */
   readonly resolve?: Resolver;
   /** Upstream dialling (tests record instead of sending a packet anywhere). */
@@ -119,12 +121,13 @@ function trackSockets(servers: readonly (Server | import("node:net").Server)[], 
   }
 }
 
-export async function serveBundle(configPath: string, options: ServeOptions = {}): Promise<RunningBundle> {
-  const config = await loadBundleConfig(configPath);
+export async function serveBundle(configPath: string, options: ServeOptions): Promise<RunningBundle> {
+  const { fs } = options;
+  const config = await loadBundleConfig(fs, configPath);
   const dir = dirname(configPath);
-  const token = (await readFile(join(dir, TOKEN_FILE), "utf8").catch(() => "")).trim();
+  const token = ((await fs.readTextIfExists(join(dir, TOKEN_FILE)).catch(() => undefined)) ?? "").trim();
   if (token.length < 32) throw new BottleError("E_BUNDLE_TOKEN", `Cannot start the bundle: ${join(dir, TOKEN_FILE)} is missing or too short`, { exitCode: EXIT.config, hint: "claude-bottle up writes it; run up again" });
-  const policy = new Policy(manifestRules(config.allow), join(dir, APPROVED_FILE));
+  const policy = new Policy(manifestRules(config.allow), join(dir, APPROVED_FILE), { fs });
   await policy.load();
   const auditLimits = options.auditLimits ?? { maxBytes: config.auditMaxMb * 1024 * 1024, rotated: 4 };
   const audit = new Audit(join(dir, AUDIT_FILE), { limits: auditLimits, ...(options.log ? { log: options.log } : {}) });
@@ -134,7 +137,7 @@ export async function serveBundle(configPath: string, options: ServeOptions = {}
   const proxied = config.upstreamProxy ? parseUpstreamProxy(config.upstreamProxy) : undefined;
   const upstreamProxy = proxied?.ok ? upstreamOpener(proxied.proxy) : undefined;
   const sockets = new Set<import("node:net").Socket>();
-  const creds = new CredsRuntime(await loadMaterial(join(dir, MATERIAL_FILE)), {
+  const creds = new CredsRuntime(await loadMaterial(fs, join(dir, MATERIAL_FILE)), {
     bottle: config.bottle,
     audit,
     dlp: config.dlp,

@@ -1,4 +1,5 @@
 /** Supervise (health, status, events, approvals) and the DNS sink, on loopback. */
+import { nodeFs } from "../../../src/runtime/node-fs.ts";
 import { expect, test } from "bun:test";
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
@@ -101,7 +102,7 @@ test("a port in use is one clear error, and nothing is left listening", async ()
   const dir = tempDir("bundle-port");
   writeFileSync(join(dir, "supervise.token"), "t".repeat(64));
   writeFileSync(join(dir, "bundle.json"), JSON.stringify({ version: 1, bottle: "x", bundleIp: "127.0.0.1", subnet: "192.0.2.0/24", listen: "127.0.0.1", ports: { proxy: supervisePort, gitGate: 0, supervise: taken, dns: 0 }, allow: [] }));
-  await expect(serveBundle(join(dir, "bundle.json"))).rejects.toThrow(`Cannot listen for supervise on 127.0.0.1:${taken}: EADDRINUSE`);
+  await expect(serveBundle(join(dir, "bundle.json"), { fs: nodeFs })).rejects.toThrow(`Cannot listen for supervise on 127.0.0.1:${taken}: EADDRINUSE`);
   // The proxy had bound before supervise failed: it must have been closed again.
   const again = createServer().listen(supervisePort, "127.0.0.1");
   await new Promise((resolve, reject) => {

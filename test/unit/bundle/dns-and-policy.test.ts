@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { nodeFs } from "../../../src/runtime/node-fs.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { queryName, refusedAnswer } from "../../../src/bundle/serve/dns-sink.ts";
@@ -41,7 +42,7 @@ test("approvals: once is spent, ttl expires, always persists and survives a relo
   const dir = tempDir();
   let now = 1_000_000;
   const path = join(dir, "approved.json");
-  const policy = new Policy(manifestRules(parseRules(["a.example.com"])), path, () => now);
+  const policy = new Policy(manifestRules(parseRules(["a.example.com"])), path, { fs: nodeFs, now: () => now });
   await policy.load();
   const once = await policy.approve("b.example.com", "once");
   expect(policy.active().map((r) => r.rule.source)).toEqual(["a.example.com", "b.example.com"]);
@@ -52,7 +53,7 @@ test("approvals: once is spent, ttl expires, always persists and survives a relo
   expect(policy.active().map((r) => r.rule.source)).toEqual(["a.example.com"]);
   await policy.approve("d.example.com:8443", "always");
   expect(JSON.parse(readFileSync(path, "utf8"))).toEqual(["d.example.com:8443"]);
-  const restarted = new Policy(manifestRules(parseRules(["a.example.com"])), path);
+  const restarted = new Policy(manifestRules(parseRules(["a.example.com"])), path, { fs: nodeFs });
   await restarted.load();
   expect(restarted.active().map((r) => r.rule.source)).toEqual(["a.example.com", "d.example.com:8443"]);
   await restarted.deny("d.example.com:8443");
@@ -60,7 +61,7 @@ test("approvals: once is spent, ttl expires, always persists and survives a relo
 });
 
 test("requests: asked once per host, answered by an approval", async () => {
-  const policy = new Policy([], join(tempDir(), "approved.json"));
+  const policy = new Policy([], join(tempDir(), "approved.json"), { fs: nodeFs });
   const first = policy.ask("pypi.org", 443, "pip install");
   expect(policy.ask("pypi.org", 443, "again").id).toBe(first.id);
   await policy.approve("pypi.org", "ttl", 60);

@@ -2,6 +2,7 @@
  * Parse once: the manifest gives typed values (Cidr, EgressRule[]) and bundle.json is read back
  * through the same schemas, so a value the host wrote is the value the bundle enforces.
  */
+import { nodeFs } from "../../../src/runtime/node-fs.ts";
 import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,7 +45,7 @@ test.each([
   try {
     const file = join(dir, "bundle.json");
     writeFileSync(file, JSON.stringify({ version: 1, bottle: "w", bundleIp: "192.168.5.2", subnet, ports: { proxy: 0, gitGate: 0, supervise: 0, dns: 0 }, allow: [] }));
-    const error = await loadBundleConfig(file).then(() => undefined, (e: { issues?: { path: string }[]; exitCode?: number }) => e);
+    const error = await loadBundleConfig(nodeFs, file).then(() => undefined, (e: { issues?: { path: string }[]; exitCode?: number }) => e);
     expect(error?.exitCode).toBe(78);
     expect(error?.issues?.map((issue) => issue.path)).toEqual([path]);
   } finally {
@@ -56,7 +57,7 @@ test("one TTL default: an approval without ttlSeconds lasts as long as `allow` s
   const dir = mkdtempSync(join(tmpdir(), "cb-policy-"));
   try {
     const now = 1_000_000;
-    const policy = new Policy([], join(dir, "approved.json"), () => now);
+    const policy = new Policy([], join(dir, "approved.json"), { fs: nodeFs, now: () => now });
     const rule = await policy.approve("api.example.com", "ttl");
     expect(rule.expiresAt).toBe(now + DEFAULT_APPROVAL_TTL_SECONDS * 1000);
     expect(DEFAULT_APPROVAL_TTL_SECONDS).toBe(3600);

@@ -4,7 +4,7 @@
  * memory. A missing file is no credentials; a damaged one stops the bundle from starting.
  */
 import * as v from "valibot";
-import { readFile } from "node:fs/promises";
+import type { Fs } from "../../../core/fs.ts";
 import { BottleError, EXIT } from "../../../core/errors.ts";
 
 export const MATERIAL_FILE = "credentials.json";
@@ -32,12 +32,13 @@ export type MaterialCredential = BundleMaterial["credentials"][number];
 export const NO_MATERIAL: BundleMaterial = { version: MATERIAL_VERSION, credentials: [], leaves: {}, upstreamCa: [] };
 
 /** Reads the material at `path`; absent means none. Errors name the file, never a value. */
-export async function loadMaterial(path: string): Promise<BundleMaterial> {
+export async function loadMaterial(fs: Fs, path: string): Promise<BundleMaterial> {
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(path, "utf8"));
+    const text = await fs.readTextIfExists(path);
+    if (text === undefined) return NO_MATERIAL;
+    data = JSON.parse(text);
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return NO_MATERIAL;
     throw new BottleError("E_BUNDLE_MATERIAL", `Cannot read the credential material "${path}": it is not JSON`, { exitCode: EXIT.config, hint: "claude-bottle up writes it; run down and up again" });
   }
   const result = v.safeParse(MaterialSchema, data);

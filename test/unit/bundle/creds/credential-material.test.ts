@@ -58,10 +58,10 @@ test("material: sentinels shaped by the values, a leaf per credential and inspec
   const dir = tempDir("material");
   await writeMaterial(nodeFs, dir, material);
   expect(statSync(join(dir, "credentials.json")).mode & 0o777).toBe(0o600);
-  expect(await loadMaterial(join(dir, "credentials.json"))).toEqual(material);
-  expect(await loadMaterial(join(dir, "absent.json"))).toEqual(NO_MATERIAL);
+  expect(await loadMaterial(nodeFs, join(dir, "credentials.json"))).toEqual(material);
+  expect(await loadMaterial(nodeFs, join(dir, "absent.json"))).toEqual(NO_MATERIAL);
   writeFileSync(join(dir, "bad.json"), JSON.stringify({ ...material, credentials: [{ name: "X" }] }));
-  const error = await loadMaterial(join(dir, "bad.json")).catch((e: Error) => e.message);
+  const error = await loadMaterial(nodeFs, join(dir, "bad.json")).catch((e: Error) => e.message);
   expect(error).toContain("bad credentials.0.");
   expect(error).not.toContain("sk-ant");
 });
