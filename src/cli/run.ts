@@ -16,6 +16,7 @@ import type { CliContext, Powers } from "./context.ts";
 import { initCommand } from "./init-command.ts";
 import { backendsCommand, planCommand, preflightCommand, renderCommand } from "./plan-commands.ts";
 import { formatError } from "./report.ts";
+import { commandHelp, programHelp } from "./help.ts";
 
 // Lifecycle and bundle commands load on first use: `plan` and `--version` should not pay for
 // the proxy, the DNS sink or the lifecycle machinery at start-up.
@@ -61,7 +62,7 @@ function lifecycleCommands(cli: Cli, on: On): void {
     .option("--allow-unenforced-egress", "Accept a smolvm that does not enforce the egress allowlist (< 1.1.3)");
   on("up", async (ctx, [manifest], o) => (await lifecycle()).upCommand(ctx, manifest as string | undefined, o));
 
-  cli.command("down <name>", "Remove everything a bottle made (idempotent)").option("--json", "Machine-readable output");
+  cli.command("down <name>", "Remove everything a bottle made, archiving its audit log (idempotent)").option("--json", "Machine-readable output");
   on("down", async (ctx, [name], o) => (await lifecycle()).downCommand(ctx, name as string, o));
 
   cli.command("ls", "List bottles and their state").alias("list").option("--json", "Machine-readable output");
@@ -76,7 +77,7 @@ function lifecycleCommands(cli: Cli, on: On): void {
   cli.command("credentials <name>", "A bottle's credentials: hosts, header, sentinel, source, canary hits (never a value)").option("--json", "Machine-readable output");
   on("credentials", async (ctx, [name], o) => (await import("./credentials-command.ts")).credentialsCommand(ctx, name as string, o));
 
-  cli.command("logs <name>", "Bundle logs and the VM console").option("-f, --follow", "Keep following");
+  cli.command("logs <name>", "What the bottle did: egress decisions, bundle output, agent console (escaped; archived after down)").option("-f, --follow", "Keep following");
   on("logs", async (ctx, [name], o) => (await import("./logs-command.ts")).logsCommand(ctx, name as string, o));
 
   cli.command("gc", "Remove resources of this home that no bottle owns (after a crash)")
@@ -127,7 +128,7 @@ function buildCli(actions: Map<string, Action>): Cli {
   planningCommands(cli, on);
   lifecycleCommands(cli, on);
   bundleCommands(cli, on);
-  cli.help();
+  cli.option("-h, --help", "Show this help");
   return cli;
 }
 
@@ -146,7 +147,10 @@ export async function run(host: Host, powers: Powers): Promise<number> {
     const cli = buildCli(actions);
     const parsed = cli.parse(["node", "claude-bottle", ...host.args], { run: false });
     const options = parsed.options as Record<string, unknown>;
-    if (options["help"]) return EXIT.ok; // cac printed it
+    if (options["help"]) {
+      host.stdout(cli.matchedCommand ? commandHelp(cli, cli.matchedCommand) : programHelp(cli));
+      return EXIT.ok;
+    }
     const name = cli.matchedCommand?.name;
     if (!name) {
       if (options["version"]) {
@@ -156,7 +160,7 @@ export async function run(host: Host, powers: Powers): Promise<number> {
       if (parsed.args.length > 0) {
         throw new UsageError("E_UNKNOWN_COMMAND", `Unknown command "${parsed.args[0]}"`, { hint: "run claude-bottle --help for the commands" });
       }
-      cli.outputHelp();
+      host.stdout(programHelp(cli));
       return EXIT.usage;
     }
     const command = cli.matchedCommand!;

@@ -8,13 +8,19 @@ export function starterManifest(slug: string): string {
 # The bottle's name: 1-40 lowercase letters, digits or hyphens.
 name = "${slug}"
 
-# Which isolation backend runs the agent: "smolmachines" (microVM) or a plugin path.
+# Which isolation backend runs the agent: "smolmachines" (a microVM: needs smolvm and KVM or
+# Apple silicon), "docker" (a hardened container, for hosts without them: it shares the host
+# kernel), or a plugin path.
 backend = "smolmachines"
+# backend = "docker"
 
 [agent]
 # OCI image the agent runs in; it is loaded into the VM locally, never pulled by the guest.
 image = "${DEFAULT_AGENT_IMAGE}"
 # command = ["claude"]
+# The VM's vCPUs and memory in MiB (the container's limits with backend = "docker").
+# cpus = 2
+# memory = 4096
 
 # Extra, non-secret environment for the agent. Proxy and CA variables are set by
 # claude-bottle and cannot be overridden here.

@@ -9,6 +9,7 @@ import { ConfigError, type ConfigIssue } from "./errors.ts";
 import type { Fs } from "./fs.ts";
 import { ManifestSchema, type Manifest } from "./manifest.ts";
 import { isReservedEnvName } from "./agent-env.ts";
+import { knownKeysAt, unknownKeyMessage } from "./nearest-key.ts";
 
 export const DEFAULT_MANIFEST = "bottle.toml";
 
@@ -20,7 +21,10 @@ export interface Bottle {
 }
 
 function issueMessage(issue: v.BaseIssue<unknown>): string {
-  if (issue.type === "strict_object" && issue.expected === "never") return "unknown key";
+  if (issue.type === "strict_object" && issue.expected === "never") {
+    const keys = (issue.path ?? []).map((item) => item.key as string | number);
+    return unknownKeyMessage(String(keys.at(-1) ?? ""), knownKeysAt(ManifestSchema, keys.slice(0, -1)));
+  }
   if (issue.received === "undefined") return "is required";
   if (issue.kind === "schema") return `expected ${issue.expected}, got ${issue.received}`;
   return issue.message;

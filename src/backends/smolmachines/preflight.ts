@@ -19,7 +19,7 @@ const INSTALL_HINT = `install smolvm ${formatSemver(SMOLVM_FLOOR)} or newer (htt
 export function smolvmFinding(probe: SmolvmProbe, options: PreflightOptions): Finding {
   switch (probe.state) {
     case "missing":
-      return { code: "SMOLVM_MISSING", level: "fail", message: "smolvm is not on PATH", fix: INSTALL_HINT };
+      return { code: "SMOLVM_MISSING", level: "fail", message: "smolvm is not on PATH", fix: `${INSTALL_HINT}; on a host without KVM or smolvm, set backend = "docker" in bottle.toml (a hardened container; it shares the host kernel)` };
     case "broken":
       return { code: "SMOLVM_BROKEN", level: "fail", message: `smolvm --version exited with code ${probe.exitCode}: ${tail(probe.stderr, 1)}`, fix: "reinstall smolvm; its wrapper may have lost smolvm-bin or lib/" };
     case "unparseable":
