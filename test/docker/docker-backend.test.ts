@@ -20,6 +20,8 @@ const run = `${process.pid}-${Date.now().toString(36)}`;
 const AGENT = `claude-bottle-busybox:test-${run}`;
 const OTHER_NET = `cb-test-other-${run}`;
 const OTHER = `cb-test-other-${run}`;
+// A /24 of its own per run: concurrent runs on one engine must not ask for the same subnet.
+const OTHER_SUBNET = `10.213.${process.pid % 200 + 20}`;
 let bundleImage = "";
 let hostServer: Server;
 let hostHits = 0;
@@ -35,8 +37,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => hostServer.listen(0, "0.0.0.0", () => resolve()));
   trackNetwork(OTHER_NET);
-  expect(docker(["network", "create", "--label", TEST_LABEL, "--subnet", "10.213.77.0/24", OTHER_NET]).code).toBe(0);
-  const other = docker(["run", "-d", "--name", OTHER, "--label", TEST_LABEL, "--network", OTHER_NET, "--ip", "10.213.77.9", AGENT, "sh", "-c", "while :; do nc -l -p 8080 >> /tmp/hits; echo hit >> /tmp/hits; done"]);
+  expect(docker(["network", "create", "--label", TEST_LABEL, "--subnet", `${OTHER_SUBNET}.0/24`, OTHER_NET]).code).toBe(0);
+  const other = docker(["run", "-d", "--name", OTHER, "--label", TEST_LABEL, "--network", OTHER_NET, "--ip", `${OTHER_SUBNET}.9`, AGENT, "sh", "-c", "while :; do nc -l -p 8080 >> /tmp/hits; echo hit >> /tmp/hits; done"]);
   expect(other.code).toBe(0);
 }, 240_000);
 
@@ -66,7 +68,7 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
 
   const up = await cli(["up", "--detach"]);
   expect(up.stderr).toContain("isolation: container");
-  expect(up.code).toBe(0);
+  expect({ code: up.code, stderr: up.code === 0 ? "" : up.stderr }).toEqual({ code: 0, stderr: "" }); // a failure shows why
   const plan = JSON.parse(readFileSync(join(home, "bottles/iso/state.json"), "utf8")).plan;
   const agent = plan.agent.agentContainer.name;
   const port = (hostServer.address() as AddressInfo).port;
@@ -80,7 +82,7 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
   for (const address of new Set(hostAddresses)) {
     expect(inAgent(agent, `echo probe | nc -w 2 ${address} ${port}`).code).not.toBe(0);
   }
-  expect(inAgent(agent, "echo probe | nc -w 2 10.213.77.9 8080").code).not.toBe(0);
+  expect(inAgent(agent, `echo probe | nc -w 2 ${OTHER_SUBNET}.9 8080`).code).not.toBe(0);
   expect(hostHits).toBe(0);
   expect(inAgent(OTHER, "cat /tmp/hits 2>/dev/null").out).toBe("");
 
@@ -90,7 +92,7 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
     socket.on("close", () => resolve());
     socket.on("error", reject);
   });
-  expect(docker(["run", "--rm", "--network", OTHER_NET, AGENT, "sh", "-c", "echo probe | nc -w 2 10.213.77.9 8080"]).code).toBe(0);
+  expect(docker(["run", "--rm", "--network", OTHER_NET, AGENT, "sh", "-c", `echo probe | nc -w 2 ${OTHER_SUBNET}.9 8080`]).code).toBe(0);
   expect(hostHits).toBe(1);
 
   // Hardening as the plan says: not root, read-only root, writable workspace, CA mounted.
