@@ -30,6 +30,7 @@ const COMMANDS: ((name: string) => string[])[] = [
   (name) => ["deny", name, "example.test"],
   (name) => ["why", name, "example.test"],
   (name) => ["requests", name],
+  (name) => ["credentials", name],
 ];
 
 describe("names are never paths", () => {
