@@ -21,6 +21,9 @@ const AGENT = `claude-bottle-busybox:test-${run}`;
 const OTHER_NET = `cb-test-other-${run}`;
 const OTHER = `cb-test-other-${run}`;
 // A /24 of its own per run: concurrent runs on one engine must not ask for the same subnet.
+// A name per run: the subnet follows the name's hash, and concurrent runs on one engine would
+// race for the same /24 between planning and creating it.
+const NAME = `iso${process.pid % 100_000}`;
 const OTHER_SUBNET = `10.213.${process.pid % 200 + 20}`;
 let bundleImage = "";
 let hostServer: Server;
@@ -62,14 +65,14 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
   const home = join(dir, "home");
   homes.push(home);
   mkdirSync(join(dir, "p"));
-  writeFileSync(join(dir, "p/bottle.toml"), `name = "iso"\nbackend = "docker"\n[agent]\nimage = "${AGENT}"\n[bundle]\nimage = "${bundleImage}"\n`);
+  writeFileSync(join(dir, "p/bottle.toml"), `name = "${NAME}"\nbackend = "docker"\n[agent]\nimage = "${AGENT}"\n[bundle]\nimage = "${bundleImage}"\n`);
   const env = { PATH: process.env["PATH"] ?? "" };
   const cli = (args: string[]) => runCli(["--home", home, ...args], { cwd: join(dir, "p"), env, runner: nodeRunner(env), fs: nodeFs, http: httpProbe, user: { uid: process.getuid!(), gid: process.getgid!() } });
 
   const up = await cli(["up", "--detach"]);
   expect(up.stderr).toContain("isolation: container");
   expect({ code: up.code, stderr: up.code === 0 ? "" : up.stderr }).toEqual({ code: 0, stderr: "" }); // a failure shows why
-  const plan = JSON.parse(readFileSync(join(home, "bottles/iso/state.json"), "utf8")).plan;
+  const plan = JSON.parse(readFileSync(join(home, "bottles", NAME, "state.json"), "utf8")).plan;
   const agent = plan.agent.agentContainer.name;
   const port = (hostServer.address() as AddressInfo).port;
 
@@ -110,8 +113,8 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
     expect(JSON.parse(docker(["inspect", name]).stdout)[0].HostConfig.LogConfig).toEqual({ Type: "json-file", Config: { "max-file": "3", "max-size": "10m" } });
   }
 
-  expect((await cli(["exec", "iso", "--", "sh", "-c", "exit 4"])).code).toBe(4);
-  expect((await cli(["down", "iso"])).code).toBe(0);
+  expect((await cli(["exec", NAME, "--", "sh", "-c", "exit 4"])).code).toBe(4);
+  expect((await cli(["down", NAME])).code).toBe(0);
   for (const name of [agent, plan.bundle.containerName]) expect(docker(["inspect", name]).code).not.toBe(0);
   for (const name of [plan.bundle.networkName, plan.bundle.egressNetwork.networkName]) expect(docker(["network", "inspect", name]).code).not.toBe(0);
 }, 180_000);
