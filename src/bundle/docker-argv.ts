@@ -2,8 +2,9 @@
 import { LABEL_HOME, LABEL_SLUG } from "../core/slug.ts";
 import { BUNDLE_DIR_IN_CONTAINER } from "../core/bundle-plan.ts";
 import type { CorePlan } from "../core/plan.ts";
+import { MIRROR_IN_BUNDLE, QUARANTINE_IN_BUNDLE } from "../core/workspace.ts";
 
-export type BundleArgvPlan = Pick<CorePlan, "slug" | "home" | "bundleSubnet" | "bundleGateway" | "bundleIp" | "bundle">;
+export type BundleArgvPlan = Pick<CorePlan, "slug" | "home" | "bundleSubnet" | "bundleGateway" | "bundleIp" | "bundle" | "workspace">;
 
 /** A docker network of a bottle: its name, /24 and gateway. */
 export interface NetworkSpec {
@@ -42,6 +43,15 @@ export function networkRemoveArgv(name: string): string[] {
  * capabilities, no privilege gain, small limits. It runs as the host user so it can read its
  * 0600 config and write its audit log in the mounted bundle dir, and nothing else of the state.
  */
+/** The workspace mirror read-only, its quarantine writable: what the git gate serves and fills. */
+function workspaceMounts(plan: BundleArgvPlan): string[] {
+  if (!plan.workspace) return [];
+  return [
+    "--mount", `type=bind,source=${plan.workspace.mirror},target=${MIRROR_IN_BUNDLE},readonly`,
+    "--mount", `type=bind,source=${plan.workspace.quarantine},target=${QUARANTINE_IN_BUNDLE}`,
+  ];
+}
+
 export function bundleRunArgv(plan: BundleArgvPlan): string[] {
   return [
     "docker", "run", "--detach",
@@ -62,6 +72,7 @@ export function bundleRunArgv(plan: BundleArgvPlan): string[] {
     "--restart", "no",
     ...CAPPED_LOGS,
     "--mount", `type=bind,source=${plan.bundle.dir},target=${BUNDLE_DIR_IN_CONTAINER}`,
+    ...workspaceMounts(plan),
     plan.bundle.image,
     "bundle", "serve", "--config", `${BUNDLE_DIR_IN_CONTAINER}/bundle.json`,
   ];

@@ -71,7 +71,8 @@ export async function lsCommand(ctx: CliContext, options: { json?: boolean }): P
     ctx.out(json(rows));
     return EXIT.ok;
   }
-  const table = [["NAME", "BACKEND", "STATUS", "BUNDLE", "AGENT", "BUNDLE IP", "CREATED"], ...rows.map((r) => [r.name, r.backend, r.status, r.bundle, r.agent, r.bundleIp, r.createdAt])];
+  const pushes = (r: (typeof rows)[number]) => (r.pushesWaiting === null ? "-" : String(r.pushesWaiting));
+  const table = [["NAME", "BACKEND", "STATUS", "BUNDLE", "AGENT", "BUNDLE IP", "PUSHES", "CREATED"], ...rows.map((r) => [r.name, r.backend, r.status, r.bundle, r.agent, r.bundleIp, pushes(r), r.createdAt])];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   ctx.out(table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd() + "\n").join(""));
   return EXIT.ok;

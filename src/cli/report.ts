@@ -71,16 +71,23 @@ export function formatAuditLine(line: string): string {
   return terminalSafe(formatAuditRow(line));
 }
 
+/** A git gate event's refs: "refs/heads/claude/x ok; refs/heads/main read-only: …". */
+function gitRefs(refs: unknown): string {
+  if (!Array.isArray(refs)) return "";
+  return ` — ${refs.map((ref: { ref?: unknown; result?: unknown }) => `${String(ref.ref)} ${String(ref.result)}`).join("; ")}`;
+}
+
 function formatAuditRow(line: string): string {
   try {
     const e = JSON.parse(line) as Record<string, unknown>;
     const target = e["port"] === undefined ? String(e["host"]) : `${String(e["host"])}:${String(e["port"])}`;
-    const bytes = e["bytesUp"] === undefined ? "" : ` ↑${String(e["bytesUp"])}B ↓${String(e["bytesDown"])}B`;
+    const where = e["kind"] === "git" ? `${target} ${String(e["path"] ?? "")}` : target;
+    const bytes = e["bytesUp"] === undefined ? "" : ` ↑${String(e["bytesUp"])}B ↓${String(e["bytesDown"] ?? 0)}B`;
     const why = e["reason"] ? ` — ${String(e["reason"])}` : "";
     const path = e["kind"] === "tls" && e["path"] ? String(e["path"]) : "";
     const status = e["status"] === undefined ? "" : ` ${String(e["status"])}`;
     const flag = e["canary"] ? ` CANARY ${String(e["canary"])}` : e["dlp"] ? ` DLP ${String(e["dlp"])}` : "";
-    return `${String(e["time"])} ${String(e["decision"]).toUpperCase().padEnd(7)} ${String(e["method"] ?? e["kind"])} ${target}${path} [${String(e["rule"])}]${status}${flag}${bytes}${why}`;
+    return `${String(e["time"])} ${String(e["decision"]).toUpperCase().padEnd(7)} ${String(e["method"] ?? e["kind"])} ${where}${path} [${String(e["rule"])}]${status}${flag}${bytes}${why}${gitRefs(e["refs"])}`;
   } catch {
     return line;
   }

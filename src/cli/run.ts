@@ -22,6 +22,7 @@ import { commandHelp, programHelp } from "./help.ts";
 // the proxy, the DNS sink or the lifecycle machinery at start-up.
 const lifecycle = () => import("./lifecycle-commands.ts");
 const bundle = () => import("./bundle-commands.ts");
+const workspace = () => import("./workspace-commands.ts");
 
 type Action = (ctx: CliContext, args: readonly unknown[], options: Record<string, unknown>) => Promise<number> | number;
 
@@ -100,6 +101,14 @@ function bundleCommands(cli: Cli, on: On): void {
     if (action === "image") return (await import("./bundle-image-command.ts")).bundleImageCommand(ctx, o as { tag: string; save?: string; binary?: string });
     throw new UsageError("E_USAGE", `Unknown bundle action "${String(action)}"`, { hint: "claude-bottle bundle serve|image" });
   });
+
+  cli.command("pull <name>", "Bring the agent's pushed branches into this repository as bottle-NAME/BRANCH")
+    .option("--branch <branch>", "Only this branch")
+    .option("--json", "Machine-readable output");
+  on("pull", async (ctx, [name], o) => (await workspace()).pullCommand(ctx, name as string, o as { branch?: string; json?: boolean }));
+
+  cli.command("diff <name> [branch]", "What the agent changed on a pushed branch, against the commit it started from").option("--json", "Machine-readable output");
+  on("diff", async (ctx, [name, branch], o) => (await workspace()).diffCommand(ctx, name as string, branch as string | undefined, o));
 
   cli.command("requests <name>", "Hosts the agent asked for").option("--all", "Include answered requests").option("--json", "Machine-readable output");
   on("requests", async (ctx, [name], o) => (await bundle()).requestsCommand(ctx, name as string, o));

@@ -9,6 +9,7 @@ import { BUNDLE_PORTS } from "./agent-env.ts";
 import type { CorePlan } from "./plan.ts";
 import { CidrSchema, EgressRuleSchema } from "./value-schemas.ts";
 import { parseUpstreamProxy } from "./upstream-proxy.ts";
+import { MIRROR_IN_BUNDLE, PUSH_LIMITS, QUARANTINE_IN_BUNDLE, type WorkspacePlan } from "./workspace.ts";
 
 export const BUNDLE_CONFIG_VERSION = 1;
 
@@ -71,6 +72,11 @@ function inspectionConfig(plan: CorePlan): Partial<BundleConfig> {
   };
 }
 
+/** The gate's view of the workspace: container paths, the agent's patterns, the exposed refs. */
+function gateConfig(workspace: WorkspacePlan): NonNullable<BundleConfig["workspace"]> {
+  return { mirror: MIRROR_IN_BUNDLE, quarantine: QUARANTINE_IN_BUNDLE, push: [...workspace.push], exposed: [...workspace.refs], ...PUSH_LIMITS };
+}
+
 export function bundleConfig(plan: CorePlan): BundleConfig {
   return {
     version: BUNDLE_CONFIG_VERSION,
@@ -81,6 +87,7 @@ export function bundleConfig(plan: CorePlan): BundleConfig {
     allow: [...plan.bundle.allow],
     auditMaxMb: plan.bundle.auditMaxMb,
     ...inspectionConfig(plan),
+    ...(plan.workspace ? { workspace: gateConfig(plan.workspace) } : {}),
   };
 }
 

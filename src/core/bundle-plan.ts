@@ -10,6 +10,7 @@ import { bundleSubnet } from "./subnet.ts";
 import { resourceName } from "./slug.ts";
 import { bottleDir } from "./state.ts";
 import type { HostFacts } from "./host-facts.ts";
+import { planWorkspace } from "./workspace.ts";
 import { PLAN_VERSION, type CorePlan, type EgressNetworkPlan } from "./plan.ts";
 import { allowWithCredentialHosts, planInspection, sentinelEnv } from "./credential-plan.ts";
 
@@ -77,6 +78,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
   const bundleDir = join(stateDir, BUNDLE_DIR);
   const egress = needs.isolatedNetwork ? egressNetwork(bottle, facts, addresses.subnet) : undefined;
   const inspection = planInspection(bottle, facts);
+  const workspace = planWorkspace(manifest.workspace, bottle.workspace, stateDir, addresses.bundleIp);
   return {
     planVersion: PLAN_VERSION,
     backend: needs.backend,
@@ -108,5 +110,6 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
       caCertPath: join(stateDir, "ca", "ca.crt"),
       ...(inspection ? { inspection } : {}),
     },
+    ...(workspace ? { workspace } : {}),
   };
 }

@@ -10,6 +10,8 @@ import type { Fs } from "./fs.ts";
 import { ManifestSchema, type Manifest } from "./manifest.ts";
 import { isReservedEnvName } from "./agent-env.ts";
 import { knownKeysAt, unknownKeyMessage } from "./nearest-key.ts";
+import type { WorkspaceSource } from "./workspace.ts";
+import { findWorkspaceSource } from "./workspace-source.ts";
 
 export const DEFAULT_MANIFEST = "bottle.toml";
 
@@ -18,6 +20,8 @@ export interface Bottle {
   readonly slug: string;
   /** Absolute path of the manifest file. */
   readonly manifestPath: string;
+  /** The repository the workspace comes from (found by `loadManifest`); none: no workspace. */
+  readonly workspace?: WorkspaceSource;
 }
 
 function issueMessage(issue: v.BaseIssue<unknown>): string {
@@ -85,5 +89,7 @@ export async function loadManifest(fs: Fs, path: string, cwd: string): Promise<B
       hint: "run claude-bottle init to write a starter bottle.toml, or pass the manifest's path",
     });
   }
-  return parseManifest(text, manifestPath);
+  const bottle = parseManifest(text, manifestPath);
+  const workspace = await findWorkspaceSource(fs, manifestPath, bottle.manifest.workspace);
+  return workspace ? { ...bottle, workspace } : bottle;
 }

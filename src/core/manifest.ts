@@ -4,6 +4,7 @@
 import * as v from "valibot";
 import { EgressRuleSchema, SubnetPoolSchema } from "./value-schemas.ts";
 import { SLUG_NO_DOUBLE_HYPHEN, SLUG_PATTERN } from "./slug.ts";
+import { WorkspaceTable } from "./workspace.ts";
 import { CredentialTable, credentialSpec, isCredentialHost, type CredentialSpec, type Credentials } from "./credentials.ts";
 import { parseUpstreamProxy } from "./upstream-proxy.ts";
 
@@ -99,6 +100,8 @@ const ManifestTables = v.strictObject({
     {},
   ),
   credentials: v.optional(credentials, {}),
+  /** The project the agent works on; see core/workspace.ts. */
+  workspace: v.optional(WorkspaceTable),
   bundle: v.optional(
     v.strictObject({
       image: v.optional(imageRef, DEFAULT_BUNDLE_IMAGE),

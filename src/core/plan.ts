@@ -4,6 +4,8 @@
  * works from it alone. The core reads only its own part; a backend's part is opaque to it.
  */
 
+import type { WorkspacePlan } from "./workspace.ts";
+
 /** Version of the recorded plan's shape: 1 was API 1's flat plan, 2 nests the backend's part. */
 export const PLAN_VERSION = 2;
 
@@ -85,6 +87,8 @@ export interface CorePlan {
   readonly agentCpus: number;
   readonly agentMemoryMiB: number;
   readonly bundle: BundlePlan;
+  /** The project cloned into the guest and pushed back through the gate; absent: none. */
+  readonly workspace?: WorkspacePlan;
 }
 
 /** A whole plan: the core's part and the backend's part `A`, never merged. */

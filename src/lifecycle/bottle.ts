@@ -16,6 +16,8 @@ import type { Finding, PreflightOptions, Step } from "../core/step.ts";
 import type { RenderedFile } from "../core/write-files.ts";
 import { bundleFiles, bundleFindings, bundleSteps, isReservedFileName } from "../bundle/bundle-phases.ts";
 import type { AnyBackend, Backend } from "../plugins/types.ts";
+import { workspaceFindings } from "../workspace/workspace-preflight.ts";
+import { workspaceCloneStep, workspaceMirrorStep } from "../workspace/workspace-steps.ts";
 
 /** The host facts and the backend's own, read once for the whole command. */
 export function bottleFacts(backend: AnyBackend, deps: BackendDeps, host: Pick<Host, "platform" | "arch" | "user">, home: string): Promise<Facts<unknown>> {
@@ -49,20 +51,26 @@ export function bottleFiles(backend: AnyBackend, plan: Plan): RenderedFile[] {
 
 /** The bundle's findings, then the backend's: all of them, read-only. */
 export async function bottleFindings(backend: AnyBackend, plan: Plan, facts: Facts<unknown>, deps: BackendDeps, options: PreflightOptions): Promise<Finding[]> {
-  const [core, own] = await Promise.all([
+  const [core, workspace, own] = await Promise.all([
     bundleFindings(plan, facts, deps, backend.info.features.hostKernelShared),
+    workspaceFindings(deps, plan.workspace, plan.agentImage),
     backend.preflight(plan, facts, deps, options),
   ]);
-  return [...core, ...own];
+  return [...core, ...workspace, ...own];
 }
 
 /** The bundle's steps, then the backend's. Step ids are the journal's keys: they must not clash. */
 export function bottleSteps(backend: AnyBackend, plan: Plan): Step[] {
-  const core = bundleSteps(plan);
+  const workspace = plan.workspace ? { ...plan, workspace: plan.workspace } : undefined;
+  const exec = (deps: BackendDeps, command: readonly string[]) => backend.exec(plan, deps, command, { tty: false });
+  const first = workspace ? [workspaceMirrorStep(workspace)] : [];
+  const last = workspace ? [workspaceCloneStep(workspace, exec)] : [];
+  const core = [...first, ...bundleSteps(plan), ...last];
   const own = backend.launch(plan);
   const clash = own.find((step) => core.some((mine) => mine.id === step.id));
-  if (clash) throw contractBroken(backend, `launch has a step "${clash.id}", an id the core's bundle steps use`);
-  return [...core, ...own];
+  if (clash) throw contractBroken(backend, `launch has a step "${clash.id}", an id the core's steps use`);
+  // The mirror before the bundle (which mounts it); the clone once the guest runs.
+  return [...first, ...bundleSteps(plan), ...own, ...last];
 }
 
 /** A recorded plan in the current shape; an API 1 plan's backend fields go through `upgrade`. */

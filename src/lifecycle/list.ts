@@ -6,6 +6,7 @@ import type { BottleState } from "../core/state.ts";
 import type { AnyBackend } from "../plugins/types.ts";
 import { recordedCorePlan, recordedPlan } from "./bottle.ts";
 import type { LifecycleContext } from "./context.ts";
+import { waitingPushes } from "../workspace/waiting.ts";
 import { backendOfState } from "../plugins/resolve-backend.ts";
 
 export interface BottleRow {
@@ -18,6 +19,8 @@ export interface BottleRow {
   readonly bundleIp: string;
   readonly createdAt: string;
   readonly manifestPath: string;
+  /** Pushes the agent made that `pull` has not brought in yet; null without a workspace. */
+  readonly pushesWaiting: number | null;
 }
 
 interface Recorded {
@@ -46,7 +49,8 @@ export async function listBottles(ctx: LifecycleContext): Promise<BottleRow[]> {
     const plans = bottles.filter((b) => b.backend === backend).map((b) => b.plan);
     if (backend?.inspect) for (const [slug, live] of await backend.inspect(plans, ctx.deps)) agentStates.set(slug, live);
   }
-  return bottles.map(({ state, plan }) => ({
+  const waiting = await Promise.all(bottles.map(({ plan }) => (plan.workspace ? waitingPushes(ctx.deps.fs, plan.workspace) : null)));
+  return bottles.map(({ state, plan }, index) => ({
     name: state.slug,
     backend: state.backend,
     isolation: plan.isolation,
@@ -56,5 +60,6 @@ export async function listBottles(ctx: LifecycleContext): Promise<BottleRow[]> {
     bundleIp: plan.bundleIp,
     createdAt: state.createdAt,
     manifestPath: state.manifestPath,
+    pushesWaiting: waiting[index] ?? null,
   }));
 }

@@ -1,0 +1,59 @@
+/**
+ * What `pull`, `diff` and `down` share: import the gate's accepted pushes into the mirror (each
+ * outcome appended to the bottle's audit log, so `logs` and `/events` readers see refusals), then
+ * optionally bring the agent's branches into the user's repository.
+ */
+import { appendFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { WorkspacePlan } from "../core/workspace.ts";
+import { importPushes, type ImportResult, type WorkspacePaths } from "./import-push.ts";
+import type { WorkspaceDeps } from "./mirror.ts";
+import { pullBranches, type PullResult } from "./pull.ts";
+
+export const MIRROR_INFO_FILE = "mirror.json";
+
+export function workspacePaths(workspace: WorkspacePlan): WorkspacePaths {
+  return {
+    mirror: workspace.mirror,
+    quarantine: workspace.quarantine,
+    imported: join(workspace.dir, "imported"),
+    rejected: join(workspace.dir, "rejected"),
+    scratch: join(workspace.dir, "import-scratch"),
+  };
+}
+
+/** One audit line per import, in the shape the bundle writes (kind "git", method "import"). */
+export function importAuditLine(bottle: string, result: ImportResult, time: string): string {
+  const refs = result.refs.map((ref) => ({ ...ref, result: result.ok ? "ok" : "refused" }));
+  const event = {
+    time,
+    bottle,
+    kind: "git",
+    client: "host",
+    method: "import",
+    host: "gate",
+    path: `push ${result.id}`,
+    decision: result.ok ? "allow" : "deny",
+    rule: "git-import",
+    ...(result.reason ? { reason: result.reason } : {}),
+    durationMs: result.durationMs,
+    refs,
+  };
+  return `${JSON.stringify(event)}\n`;
+}
+
+/** Imports every waiting push; appends each outcome to `auditPath`. Hold the bottle's lock. */
+export async function importWaiting(deps: WorkspaceDeps, workspace: WorkspacePlan, bottle: string, auditPath: string): Promise<ImportResult[]> {
+  if (!(await deps.fs.exists(workspace.mirror))) return [];
+  const results = await importPushes(deps, workspacePaths(workspace), { push: workspace.push, exposed: workspace.refs });
+  const lines = results.map((result) => importAuditLine(bottle, result, new Date().toISOString())).join("");
+  if (lines !== "") await appendFile(auditPath, lines, { mode: 0o600 });
+  return results;
+}
+
+/** Imports, then fetches the agent's branches into the user's repository. */
+export async function importAndPull(deps: WorkspaceDeps, workspace: WorkspacePlan, bottle: string, auditPath: string, only?: string): Promise<{ imported: ImportResult[]; pulled: PullResult }> {
+  const imported = await importWaiting(deps, workspace, bottle, auditPath);
+  const pulled = await pullBranches(deps, { repo: workspace.repo, mirror: workspace.mirror, name: bottle, exposed: workspace.refs, ...(only === undefined ? {} : { only }) });
+  return { imported, pulled };
+}
