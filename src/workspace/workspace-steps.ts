@@ -7,11 +7,23 @@
 import { join } from "node:path";
 import { BottleError, EXIT } from "../core/errors.ts";
 import type { CorePlan } from "../core/plan.ts";
+import { UNPRIVILEGED_BUNDLE_USER } from "../core/bundle-plan.ts";
+import type { BackendDeps } from "../core/deps.ts";
 import type { Step } from "../core/step.ts";
 import type { WorkspacePlan } from "../core/workspace.ts";
 import { buildMirror } from "./mirror.ts";
 import { importAndPull, MIRROR_INFO_FILE } from "./workspace-sync.ts";
 import { AUDIT_FILE_NAME } from "../bundle/audit-files.ts";
+
+/** A root host runs the bundle as nobody (65534): the gate must be able to write its quarantine. */
+async function handOverQuarantine(plan: CorePlan & { workspace: WorkspacePlan }, deps: BackendDeps): Promise<void> {
+  const { uid, gid } = UNPRIVILEGED_BUNDLE_USER;
+  if (plan.bundle.user !== `${uid}:${gid}`) return;
+  if (!deps.fs.chown) {
+    throw new BottleError("E_NO_CHOWN", `Cannot hand ${plan.workspace.quarantine} to the bundle's uid ${uid}: this host gave claude-bottle no chown`, { exitCode: EXIT.internal });
+  }
+  await deps.fs.chown(plan.workspace.quarantine, uid, gid);
+}
 
 export function workspaceMirrorStep(plan: CorePlan & { workspace: WorkspacePlan }): Step {
   const { workspace } = plan;
@@ -20,6 +32,7 @@ export function workspaceMirrorStep(plan: CorePlan & { workspace: WorkspacePlan 
     title: `mirror ${workspace.refs.join(", ")} of ${workspace.repo}`,
     async run(deps) {
       await deps.fs.makeDir(workspace.quarantine, 0o700);
+      await handOverQuarantine(plan, deps);
       const info = await buildMirror(deps, { repo: workspace.repo, refs: workspace.refs, path: workspace.mirror });
       await deps.fs.writeAtomic(join(workspace.dir, MIRROR_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`, 0o600);
       return { mirror: workspace.mirror, start: info.start };
