@@ -58,6 +58,24 @@ async function git(deps: WorkspaceDeps, argv: string[], env: Record<string, stri
   return deps.runner.run(argv, { env, ...(input === undefined ? {} : { input }) });
 }
 
+/**
+ * Moves the push's pack into a fresh scratch object directory. An import cut short after that
+ * move finds the pack there instead and starts from it; no pack anywhere is a refusal.
+ */
+async function stagePack(deps: WorkspaceDeps, paths: WorkspacePaths, record: PushRecord): Promise<void> {
+  const queued = join(paths.quarantine, PUSHES_DIR, `${record.id}.pack`);
+  const staged = join(paths.scratch, "objects", "pack", "incoming.pack");
+  if (await deps.fs.exists(queued)) {
+    await deps.fs.remove(paths.scratch);
+    await deps.fs.makeDir(join(paths.scratch, "objects", "pack"), 0o700);
+    await deps.fs.move(queued, staged);
+  } else if (await deps.fs.exists(staged)) {
+    await deps.fs.remove(join(paths.scratch, "objects", "pack", "incoming.idx"));
+  } else {
+    throw new Refused("its pack is missing from the quarantine");
+  }
+}
+
 /** Indexes and checks the pack in scratch; returns the pack's name stem ("pack-<hash>"). */
 async function checkPack(
   deps: WorkspaceDeps,
@@ -66,7 +84,6 @@ async function checkPack(
   env: Record<string, string>,
 ): Promise<string> {
   const pack = join(paths.scratch, "objects", "pack", "incoming.pack");
-  await deps.fs.move(join(paths.quarantine, PUSHES_DIR, `${record.id}.pack`), pack);
   const indexed = await git(
     deps,
     indexPackArgv(paths.mirror, pack, join(paths.scratch, "objects", "pack", "incoming.idx")),
@@ -118,8 +135,7 @@ async function importOne(
   rules: RefRules,
 ): Promise<string[]> {
   recheck(record, rules);
-  await deps.fs.remove(paths.scratch);
-  await deps.fs.makeDir(join(paths.scratch, "objects", "pack"), 0o700);
+  await stagePack(deps, paths, record);
   const env = {
     GIT_OBJECT_DIRECTORY: join(paths.scratch, "objects"),
     GIT_ALTERNATE_OBJECT_DIRECTORIES: join(paths.mirror, "objects"),

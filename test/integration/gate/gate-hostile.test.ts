@@ -1,6 +1,6 @@
 /** The gate and the host import given bad input: each refused with a reason, nothing half-kept. */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pkt } from "../../../src/bundle/serve/gate/pkt-line.ts";
 import { ZERO_ID } from "../../../src/bundle/serve/gate/receive-request.ts";
@@ -102,6 +102,24 @@ describe("hostile pushes", () => {
     expect(result).toMatchObject({ ok: false });
     expect(result?.reason).toBe("pack failed git's checks: fatal: fsck error in packed object");
     expect(await git(["--git-dir", gate.paths.mirror, "cat-file", "-e", broken]).then((result) => result.code)).not.toBe(0);
+  });
+
+  test("an import cut short after staging its pack resumes from it; a push whose pack is gone is refused", async () => {
+    const gate = await startGate();
+    const { dir, env } = await cloneWithCommit(gate);
+    await gitOk(["push", "-q", "origin", "HEAD:claude/a"], { cwd: dir, env });
+    const [first] = readdirSync(join(gate.paths.quarantine, "pushes")).filter((name) => name.endsWith(".pack"));
+    mkdirSync(join(gate.paths.scratch, "objects", "pack"), { recursive: true });
+    renameSync(join(gate.paths.quarantine, "pushes", first as string), join(gate.paths.scratch, "objects", "pack", "incoming.pack"));
+    expect((await gate.importNow()).map((result) => result.ok)).toEqual([true]);
+    await commitFile(dir, "b.txt", "b\n");
+    await gitOk(["push", "-q", "origin", "HEAD:claude/b"], { cwd: dir, env });
+    for (const name of readdirSync(join(gate.paths.quarantine, "pushes")).filter((file) => file.endsWith(".pack"))) {
+      rmSync(join(gate.paths.quarantine, "pushes", name));
+    }
+    const [lost] = await gate.importNow();
+    expect(lost).toMatchObject({ ok: false, reason: "its pack is missing from the quarantine" });
+    expect(pending(gate)).toEqual([]);
   });
 
   test("malformed requests get a 400 naming the problem", async () => {
