@@ -4,7 +4,7 @@
 import * as v from "valibot";
 import { EgressRuleSchema, SubnetPoolSchema } from "./value-schemas.ts";
 import { SLUG_NO_DOUBLE_HYPHEN, SLUG_PATTERN } from "./slug.ts";
-import { WorkspaceTable } from "./workspace.ts";
+import { WorkspaceTable } from "./workspace-table.ts";
 import { CredentialTable, credentialSpec, isCredentialHost, type CredentialSpec, type Credentials } from "./credentials.ts";
 import { parseUpstreamProxy } from "./upstream-proxy.ts";
 
