@@ -1,5 +1,4 @@
 /** A gate on loopback over a mirror of a real repository, torn down after each test. */
-import { afterEach } from "bun:test";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
@@ -14,9 +13,11 @@ import { tempDir } from "./cli.ts";
 import { gitEnv, userRepo } from "./git.ts";
 
 const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
+
+/** Stops the gates this file started; each test file registers it: afterEach(closeGates). */
+export async function closeGates(): Promise<void> {
   for (const close of closers.splice(0)) await close();
-});
+}
 
 export interface TestGate {
   readonly url: string;

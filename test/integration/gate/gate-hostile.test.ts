@@ -1,10 +1,10 @@
 /** The gate and the host import given bad input: each refused with a reason, nothing half-kept. */
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pkt } from "../../../src/bundle/serve/gate/pkt-line.ts";
 import { ZERO_ID } from "../../../src/bundle/serve/gate/receive-request.ts";
-import { startGate, type TestGate } from "../../helpers/gate.ts";
+import { closeGates, startGate, type TestGate } from "../../helpers/gate.ts";
 import { commitFile, git, gitEnv, gitOk } from "../../helpers/git.ts";
 import { makePack, postReceive, receiveBody, reportLines } from "../../helpers/receive-pack.ts";
 import { tempDir } from "../../helpers/cli.ts";
@@ -15,6 +15,8 @@ async function cloneWithCommit(gate: TestGate): Promise<{ dir: string; env: Reco
   await gitOk(["clone", "-q", gate.url, dir], { env });
   return { dir, env, commit: await commitFile(dir, "work.txt", "work\n") };
 }
+
+afterEach(closeGates);
 
 const pending = (gate: TestGate) => readdirSync(join(gate.paths.quarantine, "pushes"));
 

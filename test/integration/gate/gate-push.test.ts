@@ -1,11 +1,13 @@
 /** Real Debian git against the gate on loopback: clone, push, every refusal as git prints it, import, fetch. */
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { startGate, type TestGate } from "../../helpers/gate.ts";
+import { closeGates, startGate, type TestGate } from "../../helpers/gate.ts";
 import { commitFile, git, gitEnv, gitOk } from "../../helpers/git.ts";
 import { tempDir } from "../../helpers/cli.ts";
+
+afterEach(closeGates);
 
 async function agentClone(gate: TestGate): Promise<{ dir: string; env: Record<string, string> }> {
   const env = gitEnv();

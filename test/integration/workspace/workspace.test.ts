@@ -1,12 +1,14 @@
 /** The host side with real git: the mirror's contents, pull into the user's repository, diff. */
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildMirror } from "../../../src/workspace/mirror.ts";
 import { branchDiff, pullBranches } from "../../../src/workspace/pull.ts";
-import { hostDeps, startGate } from "../../helpers/gate.ts";
+import { hostDeps, closeGates, startGate } from "../../helpers/gate.ts";
 import { commitFile, git, gitEnv, gitOk, userRepo } from "../../helpers/git.ts";
 import { tempDir } from "../../helpers/cli.ts";
+
+afterEach(closeGates);
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
