@@ -22,6 +22,8 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   logs: ["claude-bottle logs web", "claude-bottle logs web -f"],
   gc: ["claude-bottle gc --dry-run", "claude-bottle gc", "claude-bottle gc --archives --older-than 30d"],
   bundle: ["claude-bottle bundle image", "claude-bottle bundle image --binary ./claude-bottle-linux-x64 --save bundle.tar"],
+  pull: ["claude-bottle pull web", "claude-bottle pull web --branch claude/fix-login --json"],
+  diff: ["claude-bottle diff web", "claude-bottle diff web claude/fix-login"],
   requests: ["claude-bottle requests web", "claude-bottle requests web --all --json"],
   allow: ["claude-bottle allow web pypi.org", "claude-bottle allow web '*.pythonhosted.org' --ttl 2h", "claude-bottle allow web github.com:22 --always"],
   why: ["claude-bottle why web api.anthropic.com", "claude-bottle why web github.com:22"],

@@ -78,7 +78,7 @@ describe("claude-bottle CLI", () => {
     expect(result.stderr).toBe([
       'error: Cannot use manifest "' + result.stderr.split('"')[1] + '": 2 problems',
       "  name: must be 1-40 lowercase letters, digits or hyphens, starting and ending with a letter or digit",
-      "  extra: unknown key (known here: name, backend, agent, egress, credentials, bundle)",
+      "  extra: unknown key (known here: name, backend, agent, egress, credentials, workspace, bundle)",
       "hint: see the manifest reference in the README, or run claude-bottle init for a commented example",
       "",
     ].join("\n"));

@@ -49,7 +49,7 @@ extra = true
       'agent.image: must be an image reference like name:tag (letters, digits, . _ - / : @; no leading -)',
       "bundle.extra: unknown key (known here: image, subnet_pool, audit_max_mb)",
       'bundle.subnet_pool: "192.168.0.0/25" is smaller than one /24; a bottle needs a whole /24',
-      "colour: unknown key (known here: name, backend, agent, egress, credentials, bundle)",
+      "colour: unknown key (known here: name, backend, agent, egress, credentials, workspace, bundle)",
       'egress.allow.0: "*.com" is not a wildcard like *.example.com',
       "name: must be 1-40 lowercase letters, digits or hyphens, starting and ending with a letter or digit",
     ]);

@@ -28,7 +28,7 @@ describe("the [workspace] table", () => {
     ['push = ["a b"]', "workspace.push.0", "ref name has a forbidden character"],
     ['push = [""]', "workspace.push.0", "must not be empty"],
     ['repo = ""', "workspace.repo", "must not be empty"],
-    ["mirror = true", "workspace.mirror", "unknown key"],
+    ["mirror = true", "workspace.mirror", "unknown key (known here: repo, refs, path, push)"],
   ])("%s is refused at %s", (line, path, message) => {
     const error = (() => {
       try {
