@@ -1,5 +1,6 @@
 /** `bundle serve`, and the host side of approvals: `requests`, `allow`, `deny`. */
 import { resolve } from "node:path";
+import { parseDuration } from "../core/duration.ts";
 import { BottleError, EXIT, UsageError } from "../core/errors.ts";
 import { requireState } from "./require-state.ts";
 import { BUNDLE_PORTS } from "../core/agent-env.ts";
@@ -22,14 +23,7 @@ export async function bundleServeCommand(ctx: CliContext, options: { config?: st
   return EXIT.ok;
 }
 
-/** Parses "30s", "10m", "2h", "1d" into seconds. */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
-  if (!match) return undefined;
-  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as "" | "s" | "m" | "h" | "d"];
-  const seconds = Number(match[1]) * unit;
-  return seconds > 0 ? seconds : undefined;
-}
+export { parseDuration };
 
 async function supervise(ctx: CliContext, name: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const state = await requireState(ctx, name);

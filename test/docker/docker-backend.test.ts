@@ -113,6 +113,13 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
     expect(JSON.parse(docker(["inspect", name]).stdout)[0].HostConfig.LogConfig).toEqual({ Type: "json-file", Config: { "max-file": "3", "max-size": "10m" } });
   }
 
+  // A hostile agent writes terminal escapes to its console; logs shows them escaped.
+  expect(inAgent(agent, "printf 'hostile\\033]52;c;ZXZpbA==\\007\\033[2J\\302\\233end\\n' > /proc/1/fd/1").code).toBe(0);
+  const logs = await cli(["logs", NAME]);
+  expect(logs.code).toBe(0);
+  expect(logs.stdout).toContain("hostile\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J\\x9bend\n");
+  expect(logs.stdout).not.toMatch(/[\u001b\u0007\u009b]/);
+
   expect((await cli(["exec", NAME, "--", "sh", "-c", "exit 4"])).code).toBe(4);
   expect((await cli(["down", NAME])).code).toBe(0);
   for (const name of [agent, plan.bundle.containerName]) expect(docker(["inspect", name]).code).not.toBe(0);
