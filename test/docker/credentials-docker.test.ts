@@ -1,0 +1,141 @@
+/**
+ * Issue 11's "done when", on a real engine: a docker-backend bottle with
+ * [credentials.ANTHROPIC_API_KEY] from_env. curl in the agent container sends the sentinel; the
+ * test's own upstream (own CA, a .test name) sees the real key, reached through the test's own
+ * corporate-style proxy (upstream_proxy + upstream_ca). The guest never holds the real value
+ * (env, files, docker inspect); a canary is refused and `logs` shows it first.
+ */
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
+import { connect, type AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { join } from "node:path";
+import { runCli, tempDir } from "../helpers/cli.ts";
+import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, trackImage, TEST_LABEL } from "../helpers/docker.ts";
+import { compileLinuxBinary } from "../helpers/spawn.ts";
+import { recordingUpstream } from "../helpers/terminator.ts";
+import { nodeRunner } from "../../src/runtime/node-runner.ts";
+import { nodeFs } from "../../src/runtime/node-fs.ts";
+import { httpProbe } from "../../src/runtime/http-probe.ts";
+
+const run = `${process.pid}-${Date.now().toString(36)}`;
+const AGENT = `claude-bottle-curl:test-${run}`;
+const REAL = `sk-ant-api03-${"Dk3r".repeat(23)}AA`;
+let bundleImage = "";
+let corporate: Server;
+const homes: string[] = [];
+const tunnels: Duplex[] = [];
+
+/** An image with busybox and the host's curl with the libraries it links: no registry needed. */
+function curlImage(tag: string): void {
+  trackImage(tag);
+  const script = [
+    "set -e",
+    "root=$(mktemp -d)",
+    'mkdir -p "$root/bin" "$root/tmp" "$root/usr/bin"',
+    'cp /bin/busybox "$root/bin/busybox"',
+    'for a in sh env grep cat id; do ln -s busybox "$root/bin/$a"; done',
+    'cp /usr/bin/curl "$root/usr/bin/curl"',
+    'for lib in $(ldd /usr/bin/curl | grep -o "/[^ ]*"); do mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; done',
+    `tar -C "$root" -cf - . | docker import --change 'LABEL ${TEST_LABEL}' --change 'ENV PATH=/bin:/usr/bin' - ${tag} >/dev/null`,
+    'rm -rf "$root"',
+  ].join("\n");
+  const made = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`cannot make curl image ${tag}: ${made.stderr}`);
+}
+
+/** The corporate proxy, on every host address: each CONNECT goes to the test's upstream on loopback. */
+async function corporateProxy(upstreamPort: number, asked: string[]): Promise<number> {
+  corporate = createHttpServer();
+  corporate.on("connect", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    asked.push(req.url ?? "");
+    tunnels.push(socket);
+    const upstream = connect(upstreamPort, "127.0.0.1", () => {
+      socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on("error", () => socket.destroy());
+    socket.on("error", () => upstream.destroy());
+  });
+  return new Promise((resolve) => corporate.listen(0, "0.0.0.0", () => resolve((corporate.address() as AddressInfo).port)));
+}
+
+beforeAll(() => {
+  requireDocker();
+  bundleImage = sharedBundleImage(compileLinuxBinary);
+  curlImage(AGENT);
+}, 240_000);
+
+afterEach(() => {
+  for (const home of homes.splice(0)) cleanHome(home);
+});
+
+afterAll(() => {
+  for (const socket of tunnels) socket.destroy();
+  corporate?.close();
+  cleanupDocker();
+});
+
+/** Asynchronously: the upstream and the corporate proxy live in this process and must keep serving. */
+function inAgent(container: string, script: string): Promise<{ code: number; out: string }> {
+  return new Promise((done) => {
+    execFile("docker", ["exec", container, "sh", "-c", script], (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }));
+  });
+}
+
+test("curl in a docker bottle sends the sentinel; the upstream gets the real key; the guest never holds it", async () => {
+  const upstream = await recordingUpstream("api.anthropic.test");
+  const asked: string[] = [];
+  const proxyPort = await corporateProxy(upstream.port, asked);
+  const dir = tempDir("credsdk");
+  const home = join(dir, "home");
+  homes.push(home);
+  mkdirSync(join(dir, "p"));
+  writeFileSync(join(dir, "p/corp-ca.pem"), upstream.caPem);
+  writeFileSync(join(dir, "p/bottle.toml"), `name = "creds"
+backend = "docker"
+[agent]
+image = "${AGENT}"
+[bundle]
+image = "${bundleImage}"
+[egress]
+upstream_proxy = "http://172.17.0.1:${proxyPort}"
+upstream_ca = ["corp-ca.pem"]
+[credentials.ANTHROPIC_API_KEY]
+from_env = "HOST_KEY"
+hosts = ["api.anthropic.test"]
+`);
+  const env = { PATH: process.env["PATH"] ?? "", HOST_KEY: REAL };
+  const cli = (args: string[]) => runCli(["--home", home, ...args], { cwd: join(dir, "p"), env, runner: nodeRunner(env), fs: nodeFs, http: httpProbe, user: { uid: process.getuid!(), gid: process.getgid!() } });
+  const up = await cli(["up", "--detach"]);
+  expect(up.stderr).toContain('bottle "creds" is up');
+  const plan = JSON.parse(readFileSync(join(home, "bottles/creds/state.json"), "utf8")).plan;
+  const agent = plan.agent.agentContainer.name;
+  const sentinel: string = plan.env.ANTHROPIC_API_KEY;
+
+  const ok = await inAgent(agent, `curl -sS --max-time 30 --cacert /etc/claude-bottle/bundle-ca.crt -H "x-api-key: $ANTHROPIC_API_KEY" https://api.anthropic.test/v1/messages?beta=true`);
+  expect(JSON.parse(ok.out).url).toBe("/v1/messages?beta=true");
+  expect(upstream.seen.map((seen) => seen.headers["x-api-key"])).toEqual([REAL]);
+  expect(asked).toEqual(["api.anthropic.test:443"]);
+
+  // The guest: its environment, its files, and what docker shows of both containers.
+  expect((await inAgent(agent, "env")).out).toContain(`ANTHROPIC_API_KEY=${sentinel}`);
+  expect((await inAgent(agent, `grep -rl "${REAL.slice(13, 40)}" /etc /tmp /workspace /bin /usr 2>/dev/null; echo done`)).out.trim()).toBe("done");
+  for (const name of [agent, plan.bundle.containerName]) expect(docker(["inspect", name]).stdout).not.toContain(REAL);
+  expect(docker(["inspect", agent]).stdout).toContain(sentinel);
+
+  // A canary: the sentinel in a URL is refused before anything leaves; logs shows it first.
+  const canary = await inAgent(agent, `curl -sS --max-time 30 -o /dev/null -w "%{http_code}" --cacert /etc/claude-bottle/bundle-ca.crt "https://api.anthropic.test/leak?k=$ANTHROPIC_API_KEY"`);
+  expect(canary.out).toBe("403");
+  expect(upstream.seen).toHaveLength(1);
+  const logs = await cli(["logs", "creds"]);
+  expect(logs.stdout).toStartWith("== canary hits and DLP findings ==\n");
+  expect(logs.stdout.split("\n")[1]).toContain("GET api.anthropic.test:443/leak [canary] 403 CANARY ANTHROPIC_API_KEY");
+  expect(logs.stdout).not.toContain(REAL);
+
+  expect((await cli(["down", "creds"])).code).toBe(0);
+}, 240_000);
