@@ -12,7 +12,7 @@ import { Matcher } from "../../../src/bundle/serve/creds/matcher.ts";
 import type { Credential } from "../../../src/bundle/serve/creds/credential-header.ts";
 import { loadIssuer, mintLeaf } from "../../../src/bundle/serve/tls/mint-leaf.ts";
 import { terminate, type TerminateContext } from "../../../src/bundle/serve/tls/terminate.ts";
-import { upstreamOpener } from "../../../src/bundle/serve/tls/upstream.ts";
+import { upstreamOpener, upstreamTrust } from "../../../src/bundle/serve/tls/upstream.ts";
 import { connectFront, patternBytes, recordingUpstream, upstreamProxy } from "../../helpers/terminator.ts";
 import { tempDir } from "../../helpers/cli.ts";
 
@@ -42,7 +42,7 @@ async function setup(over: (upstreamPort: number, caPem: string) => Partial<Term
       secureContext: createSecureContext({ key: leaf.key, cert: leaf.cert }),
       credentials: [key],
       inspection: { canaries: new Matcher([{ name: key.name, value: SENTINEL }]), secrets: new Matcher([{ name: key.name, value: REAL }]), dlp: "block" },
-      audit, openUpstream: upstreamOpener(), upstreamCa: [upstream.caPem],
+      audit, openUpstream: upstreamOpener(), upstreamTrust: upstreamTrust([upstream.caPem]),
       ...over(upstream.port, upstream.caPem),
     });
   });
@@ -179,7 +179,7 @@ test("upstream_proxy: the bundle asks the operator's proxy for the name, and ver
 });
 
 test("without upstream_ca an upstream signed by another CA is refused (502), nothing sent to it", async () => {
-  const s = await setup(() => ({ upstreamCa: undefined }));
+  const s = await setup(() => ({ upstreamTrust: undefined }));
   const result = await curl(s, ["-H", `x-api-key: ${SENTINEL}`, "-w", "%{http_code}", `https://api.test:${s.upstream.port}/`]);
   expect(result.stdout.toString()).toEndWith("502");
   expect(s.upstream.seen).toEqual([]);
@@ -188,7 +188,7 @@ test("without upstream_ca an upstream signed by another CA is refused (502), not
 
 test("the upstream's certificate must be for the CONNECT host: a valid cert for another name is refused", async () => {
   const other = await recordingUpstream("other.test");
-  const s = await setup(() => ({ upstreamCa: [other.caPem], openUpstream: (target) => upstreamOpener()({ ...target, port: other.port }) }));
+  const s = await setup(() => ({ upstreamTrust: upstreamTrust([other.caPem]), openUpstream: (target) => upstreamOpener()({ ...target, port: other.port }) }));
   const result = await curl(s, ["-H", `x-api-key: ${SENTINEL}`, "-w", "%{http_code}", `https://api.test:${s.upstream.port}/`]);
   expect(result.stdout.toString()).toEndWith("502");
   expect(other.seen).toEqual([]);

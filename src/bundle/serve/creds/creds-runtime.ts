@@ -9,7 +9,7 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import type { Audit } from "../audit.ts";
 import type { Finding, DlpMode, Inspection } from "../dlp/inspect.ts";
 import type { TerminateContext } from "../tls/terminate.ts";
-import { trustedCas, type OpenUpstream } from "../tls/upstream.ts";
+import { upstreamTrust, type OpenUpstream } from "../tls/upstream.ts";
 import type { Credential } from "./credential-header.ts";
 import type { BundleMaterial } from "./material.ts";
 import { Matcher } from "./matcher.ts";
@@ -40,7 +40,7 @@ export class CredsRuntime {
   readonly canaryByCredential: Record<string, number> = {};
   private readonly credentials: readonly Credential[];
   private readonly contexts = new Map<string, SecureContext>();
-  private readonly upstreamCa: string[] | undefined;
+  private readonly upstreamTrust: SecureContext | undefined;
   private stoppedBy: string | undefined;
 
   constructor(private readonly material: BundleMaterial, private readonly options: CredsOptions) {
@@ -50,7 +50,7 @@ export class CredsRuntime {
       secrets: new Matcher(material.credentials.map(({ name, value }) => ({ name, value }))),
       dlp: options.dlp,
     };
-    this.upstreamCa = trustedCas(material.upstreamCa);
+    this.upstreamTrust = upstreamTrust(material.upstreamCa);
     Object.assign(options.counters, { canaryHits: 0, dlpBlocked: 0, dlpWarned: 0 });
   }
 
@@ -104,7 +104,7 @@ export class CredsRuntime {
       inspection: this.inspection,
       audit: this.options.audit,
       openUpstream: this.options.openUpstream,
-      upstreamCa: this.upstreamCa,
+      upstreamTrust: this.upstreamTrust,
       onFinding: (finding) => this.record(finding),
     };
   }

@@ -14,42 +14,6 @@ export function normalise(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "");
 }
 
-/** Byte → its normalised character code (a-z, 0-9), or 0 for bytes that are dropped. */
-const NORMAL = new Uint8Array(256).map((_, byte) => {
-  if (byte >= 0x41 && byte <= 0x5a) return byte + 32;
-  return (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) ? byte : 0;
-});
-
-function hexValue(byte: number | undefined): number {
-  if (byte === undefined) return -1;
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  const lower = byte | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
-}
-
-/**
- * `normalise` for raw bytes in one pass (a body chunk: ~50x faster than the string regex),
- * percent-escapes decoded first when `decodePercent`.
- */
-export function normaliseBytes(bytes: Uint8Array, decodePercent: boolean): string {
-  const out = new Uint8Array(bytes.length);
-  let length = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    let byte = bytes[i]!;
-    if (decodePercent && byte === 0x25) {
-      const high = hexValue(bytes[i + 1]);
-      const low = hexValue(bytes[i + 2]);
-      if (high >= 0 && low >= 0) {
-        byte = high * 16 + low;
-        i += 2;
-      }
-    }
-    const normal = NORMAL[byte]!;
-    if (normal !== 0) out[length++] = normal;
-  }
-  return Buffer.from(out.buffer, 0, length).toString("latin1");
-}
-
 function base64Middles(bytes: Buffer, alphabet: "base64" | "base64url"): string[] {
   const forms: string[] = [];
   for (let shift = 0; shift < 3; shift++) {
@@ -73,14 +37,36 @@ export interface Known {
   readonly value: string;
 }
 
+/**
+ * The exact byte forms a body search looks for: as is, hex (both cases), base64/base64url at
+ * every alignment. Bodies are searched natively (Buffer.indexOf), not normalised: ~10x faster
+ * on bulk uploads, and a body is not split into labels or re-cased by any protocol.
+ */
+export function exactForms(value: string): Buffer[] {
+  const bytes = Buffer.from(value, "utf8");
+  const hex = bytes.toString("hex");
+  const forms = [value, hex, hex.toUpperCase(), ...base64Middles(bytes, "base64"), ...base64Middles(bytes, "base64url")];
+  return [...new Set(forms)].filter((form) => form.length >= MIN_FORM).map((form) => Buffer.from(form, "latin1"));
+}
+
 export class Matcher {
   private readonly forms: { readonly name: string; readonly form: string }[];
+  private readonly exact: { readonly name: string; readonly form: Buffer }[];
+  /** Longest exact form: how many bytes a streaming body search carries over. */
+  readonly longestExact: number;
   /** Longest normalised form: how much normalised text a streaming scan must carry over. */
   readonly longest: number;
 
   constructor(known: readonly Known[]) {
     this.forms = known.flatMap(({ name, value }) => encodedForms(value).map((form) => ({ name, form })));
     this.longest = Math.max(0, ...this.forms.map(({ form }) => form.length));
+    this.exact = known.flatMap(({ name, value }) => exactForms(value).map((form) => ({ name, form })));
+    this.longestExact = Math.max(0, ...this.exact.map(({ form }) => form.length));
+  }
+
+  /** The name of the first known value found in `bytes` in one of its exact forms. */
+  findBytes(bytes: Buffer): string | undefined {
+    return this.exact.find(({ form }) => bytes.includes(form))?.name;
   }
 
   get empty(): boolean {

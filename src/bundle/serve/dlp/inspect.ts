@@ -4,7 +4,7 @@
  * credential or a pattern, never the matched text. Pure; the streaming form carries just
  * enough of the previous chunk over that a value split between chunks is still found.
  */
-import { Matcher, normalise, normaliseBytes, safeDecode } from "../creds/matcher.ts";
+import { Matcher, normalise, safeDecode } from "../creds/matcher.ts";
 import { BLOCKING_PATTERNS, ENTROPY_WARN_BITS, TOKEN_RUN, entropy } from "./dlp-patterns.ts";
 
 export type DlpMode = "block" | "warn" | "off";
@@ -42,11 +42,12 @@ function knownValues(inspection: Inspection, normalised: readonly string[]): Fin
   return undefined;
 }
 
-function patterns(inspection: Inspection, text: string): Finding | undefined {
+function patterns(inspection: Inspection, text: string, warnings = true): Finding | undefined {
   if (inspection.dlp === "off") return undefined;
   for (const pattern of BLOCKING_PATTERNS) {
     if (pattern.regex.test(text)) return { kind: "dlp", pattern: pattern.name, block: inspection.dlp === "block" };
   }
+  if (!warnings) return undefined;
   for (const run of text.matchAll(TOKEN_RUN)) {
     if (entropy(run[0]) >= ENTROPY_WARN_BITS) return { kind: "dlp", pattern: "high-entropy", block: false };
   }
@@ -65,24 +66,38 @@ export function inspectText(inspection: Inspection, text: string): Finding | und
 
 /** How much raw text a pattern match can span: carried over between chunks. */
 const RAW_CARRY = 512;
+/**
+ * Entropy warnings look at a body's first 64 KiB only: they never block, and over a large
+ * upload (an image, an archive) they would cost most of the scan for a warning already given.
+ */
+const WARN_SCAN_BYTES = 64 * 1024;
 
 /** Inspects a body chunk by chunk; `push` returns the first finding that involves the new bytes. */
 export class StreamInspection {
   private rawTail = "";
-  private normalTail = "";
-  private readonly normalCarry: number;
+  private byteTail = Buffer.alloc(0);
+  private scanned = 0;
+  private readonly byteCarry: number;
 
   constructor(private readonly inspection: Inspection) {
-    this.normalCarry = Math.max(inspection.canaries.longest, inspection.secrets.longest);
+    this.byteCarry = Math.max(inspection.canaries.longestExact, inspection.secrets.longestExact);
+  }
+
+  private known(bytes: Buffer): Finding | undefined {
+    const canary = this.inspection.canaries.findBytes(bytes);
+    if (canary) return { kind: "canary", credential: canary };
+    if (this.inspection.dlp === "off") return undefined;
+    const secret = this.inspection.secrets.findBytes(bytes);
+    return secret ? { kind: "secret", credential: secret } : undefined;
   }
 
   push(chunk: Buffer): Finding | undefined {
-    const text = chunk.toString("latin1");
-    const raw = this.rawTail + text;
-    const plain = this.normalTail + normaliseBytes(chunk, false);
-    const normal = chunk.includes(0x25) ? this.normalTail + normaliseBytes(chunk, true) : plain;
+    const bytes = this.byteTail.length > 0 ? Buffer.concat([this.byteTail, chunk]) : chunk;
+    this.byteTail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - this.byteCarry + 1)));
+    const raw = this.rawTail + chunk.toString("latin1");
     this.rawTail = raw.slice(-RAW_CARRY);
-    this.normalTail = plain.slice(-this.normalCarry);
-    return knownValues(this.inspection, [plain, normal]) ?? patterns(this.inspection, raw);
+    const warnings = this.scanned < WARN_SCAN_BYTES;
+    this.scanned += chunk.length;
+    return this.known(bytes) ?? patterns(this.inspection, raw, warnings);
   }
 }

@@ -30,8 +30,8 @@ export interface TerminateContext {
   readonly inspection: Inspection;
   readonly audit: Audit;
   readonly openUpstream: OpenUpstream;
-  /** CAs for upstream TLS; undefined means the system roots. */
-  readonly upstreamCa: readonly string[] | undefined;
+  /** What upstream TLS trusts (upstreamTrust); undefined means the system roots. */
+  readonly upstreamTrust: SecureContext | undefined;
   /** Told of every finding (canary counters, on_canary = "stop"). */
   readonly onFinding?: (finding: Finding) => void;
 }
@@ -93,7 +93,7 @@ function upstreamAgent(context: TerminateContext): Agent {
   const target = { host: context.host, port: context.port, address: context.address };
   // One upstream connection per terminated client connection, opened on the first request.
   (agent as unknown as { createConnection: unknown }).createConnection = (_options: unknown, done: (error: Error | null, socket?: Socket) => void) => {
-    context.openUpstream(target).then((raw) => upstreamTls(raw, context.host, context.upstreamCa)).then((socket) => done(null, socket), (error: Error) => done(error));
+    context.openUpstream(target).then((raw) => upstreamTls(raw, context.host, context.upstreamTrust)).then((socket) => done(null, socket), (error: Error) => done(error));
     return undefined;
   };
   return agent;

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { makeSentinel, sentinelPrefix } from "../../../../src/core/sentinel.ts";
-import { Matcher, encodedForms, normalise, normaliseBytes, safeDecode } from "../../../../src/bundle/serve/creds/matcher.ts";
+import { Matcher, encodedForms, exactForms, normalise } from "../../../../src/bundle/serve/creds/matcher.ts";
 import { swapHeader, type Credential } from "../../../../src/bundle/serve/creds/credential-header.ts";
 
 const ANTHROPIC = `sk-ant-api03-${"Zq8_x-".repeat(15)}${"k".repeat(3)}AA`;
@@ -66,10 +66,12 @@ test("header swap: bearer, token, basic password or user get the real value; any
   expect(swapHeader("sk-ant-other", key)).toEqual({ kind: "foreign", credential: "ANTHROPIC_API_KEY" });
 });
 
-test("normalising bytes gives what normalising the text gives, percent-decoded or not", () => {
-  const bytes = Buffer.from([...Array(256).keys()]);
-  const text = `A-b_C %41%zz%4 ${bytes.toString("latin1")} %2541 Zz09`;
-  const raw = Buffer.from(text, "latin1");
-  expect(normaliseBytes(raw, false)).toBe(normalise(text));
-  expect(normaliseBytes(raw, true)).toBe(normalise(safeDecode(text)));
+test("bodies are searched for exact forms: as is, hex in both cases, base64 at every offset", () => {
+  const value = "sk-ant-api03-SENTINELsentinel0123456789";
+  const matcher = new Matcher([{ name: "K", value }]);
+  for (const body of [value, Buffer.from(value).toString("hex").toUpperCase(), Buffer.from(`xy${value}z`).toString("base64")]) {
+    expect(matcher.findBytes(Buffer.from(`{"a":"${body}"}`))).toBe("K");
+  }
+  expect(matcher.findBytes(Buffer.from(value.slice(0, -1)))).toBeUndefined();
+  expect(exactForms("short")).toEqual([]);
 });
