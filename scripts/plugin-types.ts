@@ -26,17 +26,38 @@ const HEADER = `// claude-bottle plugin API types (apiVersion 2). Generated from
 export function generatePluginTypes(): string {
   let text = "";
   const program = ts.createProgram([join(ROOT, "src/plugin-types.ts")], {
-    declaration: true, emitDeclarationOnly: true, outFile: "plugin.d.ts", module: ts.ModuleKind.AMD,
-    target: ts.ScriptTarget.ES2022, strict: true, allowImportingTsExtensions: true, rootDir: join(ROOT, "src"),
-    types: [], lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], stripInternal: true,
+    declaration: true,
+    emitDeclarationOnly: true,
+    outFile: "plugin.d.ts",
+    module: ts.ModuleKind.AMD,
+    target: ts.ScriptTarget.ES2022,
+    strict: true,
+    allowImportingTsExtensions: true,
+    rootDir: join(ROOT, "src"),
+    types: [],
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    stripInternal: true,
   });
   const emitted = program.emit(undefined, (_name, output) => void (text += output));
-  const errors = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].filter((d) => d.category === ts.DiagnosticCategory.Error);
+  const errors = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].filter(
+    (d) => d.category === ts.DiagnosticCategory.Error,
+  );
   // A `node:` import that the declarations do not use is fine; anything else is a leak.
-  const real = errors.filter((d) => !/Cannot find module 'node:/.test(ts.flattenDiagnosticMessageText(d.messageText, "\n")));
-  if (real.length > 0) throw new Error(ts.formatDiagnostics(real, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" }));
+  const real = errors.filter(
+    (d) => !/Cannot find module 'node:/.test(ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+  );
+  if (real.length > 0)
+    throw new Error(
+      ts.formatDiagnostics(real, {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => ROOT,
+        getNewLine: () => "\n",
+      }),
+    );
   const names = new Set([...text.matchAll(/declare module "([^"]+)"/g)].map((m) => m[1]!));
-  const renamed = text.replace(/(declare module |from |import\()"([^"]+)"/g, (all, lead: string, name: string) => (names.has(name) ? `${lead}"${PREFIX}${name}"` : all));
+  const renamed = text.replace(/(declare module |from |import\()"([^"]+)"/g, (all, lead: string, name: string) =>
+    names.has(name) ? `${lead}"${PREFIX}${name}"` : all,
+  );
   return `${HEADER}${renamed}declare module "claude-bottle/plugin" {\n    export * from "${PREFIX}plugin-types";\n}\n`;
 }
 

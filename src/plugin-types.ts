@@ -9,7 +9,14 @@ import type { Finding } from "./core/step.ts";
 import type { Runner, RunResult } from "./core/runner.ts";
 import type { ConfigIssue } from "./core/errors.ts";
 
-export type { AnyBackend, Backend, BackendFeatures, BackendInfo, BackendNetwork, ExecOptions } from "./plugins/types.ts";
+export type {
+  AnyBackend,
+  Backend,
+  BackendFeatures,
+  BackendInfo,
+  BackendNetwork,
+  ExecOptions,
+} from "./plugins/types.ts";
 export type { BackendDeps, DockerApi, HttpAnswer, HttpProbe, HttpSendOptions, Logger } from "./core/deps.ts";
 export type { Facts, HostFacts, UsedSubnet } from "./core/host-facts.ts";
 export type { BundlePlan, CorePlan, EgressNetworkPlan, Plan } from "./core/plan.ts";
@@ -25,7 +32,12 @@ export type { ConfigIssue } from "./core/errors.ts";
 
 /** A problem in the manifest, reported like claude-bottle's own: `path: message` lines, exit 78. */
 export interface ConfigErrorClass {
-  new (code: string, message: string, issues: readonly ConfigIssue[], options?: { hint?: string; cause?: unknown }): Error & {
+  new (
+    code: string,
+    message: string,
+    issues: readonly ConfigIssue[],
+    options?: { hint?: string; cause?: unknown },
+  ): Error & {
     readonly code: string;
     readonly exitCode: number;
     readonly hint: string | undefined;

@@ -19,7 +19,9 @@ import { placementOf } from "./docker-placement.ts";
 export const RESERVED_FILE_PREFIXES: readonly string[] = [`${BUNDLE_DIR}/`, "ca/", "state.json", "subnet"];
 
 export function isReservedFileName(name: string): boolean {
-  return RESERVED_FILE_PREFIXES.some((reserved) => name === reserved.replace(/\/$/, "") || (reserved.endsWith("/") && name.startsWith(reserved)));
+  return RESERVED_FILE_PREFIXES.some(
+    (reserved) => name === reserved.replace(/\/$/, "") || (reserved.endsWith("/") && name.startsWith(reserved)),
+  );
 }
 
 export function bundleFiles(plan: CorePlan): RenderedFile[] {
@@ -27,7 +29,12 @@ export function bundleFiles(plan: CorePlan): RenderedFile[] {
 }
 
 /** What the bundle's side needs, checked from the facts the plan was made from. */
-export async function bundleFindings(plan: CorePlan, facts: HostFacts, deps: BackendDeps, hostKernelShared: boolean): Promise<Finding[]> {
+export async function bundleFindings(
+  plan: CorePlan,
+  facts: HostFacts,
+  deps: BackendDeps,
+  hostKernelShared: boolean,
+): Promise<Finding[]> {
   const placement = await placementOf(plan).findings(plan, deps);
   return [...(hostKernelShared ? [sharedKernelFinding(plan.isolation)] : []), ...placement, subnetFinding(plan, facts)];
 }

@@ -12,14 +12,23 @@ import type { Leftover, Step } from "../core/step.ts";
 import { dockerFinding } from "./bundle-preflight.ts";
 import { bundleContainerStep, bundleNetworkStep, egressNetworkStep } from "./bundle-steps.ts";
 import {
-  containerLogsArgv, containerRemoveArgv, labelledContainersArgv, labelledNetworksArgv, networkRemoveArgv, parseLabelledContainers,
+  containerLogsArgv,
+  containerRemoveArgv,
+  labelledContainersArgv,
+  labelledNetworksArgv,
+  networkRemoveArgv,
+  parseLabelledContainers,
 } from "./docker-argv.ts";
 import type { BundlePlacement } from "./placement.ts";
 
 function dockerSteps(plan: CorePlan): Step[] {
   const egress = plan.bundle.egressNetwork;
   const isolated = egress !== undefined;
-  return [bundleNetworkStep(plan, { isolated }), ...(egress ? [egressNetworkStep(plan, egress)] : []), bundleContainerStep(plan)];
+  return [
+    bundleNetworkStep(plan, { isolated }),
+    ...(egress ? [egressNetworkStep(plan, egress)] : []),
+    bundleContainerStep(plan),
+  ];
 }
 
 /** Our containers and networks of this home, by label. */
@@ -30,17 +39,29 @@ export async function dockerLeftovers(home: string, deps: BackendDeps): Promise<
   ensureSuccess(containers, "list claude-bottle containers");
   ensureSuccess(networks, "list claude-bottle networks");
   return [
-    ...parseLabelledContainers(containers.stdout).map(({ name, slug }): Leftover => ({ kind: "container", name, slug, removeArgvs: [containerRemoveArgv(name)] })),
-    ...networks.stdout.split("\n").filter(Boolean).map((line): Leftover => {
-      const [name = "", slug = ""] = line.split("\t");
-      return { kind: "network", name, slug, removeArgvs: [networkRemoveArgv(name)] };
-    }),
+    ...parseLabelledContainers(containers.stdout).map(
+      ({ name, slug }): Leftover => ({ kind: "container", name, slug, removeArgvs: [containerRemoveArgv(name)] }),
+    ),
+    ...networks.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line): Leftover => {
+        const [name = "", slug = ""] = line.split("\t");
+        return { kind: "network", name, slug, removeArgvs: [networkRemoveArgv(name)] };
+      }),
   ];
 }
 
-async function inspectBundles(home: string, plans: readonly CorePlan[], deps: BackendDeps): Promise<Map<string, string>> {
+async function inspectBundles(
+  home: string,
+  plans: readonly CorePlan[],
+  deps: BackendDeps,
+): Promise<Map<string, string>> {
   const result = await deps.runner.run(labelledContainersArgv(home), { timeoutMs: 30_000 });
-  const states = result.exitCode === 0 ? new Map(parseLabelledContainers(result.stdout).map((c) => [c.name, c.state])) : new Map<string, string>();
+  const states =
+    result.exitCode === 0
+      ? new Map(parseLabelledContainers(result.stdout).map((c) => [c.name, c.state]))
+      : new Map<string, string>();
   return new Map(plans.map((plan) => [plan.slug, states.get(plan.bundle.containerName) ?? "absent"]));
 }
 
@@ -50,7 +71,11 @@ export const dockerPlacement: BundlePlacement = {
   findings: async (_plan, deps) => [await dockerFinding(deps.runner)],
   async reach(plan) {
     const host = bundleHostIp(plan);
-    return { supervise: `http://${host}:${BUNDLE_PORTS.supervise}`, gitGate: `http://${host}:${BUNDLE_PORTS.gitGate}`, close: async () => {} };
+    return {
+      supervise: `http://${host}:${BUNDLE_PORTS.supervise}`,
+      gitGate: `http://${host}:${BUNDLE_PORTS.gitGate}`,
+      close: async () => {},
+    };
   },
   inspect: inspectBundles,
   async logs(plan, deps, options) {

@@ -769,7 +769,7 @@ export const PLUGIN_TYPES = [
   "    import type { Finding } from \"claude-bottle/plugin/internal/core/step\";",
   "    import type { Runner, RunResult } from \"claude-bottle/plugin/internal/core/runner\";",
   "    import type { ConfigIssue } from \"claude-bottle/plugin/internal/core/errors\";",
-  "    export type { AnyBackend, Backend, BackendFeatures, BackendInfo, BackendNetwork, ExecOptions } from \"claude-bottle/plugin/internal/plugins/types\";",
+  "    export type { AnyBackend, Backend, BackendFeatures, BackendInfo, BackendNetwork, ExecOptions, } from \"claude-bottle/plugin/internal/plugins/types\";",
   "    export type { BackendDeps, DockerApi, HttpAnswer, HttpProbe, HttpSendOptions, Logger } from \"claude-bottle/plugin/internal/core/deps\";",
   "    export type { Facts, HostFacts, UsedSubnet } from \"claude-bottle/plugin/internal/core/host-facts\";",
   "    export type { BundlePlan, CorePlan, EgressNetworkPlan, Plan } from \"claude-bottle/plugin/internal/core/plan\";",

@@ -57,8 +57,13 @@ export function claimedSubnets(plan: Pick<CorePlan, "bundleSubnet" | "bundle">):
 function planWarnings(bottle: Bottle, needs: BundleNeeds): string[] {
   const secrets = Object.keys(bottle.manifest.agent.env)
     .filter(looksLikeSecret)
-    .map((name) => `agent.env.${name} looks like a credential: guest env is readable by the agent and stored in the Smolfile`);
-  const kernel = needs.hostKernelShared ? [`isolation is ${needs.isolation}: the agent shares the host kernel (use smolmachines for a microVM)`] : [];
+    .map(
+      (name) =>
+        `agent.env.${name} looks like a credential: guest env is readable by the agent and stored in the Smolfile`,
+    );
+  const kernel = needs.hostKernelShared
+    ? [`isolation is ${needs.isolation}: the agent shares the host kernel (use smolmachines for a microVM)`]
+    : [];
   return [...secrets, ...kernel];
 }
 
@@ -67,7 +72,12 @@ function planWarnings(bottle: Bottle, needs: BundleNeeds): string[] {
 function egressNetwork(bottle: Bottle, facts: HostFacts, agentSubnet: string): EgressNetworkPlan {
   const used = [...facts.usedSubnets.filter((entry) => entry.owner !== bottle.slug), { cidr: agentSubnet }];
   const egress = bundleSubnet(`${bottle.slug}/egress`, bottle.manifest.bundle.subnet_pool, used);
-  return { networkName: resourceName(facts.home, bottle.slug, "egress"), subnet: egress.subnet, gateway: egress.gateway, bundleIp: egress.bundleIp };
+  return {
+    networkName: resourceName(facts.home, bottle.slug, "egress"),
+    subnet: egress.subnet,
+    gateway: egress.gateway,
+    bundleIp: egress.bundleIp,
+  };
 }
 
 /** Plans the core's part of a bottle. Throws ConfigError when no subnet can be had. */
@@ -89,7 +99,11 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
     bundleSubnet: addresses.subnet,
     bundleGateway: addresses.gateway,
     bundleIp: addresses.bundleIp,
-    env: sortedRecord({ ...manifest.agent.env, ...sentinelEnv(inspection), ...bundleAgentEnv(slug, addresses.bundleIp) }),
+    env: sortedRecord({
+      ...manifest.agent.env,
+      ...sentinelEnv(inspection),
+      ...bundleAgentEnv(slug, addresses.bundleIp),
+    }),
     warnings: planWarnings(bottle, needs),
     host: { platform: facts.platform, arch: facts.arch },
     agentImage: manifest.agent.image,
@@ -105,7 +119,10 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
       configPath: join(bundleDir, BUNDLE_CONFIG_FILE),
       user: bundleUser(facts.user),
       ...(egress ? { egressNetwork: egress } : {}),
-      allow: allowWithCredentialHosts(manifest.egress.allow.map((rule) => rule.source), inspection),
+      allow: allowWithCredentialHosts(
+        manifest.egress.allow.map((rule) => rule.source),
+        inspection,
+      ),
       auditMaxMb: manifest.bundle.audit_max_mb,
       caCertPath: join(stateDir, "ca", "ca.crt"),
       ...(inspection ? { inspection } : {}),

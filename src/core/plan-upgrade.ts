@@ -10,8 +10,14 @@ import { DEFAULT_AGENT_CPUS, DEFAULT_AGENT_MEMORY_MIB } from "./manifest.ts";
 
 const text = v.string();
 const LegacyPlanSchema = v.object({
-  backend: text, slug: text, isolation: text, home: text, stateDir: text,
-  bundleSubnet: text, bundleGateway: text, bundleIp: text,
+  backend: text,
+  slug: text,
+  isolation: text,
+  home: text,
+  stateDir: text,
+  bundleSubnet: text,
+  bundleGateway: text,
+  bundleIp: text,
   egressNetwork: v.optional(v.object({ networkName: text, subnet: text, gateway: text, bundleIp: text })),
   env: v.record(text, text),
   warnings: v.array(text),
@@ -38,12 +44,22 @@ export function upgradeLegacyPlan(recorded: unknown): { core: CorePlan; rest: Re
   const rest = Object.fromEntries(Object.entries(all).filter(([key]) => !CORE_KEYS.has(key)));
   const core: CorePlan = {
     planVersion: PLAN_VERSION,
-    backend: p.backend, isolation: p.isolation, slug: p.slug, home: p.home, stateDir: p.stateDir,
-    bundleSubnet: p.bundleSubnet, bundleGateway: p.bundleGateway, bundleIp: p.bundleIp,
-    env: p.env, warnings: p.warnings, host: p.host,
-    agentImage: p.agent.image, agentCommand: p.agent.command,
+    backend: p.backend,
+    isolation: p.isolation,
+    slug: p.slug,
+    home: p.home,
+    stateDir: p.stateDir,
+    bundleSubnet: p.bundleSubnet,
+    bundleGateway: p.bundleGateway,
+    bundleIp: p.bundleIp,
+    env: p.env,
+    warnings: p.warnings,
+    host: p.host,
+    agentImage: p.agent.image,
+    agentCommand: p.agent.command,
     // API 1 plans had no size: smolvm and docker ran them unlimited; these are only recorded.
-    agentCpus: DEFAULT_AGENT_CPUS, agentMemoryMiB: DEFAULT_AGENT_MEMORY_MIB,
+    agentCpus: DEFAULT_AGENT_CPUS,
+    agentMemoryMiB: DEFAULT_AGENT_MEMORY_MIB,
     bundle: {
       placement: "docker",
       ...p.bundle,

@@ -24,7 +24,8 @@ export const SubnetPoolSchema = v.pipe(
   v.rawTransform(({ dataset, addIssue, NEVER }): Cidr => {
     const parsed = parseCidr(dataset.value);
     if (!parsed.ok) addIssue({ message: parsed.reason });
-    else if (parsed.cidr.prefix > 24) addIssue({ message: `"${dataset.value}" is smaller than one /24; a bottle needs a whole /24` });
+    else if (parsed.cidr.prefix > 24)
+      addIssue({ message: `"${dataset.value}" is smaller than one /24; a bottle needs a whole /24` });
     else return parsed.cidr;
     return NEVER;
   }),

@@ -20,7 +20,12 @@ import { workspaceFindings } from "../workspace/workspace-preflight.ts";
 import { workspaceCloneStep, workspaceMirrorStep } from "../workspace/workspace-steps.ts";
 
 /** The host facts and the backend's own, read once for the whole command. */
-export function bottleFacts(backend: AnyBackend, deps: BackendDeps, host: Pick<Host, "platform" | "arch" | "user">, home: string): Promise<Facts<unknown>> {
+export function bottleFacts(
+  backend: AnyBackend,
+  deps: BackendDeps,
+  host: Pick<Host, "platform" | "arch" | "user">,
+  home: string,
+): Promise<Facts<unknown>> {
   const where = { home, platform: host.platform, arch: host.arch, user: host.user };
   return gatherFacts(deps, where, async () => (backend.facts ? backend.facts(deps) : undefined));
 }
@@ -28,7 +33,12 @@ export function bottleFacts(backend: AnyBackend, deps: BackendDeps, host: Pick<H
 /** The whole plan: the core plans the bundle from the backend's `info`, the backend its part. */
 export function planBottle<A, F>(backend: Backend<A, F>, bottle: Bottle, facts: Facts<F>): Plan<A> {
   const { info } = backend;
-  const needs = { backend: backend.name, isolation: info.isolation, isolatedNetwork: info.network.isolated, hostKernelShared: info.features.hostKernelShared };
+  const needs = {
+    backend: backend.name,
+    isolation: info.isolation,
+    isolatedNetwork: info.network.isolated,
+    hostKernelShared: info.features.hostKernelShared,
+  };
   const core = planBundle(bottle, facts, needs);
   const options = checkBackendOptions(backend.name, backend.options, bottle.manifest.backendOptions);
   return { ...core, agent: backend.plan({ ...bottle, options }, facts, core) };
@@ -50,7 +60,13 @@ export function bottleFiles(backend: AnyBackend, plan: Plan): RenderedFile[] {
 }
 
 /** The bundle's findings, then the backend's: all of them, read-only. */
-export async function bottleFindings(backend: AnyBackend, plan: Plan, facts: Facts<unknown>, deps: BackendDeps, options: PreflightOptions): Promise<Finding[]> {
+export async function bottleFindings(
+  backend: AnyBackend,
+  plan: Plan,
+  facts: Facts<unknown>,
+  deps: BackendDeps,
+  options: PreflightOptions,
+): Promise<Finding[]> {
   const [core, workspace, own] = await Promise.all([
     bundleFindings(plan, facts, deps, backend.info.features.hostKernelShared),
     workspaceFindings(deps, plan.workspace, plan.agentImage),

@@ -33,21 +33,28 @@ interface Recorded {
 /** Each recorded bottle with its backend (found from its state) and its plan, current shape. */
 async function recorded(ctx: LifecycleContext): Promise<Recorded[]> {
   const states = await listStates(ctx.deps.fs, ctx.home);
-  return Promise.all(states.map(async (state): Promise<Recorded> => {
-    const backend = await backendOfState(ctx.registry, state).catch(() => undefined);
-    if (!backend) return { state, plan: { ...recordedCorePlan(state.plan), agent: undefined } };
-    return { state, backend, plan: recordedPlan(backend, state.plan) };
-  }));
+  return Promise.all(
+    states.map(async (state): Promise<Recorded> => {
+      const backend = await backendOfState(ctx.registry, state).catch(() => undefined);
+      if (!backend) return { state, plan: { ...recordedCorePlan(state.plan), agent: undefined } };
+      return { state, backend, plan: recordedPlan(backend, state.plan) };
+    }),
+  );
 }
 
 export async function listBottles(ctx: LifecycleContext): Promise<BottleRow[]> {
   const bottles = await recorded(ctx);
   if (bottles.length === 0) return [];
-  const bundles = await placementOf(bottles[0]!.plan).inspect(ctx.home, bottles.map((b) => b.plan), ctx.deps);
+  const bundles = await placementOf(bottles[0]!.plan).inspect(
+    ctx.home,
+    bottles.map((b) => b.plan),
+    ctx.deps,
+  );
   const agentStates = new Map<string, string>();
   for (const backend of new Set(bottles.map((b) => b.backend))) {
     const plans = bottles.filter((b) => b.backend === backend).map((b) => b.plan);
-    if (backend?.inspect) for (const [slug, live] of await backend.inspect(plans, ctx.deps)) agentStates.set(slug, live);
+    if (backend?.inspect)
+      for (const [slug, live] of await backend.inspect(plans, ctx.deps)) agentStates.set(slug, live);
   }
   const waiting = await Promise.all(bottles.map(({ plan }) => (plan.workspace ? waitingPushes(ctx.deps.fs, plan.workspace) : null)));
   return bottles.map(({ state, plan }, index) => ({

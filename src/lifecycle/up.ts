@@ -22,14 +22,23 @@ import { ensureBundleImage } from "./ensure-bundle-image.ts";
 import { resolveBottleSecrets, writeBottleMaterial, type ResolvedSecrets } from "./credentials-up.ts";
 import { bottleLockPath, subnetLockPath } from "./paths.ts";
 
+const plural = (n: number) => (n === 1 ? "" : "s");
+
 export class PreflightFailed extends BottleError {
-  constructor(readonly findings: readonly Finding[], slug: string) {
+  constructor(
+    readonly findings: readonly Finding[],
+    slug: string,
+  ) {
     const failed = findings.filter((finding) => finding.level === "fail");
     const lines = failed.map((f) => `  ${f.message} [${f.code}]\n    fix: ${f.fix ?? "-"}`).join("\n");
-    super("E_PREFLIGHT", `Cannot start bottle "${slug}": preflight found ${failed.length} problem${failed.length === 1 ? "" : "s"}\n${lines}`, {
-      exitCode: EXIT.unavailable,
-      hint: "fix these, then run claude-bottle up again (claude-bottle preflight rechecks)",
-    });
+    super(
+      "E_PREFLIGHT",
+      `Cannot start bottle "${slug}": preflight found ${failed.length} problem${plural(failed.length)}\n${lines}`,
+      {
+        exitCode: EXIT.unavailable,
+        hint: "fix these, then run claude-bottle up again (claude-bottle preflight rechecks)",
+      },
+    );
   }
 }
 
@@ -38,7 +47,12 @@ interface Planned {
   readonly facts: Facts<unknown>;
 }
 
-async function planAndClaim(ctx: LifecycleContext, bottle: Bottle, backend: AnyBackend, secrets: ResolvedSecrets | undefined): Promise<Planned> {
+async function planAndClaim(
+  ctx: LifecycleContext,
+  bottle: Bottle,
+  backend: AnyBackend,
+  secrets: ResolvedSecrets | undefined,
+): Promise<Planned> {
   const release = await ctx.locks.acquire(subnetLockPath(ctx.home), "the subnet pool");
   try {
     const gathered = await bottleFacts(backend, ctx.deps, ctx.host, ctx.home);
@@ -56,36 +70,65 @@ async function refuseExisting(ctx: LifecycleContext, slug: string): Promise<void
   const existing = await readState(ctx.deps.fs, ctx.home, slug);
   if (!existing) return;
   const running = existing.status === "running";
-  throw new BottleError("E_BOTTLE_EXISTS", `Cannot start bottle "${slug}": it is already ${running ? "up" : `recorded as ${existing.status}`}`, {
-    hint: running ? `claude-bottle attach ${slug}, or claude-bottle down ${slug} first` : `claude-bottle down ${slug} clears what is left`,
-  });
+  throw new BottleError(
+    "E_BOTTLE_EXISTS",
+    `Cannot start bottle "${slug}": it is already ${running ? "up" : `recorded as ${existing.status}`}`,
+    {
+      hint: running
+        ? `claude-bottle attach ${slug}, or claude-bottle down ${slug} first`
+        : `claude-bottle down ${slug} clears what is left`,
+    },
+  );
 }
 
-async function preflightOrRefuse(ctx: LifecycleContext, backend: AnyBackend, planned: Planned, options: PreflightOptions): Promise<void> {
+async function preflightOrRefuse(
+  ctx: LifecycleContext,
+  backend: AnyBackend,
+  planned: Planned,
+  options: PreflightOptions,
+): Promise<void> {
   const findings = await bottleFindings(backend, planned.plan, planned.facts, ctx.deps, options);
-  for (const finding of findings.filter((f) => f.level === "warn")) ctx.deps.log.warn(`${finding.message} [${finding.code}]`);
+  for (const finding of findings.filter((f) => f.level === "warn"))
+    ctx.deps.log.warn(`${finding.message} [${finding.code}]`);
   if (findings.some((finding) => finding.level === "fail")) throw new PreflightFailed(findings, planned.plan.slug);
 }
 
 /** Files, secrets and the image are in place; the state is recorded; then the steps run. */
-async function launch(ctx: LifecycleContext, backend: AnyBackend, planned: Planned & { secrets: ResolvedSecrets | undefined }, bottle: Bottle, source: string): Promise<BottleState<Plan>> {
+async function launch(
+  ctx: LifecycleContext,
+  backend: AnyBackend,
+  planned: Planned & { secrets: ResolvedSecrets | undefined },
+  bottle: Bottle,
+  source: string,
+): Promise<BottleState<Plan>> {
   const { plan } = planned;
   await ensureBundleImage(ctx, plan.bundle.image);
   await ensureBundleSecrets(ctx.deps.fs, plan);
   await writeBottleMaterial(ctx, plan, planned.secrets, bottle);
   await writeRenderedFiles(ctx.deps.fs, plan.stateDir, bottleFiles(backend, plan));
   const now = new Date().toISOString();
-  const base = { version: STATE_VERSION, slug: plan.slug, backend: backend.name, manifestPath: bottle.manifestPath, backendSource: source };
+  const base = {
+    version: STATE_VERSION,
+    slug: plan.slug,
+    backend: backend.name,
+    manifestPath: bottle.manifestPath,
+    backendSource: source,
+  };
   let state: BottleState<Plan> = { ...base, status: "starting", plan, steps: [], createdAt: now, updatedAt: now };
   await writeState(ctx.deps.fs, ctx.home, state);
-  const save = async (steps: BottleState["steps"]) => writeState(ctx.deps.fs, ctx.home, (state = { ...state, steps, updatedAt: new Date().toISOString() }));
+  const save = async (steps: BottleState["steps"]) =>
+    writeState(ctx.deps.fs, ctx.home, (state = { ...state, steps, updatedAt: new Date().toISOString() }));
   await runSteps(bottleSteps(backend, plan), ctx.deps, { save });
   state = { ...state, status: "running", updatedAt: new Date().toISOString() };
   await writeState(ctx.deps.fs, ctx.home, state);
   return state;
 }
 
-export async function upBottle(ctx: LifecycleContext, bottle: Bottle, options: PreflightOptions): Promise<BottleState<Plan>> {
+export async function upBottle(
+  ctx: LifecycleContext,
+  bottle: Bottle,
+  options: PreflightOptions,
+): Promise<BottleState<Plan>> {
   const { backend, source } = await resolveBackend(ctx.registry, bottle);
   const release = await ctx.locks.acquire(bottleLockPath(ctx.home, bottle.slug), `bottle "${bottle.slug}"`);
   let createdDir = false;

@@ -7,21 +7,38 @@ import * as v from "valibot";
 import { pathToFileURL } from "node:url";
 import { BottleError, EXIT } from "../core/errors.ts";
 import { API_VERSION, type AnyBackend } from "./types.ts";
-import { AgentPlanShape, apiVersionAdvice, BackendShape, FindingsShape, RenderedShape, StepsShape, SummaryShape } from "./plugin-contract.ts";
+import {
+  AgentPlanShape,
+  apiVersionAdvice,
+  BackendShape,
+  FindingsShape,
+  RenderedShape,
+  StepsShape,
+  SummaryShape,
+} from "./plugin-contract.ts";
 
 export interface BrokenPlugin {
   readonly path: string;
   readonly reason: string;
 }
 
-export type PluginLoad = { readonly ok: true; readonly backend: AnyBackend; readonly path: string } | ({ readonly ok: false } & BrokenPlugin);
+export type PluginLoad =
+  | { readonly ok: true; readonly backend: AnyBackend; readonly path: string }
+  | ({ readonly ok: false } & BrokenPlugin);
 
 function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues.map((issue) => `${v.getDotPath(issue) ?? "export"}: ${issue.received === "undefined" ? "is missing" : issue.message}`).join("; ");
+  return issues
+    .map(
+      (issue) => `${v.getDotPath(issue) ?? "export"}: ${issue.received === "undefined" ? "is missing" : issue.message}`,
+    )
+    .join("; ");
 }
 
 function pluginError(path: string, phase: string, detail: string): BottleError {
-  return new BottleError("E_PLUGIN", `Plugin ${path}: ${phase} ${detail}`, { exitCode: EXIT.internal, hint: "this is the plugin's fault, not the manifest's; report it to its author or fix it (docs/plugins.md)" });
+  return new BottleError("E_PLUGIN", `Plugin ${path}: ${phase} ${detail}`, {
+    exitCode: EXIT.internal,
+    hint: "this is the plugin's fault, not the manifest's; report it to its author or fix it (docs/plugins.md)",
+  });
 }
 
 /** What a phase returned, checked against its shape; the value unchanged when it fits. */
@@ -44,13 +61,17 @@ function attributed<T>(path: string, phase: string, call: () => T): T {
 /** Wraps a plugin so that everything the core reads from it is checked first. */
 function guarded(backend: AnyBackend, path: string): AnyBackend {
   const { render, summary } = backend;
+  // A phase's result, checked against its shape; anything it throws names the plugin's file.
+  const call = <T>(phase: string, schema: v.GenericSchema<unknown>, run: () => T): T =>
+    checked(path, phase, schema, attributed(path, phase, run));
   return {
     ...backend,
-    plan: (bottle, facts, core) => checked(path, "plan", AgentPlanShape, attributed(path, "plan", () => backend.plan(bottle, facts, core))),
-    ...(render ? { render: (plan) => checked(path, "render", RenderedShape, attributed(path, "render", () => render(plan))) } : {}),
-    ...(summary ? { summary: (plan) => checked(path, "summary", SummaryShape, attributed(path, "summary", () => summary(plan))) } : {}),
-    preflight: async (plan, facts, deps, options) => checked(path, "preflight", FindingsShape, await backend.preflight(plan, facts, deps, options)),
-    launch: (plan) => checked(path, "launch", StepsShape, attributed(path, "launch", () => backend.launch(plan))),
+    plan: (bottle, facts, core) => call("plan", AgentPlanShape, () => backend.plan(bottle, facts, core)),
+    ...(render ? { render: (plan) => call("render", RenderedShape, () => render(plan)) } : {}),
+    ...(summary ? { summary: (plan) => call("summary", SummaryShape, () => summary(plan)) } : {}),
+    preflight: async (plan, facts, deps, options) =>
+      checked(path, "preflight", FindingsShape, await backend.preflight(plan, facts, deps, options)),
+    launch: (plan) => call("launch", StepsShape, () => backend.launch(plan)),
   };
 }
 
@@ -60,7 +81,11 @@ interface SourcePosition {
   readonly column?: number;
 }
 
-type BuildError = { readonly message?: string; readonly position?: SourcePosition | null; readonly errors?: readonly BuildError[] };
+type BuildError = {
+  readonly message?: string;
+  readonly position?: SourcePosition | null;
+  readonly errors?: readonly BuildError[];
+};
 
 /**
  * Why an import failed, with file:line:column where the runtime knows it. Bun reports a syntax
@@ -70,7 +95,9 @@ type BuildError = { readonly message?: string; readonly position?: SourcePositio
 export function importFailure(error: unknown): string {
   const located = (part: BuildError) => {
     const at = part.position;
-    return at?.file && at.line ? `${at.file}:${at.line}:${at.column ?? 0}: ${part.message ?? "error"}` : String(part.message ?? part);
+    return at?.file && at.line
+      ? `${at.file}:${at.line}:${at.column ?? 0}: ${part.message ?? "error"}`
+      : String(part.message ?? part);
   };
   const built = (error ?? {}) as BuildError;
   if (Array.isArray(built.errors) && built.errors.length > 0) return built.errors.map(located).join("; ");
@@ -97,10 +124,17 @@ export async function loadPlugin(path: string, api: unknown): Promise<PluginLoad
       return { ok: false, path, reason: `its factory threw: ${(error as Error).message}` };
     }
   }
-  if (typeof candidate !== "object" || candidate === null) return { ok: false, path, reason: "its default export is not a backend (use defineBackend, or a factory (api) => api.defineBackend({...}))" };
+  if (typeof candidate !== "object" || candidate === null)
+    return {
+      ok: false,
+      path,
+      reason: "its default export is not a backend (use defineBackend, or a factory (api) => api.defineBackend({...}))",
+    };
   const apiVersion = (candidate as { apiVersion?: unknown }).apiVersion;
-  if (apiVersion !== API_VERSION) return { ok: false, path, reason: `wrong apiVersion: ${apiVersionAdvice(apiVersion)}` };
+  if (apiVersion !== API_VERSION)
+    return { ok: false, path, reason: `wrong apiVersion: ${apiVersionAdvice(apiVersion)}` };
   const shape = v.safeParse(BackendShape, candidate);
-  if (!shape.success) return { ok: false, path, reason: `does not fit the Backend contract: ${describeIssues(shape.issues)}` };
+  if (!shape.success)
+    return { ok: false, path, reason: `does not fit the Backend contract: ${describeIssues(shape.issues)}` };
   return { ok: true, backend: guarded(candidate as AnyBackend, path), path };
 }

@@ -18,10 +18,15 @@ export const BackendShape = v.object({
     network: v.object({ description: v.string(), isolated: v.boolean() }),
     features: v.object({ interactiveAttach: v.boolean(), hostKernelShared: v.boolean(), dnsSink: v.boolean() }),
   }),
-  options: v.optional(v.record(v.string(), v.object({
-    type: v.picklist(["string", "number", "boolean", "strings"]),
-    description: v.string(),
-  }))),
+  options: v.optional(
+    v.record(
+      v.string(),
+      v.object({
+        type: v.picklist(["string", "number", "boolean", "strings"]),
+        description: v.string(),
+      }),
+    ),
+  ),
   plan: v.function(),
   render: v.optional(v.function()),
   summary: v.optional(v.function()),
@@ -37,7 +42,14 @@ export const BackendShape = v.object({
 
 /** A JSON value: what a plan part must be, since it is printed and recorded in state.json. */
 const JsonValue: v.GenericSchema<unknown> = v.lazy(() =>
-  v.union([v.string(), v.pipe(v.number(), v.finite()), v.boolean(), v.null(), v.array(JsonValue), v.record(v.string(), JsonValue)]),
+  v.union([
+    v.string(),
+    v.pipe(v.number(), v.finite()),
+    v.boolean(),
+    v.null(),
+    v.array(JsonValue),
+    v.record(v.string(), JsonValue),
+  ]),
 );
 
 /** The backend's plan part: a JSON object (the core stores it and hands it back, unread). */
@@ -47,7 +59,10 @@ export const SummaryShape = v.record(v.string(), v.string());
 
 export const RenderedShape = v.array(
   v.object({
-    name: v.pipe(v.string(), v.regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, "must be a relative path inside the state dir")),
+    name: v.pipe(
+      v.string(),
+      v.regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, "must be a relative path inside the state dir"),
+    ),
     contents: v.string(),
     mode: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0o777)),
   }),
@@ -77,7 +92,13 @@ export const API_CHANGES: Readonly<Record<number, string>> = {
 };
 
 export function apiVersionAdvice(found: unknown): string {
-  if (typeof found !== "number") return `it exports no numeric apiVersion; set apiVersion: ${API_VERSION} (or use api.API_VERSION from the factory)`;
-  if (found > API_VERSION) return `it needs apiVersion ${found}, newer than this claude-bottle (${API_VERSION}); upgrade claude-bottle`;
-  return API_CHANGES[found] ?? `it was written for apiVersion ${found}; this claude-bottle speaks ${API_VERSION}: see docs/plugins.md "Changes" and set apiVersion: ${API_VERSION}`;
+  if (typeof found !== "number")
+    return `it exports no numeric apiVersion; set apiVersion: ${API_VERSION} (or use api.API_VERSION from the factory)`;
+  if (found > API_VERSION)
+    return `it needs apiVersion ${found}, newer than this claude-bottle (${API_VERSION}); upgrade claude-bottle`;
+  return (
+    API_CHANGES[found] ??
+    `it was written for apiVersion ${found}; this claude-bottle speaks ${API_VERSION}: ` +
+      `see docs/plugins.md "Changes" and set apiVersion: ${API_VERSION}`
+  );
 }

@@ -24,7 +24,10 @@ export const docker = defineBackend<DockerPlan>({
     description: "container (docker); the agent's only network is an isolated bridge shared with its bundle",
     isolation: "container",
     binaries: ["docker"],
-    network: { description: "--internal bridge with no host address; the bundle alone also has an egress bridge", isolated: true },
+    network: {
+      description: "--internal bridge with no host address; the bundle alone also has an egress bridge",
+      isolated: true,
+    },
     features: { interactiveAttach: true, hostKernelShared: true, dnsSink: true },
   },
   plan: planDocker,
@@ -41,7 +44,9 @@ export const docker = defineBackend<DockerPlan>({
   },
   async inspect(plans, deps) {
     const result = await deps.runner.run(labelledContainersArgv(plans[0]?.home ?? ""), { timeoutMs: 30_000 });
-    const states = new Map(parseLabelledContainers(result.stdout).map((container) => [container.name, container.state]));
+    const states = new Map(
+      parseLabelledContainers(result.stdout).map((container) => [container.name, container.state]),
+    );
     return new Map(plans.map((plan) => [plan.slug, states.get(plan.agent.agentContainer.name) ?? "absent"]));
   },
   async logs(plan, deps, options) {

@@ -12,12 +12,17 @@ function agentStep(plan: Plan<DockerPlan>): Step {
     id: "agent-container",
     title: `start agent container ${agent.name} at ${agent.ip}`,
     async run(deps) {
-      ensureSuccess(await deps.runner.run(agentRunArgv(plan), { signal: deps.signal, timeoutMs: 300_000 }), `start the agent container ${agent.name}`, `is the image ${plan.agentImage} present? (docker build/pull it; preflight checks)`);
+      ensureSuccess(
+        await deps.runner.run(agentRunArgv(plan), { signal: deps.signal, timeoutMs: 300_000 }),
+        `start the agent container ${agent.name}`,
+        `is the image ${plan.agentImage} present? (docker build/pull it; preflight checks)`,
+      );
       return { container: agent.name };
     },
     async undo(deps) {
       const result = await deps.runner.run(containerRemoveArgv(agent.name), { signal: deps.signal, timeoutMs: 60_000 });
-      if (result.exitCode !== 0 && !isDockerNotFound(result.stderr)) ensureSuccess(result, `remove container ${agent.name}`);
+      if (result.exitCode !== 0 && !isDockerNotFound(result.stderr))
+        ensureSuccess(result, `remove container ${agent.name}`);
     },
   };
 }

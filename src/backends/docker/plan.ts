@@ -21,5 +21,11 @@ export interface DockerPlan {
 export const AGENT_USER = "1000:1000";
 
 export function planDocker(bottle: Bottle, facts: Facts, core: CorePlan): DockerPlan {
-  return { agentContainer: { name: resourceName(facts.home, bottle.slug, "agent"), ip: addressInSubnet(core.bundleSubnet, 3), user: AGENT_USER } };
+  return {
+    agentContainer: {
+      name: resourceName(facts.home, bottle.slug, "agent"),
+      ip: addressInSubnet(core.bundleSubnet, 3),
+      user: AGENT_USER,
+    },
+  };
 }

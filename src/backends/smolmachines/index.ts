@@ -11,7 +11,11 @@ import { execSmolmachines, inspectSmolmachines, leftoversSmolmachines, logsSmolm
 import { parseSemver } from "./version.ts";
 
 /** The backend fields of an API 1 plan. */
-const LegacyFields = v.object({ machineName: v.string(), smolfilePath: v.string(), smolvmVersion: v.nullable(v.string()) });
+const LegacyFields = v.object({
+  machineName: v.string(),
+  smolfilePath: v.string(),
+  smolvmVersion: v.nullable(v.string()),
+});
 
 function upgrade(legacy: Readonly<Record<string, unknown>>): SmolmachinesPlan {
   const fields = v.parse(LegacyFields, legacy);
@@ -28,7 +32,10 @@ export const smolmachines = defineBackend<SmolmachinesPlan, SmolvmProbe>({
     description: "microVM (libkrun via smolvm); the guest can dial only its bundle's /32",
     isolation: "microvm",
     binaries: ["smolvm", "docker"],
-    network: { description: "smolvm allow_cidrs = [<bundle-ip>/32]; bundle on its own docker network", isolated: false },
+    network: {
+      description: "smolvm allow_cidrs = [<bundle-ip>/32]; bundle on its own docker network",
+      isolated: false,
+    },
     features: { interactiveAttach: true, hostKernelShared: false, dnsSink: true },
   },
   facts: (deps) => probeSmolvm(deps.runner),

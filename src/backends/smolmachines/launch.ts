@@ -13,7 +13,14 @@ import { imageIdArgv, imageSaveArgv } from "../../bundle/docker-argv.ts";
 import type { BackendDeps } from "../../core/deps.ts";
 import type { Plan } from "../../core/plan.ts";
 import type { Step } from "../../core/step.ts";
-import { isSmolvmNotFound, machineCreateArgv, machineDeleteArgv, machineExecArgv, machineStartArgv, machineStopArgv } from "./argv.ts";
+import {
+  isSmolvmNotFound,
+  machineCreateArgv,
+  machineDeleteArgv,
+  machineExecArgv,
+  machineStartArgv,
+  machineStopArgv,
+} from "./argv.ts";
 import type { PlannedSmolvm, SmolmachinesPlan } from "./plan.ts";
 import { smolvmFeatures, type SmolvmFeatures } from "./version.ts";
 
@@ -24,7 +31,10 @@ function usableSmolvm(plan: P): PlannedSmolvm {
   const smolvm = plan.agent.smolvm;
   if (!smolvm || smolvm.guestImage.kind !== "archive") {
     const why = smolvm ? smolvm.guestImage.reason : "smolvm was not found when planning";
-    throw new BottleError("E_SMOLVM_REFUSED", `Cannot launch "${plan.slug}": ${why}`, { exitCode: EXIT.unavailable, hint: "run claude-bottle preflight" });
+    throw new BottleError("E_SMOLVM_REFUSED", `Cannot launch "${plan.slug}": ${why}`, {
+      exitCode: EXIT.unavailable,
+      hint: "run claude-bottle preflight",
+    });
   }
   return smolvm;
 }
@@ -38,9 +48,14 @@ function recordedFeatures(plan: P): SmolvmFeatures {
 export async function cachedImageArchive(plan: Pick<P, "agentImage" | "home">, deps: BackendDeps): Promise<string> {
   const image = plan.agentImage;
   const inspect = await deps.runner.run(imageIdArgv(image), { signal: deps.signal, timeoutMs: 30_000 });
-  ensureSuccess(inspect, `find the agent image ${image}`, `build or load it first (docker build -t ${image} . / docker load); the guest never pulls`);
+  ensureSuccess(
+    inspect,
+    `find the agent image ${image}`,
+    `build or load it first (docker build -t ${image} . / docker load); the guest never pulls`,
+  );
   const id = inspect.stdout.trim().replace(/^sha256:/, "");
-  if (!/^[0-9a-f]{12,64}$/.test(id)) throw new BottleError("E_IMAGE_ID", `Cannot read the ID of image ${image}: "${inspect.stdout.trim()}"`);
+  if (!/^[0-9a-f]{12,64}$/.test(id))
+    throw new BottleError("E_IMAGE_ID", `Cannot read the ID of image ${image}: "${inspect.stdout.trim()}"`);
   const dir = join(plan.home, "cache", "images");
   const archive = join(dir, `${id}.tar`);
   if (await deps.fs.exists(archive)) return archive;
@@ -63,15 +78,29 @@ function machineStep(plan: P): Step {
       const smolvm = usableSmolvm(plan);
       const imageArchive = await cachedImageArchive(plan, deps);
       const size = { cpus: plan.agentCpus, memoryMiB: plan.agentMemoryMiB };
-      const argv = machineCreateArgv(smolvm.features, { name: machineName, imageArchive, smolfilePath, dns: plan.bundleIp, ...size });
-      ensureSuccess(await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 600_000 }), `create the microVM ${machineName}`);
+      const argv = machineCreateArgv(smolvm.features, {
+        name: machineName,
+        imageArchive,
+        smolfilePath,
+        dns: plan.bundleIp,
+        ...size,
+      });
+      ensureSuccess(
+        await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 600_000 }),
+        `create the microVM ${machineName}`,
+      );
       return { machine: machineName, imageArchive };
     },
     async undo(deps) {
       // Before 0.8.1 delete leaves a running VM orphaned: stop first (reference §2.7).
-      if (!features.deleteStops) await deps.runner.run(machineStopArgv(machineName), { signal: deps.signal, timeoutMs: 120_000 });
-      const result = await deps.runner.run(machineDeleteArgv(features, machineName), { signal: deps.signal, timeoutMs: 120_000 });
-      if (result.exitCode !== 0 && !isSmolvmNotFound(result.stderr + result.stdout)) ensureSuccess(result, `delete the microVM ${machineName}`);
+      if (!features.deleteStops)
+        await deps.runner.run(machineStopArgv(machineName), { signal: deps.signal, timeoutMs: 120_000 });
+      const result = await deps.runner.run(machineDeleteArgv(features, machineName), {
+        signal: deps.signal,
+        timeoutMs: 120_000,
+      });
+      if (result.exitCode !== 0 && !isSmolvmNotFound(result.stderr + result.stdout))
+        ensureSuccess(result, `delete the microVM ${machineName}`);
     },
   };
 }
@@ -82,11 +111,16 @@ function startStep(plan: P): Step {
     id: "machine-start",
     title: `start microVM ${machineName}`,
     async run(deps) {
-      ensureSuccess(await deps.runner.run(machineStartArgv(machineName), { signal: deps.signal, timeoutMs: 600_000 }), `start the microVM ${machineName}`, "run claude-bottle preflight (KVM errors show up at start)");
+      ensureSuccess(
+        await deps.runner.run(machineStartArgv(machineName), { signal: deps.signal, timeoutMs: 600_000 }),
+        `start the microVM ${machineName}`,
+        "run claude-bottle preflight (KVM errors show up at start)",
+      );
     },
     async undo(deps) {
       const result = await deps.runner.run(machineStopArgv(machineName), { signal: deps.signal, timeoutMs: 120_000 });
-      if (result.exitCode !== 0 && !isSmolvmNotFound(result.stderr + result.stdout)) ensureSuccess(result, `stop the microVM ${machineName}`);
+      if (result.exitCode !== 0 && !isSmolvmNotFound(result.stderr + result.stdout))
+        ensureSuccess(result, `stop the microVM ${machineName}`);
     },
   };
 }
@@ -105,7 +139,10 @@ function provisionStep(plan: P): Step {
     async run(deps) {
       const certificate = await deps.fs.readText(plan.bundle.caCertPath);
       const argv = machineExecArgv({ name: machineName, interactive: true, command: provisionCommand() });
-      ensureSuccess(await deps.runner.run(argv, { input: certificate, timeoutMs: 120_000 }), `install the bundle CA in ${machineName}`);
+      ensureSuccess(
+        await deps.runner.run(argv, { input: certificate, timeoutMs: 120_000 }),
+        `install the bundle CA in ${machineName}`,
+      );
     },
     undo: async () => {}, // lives and dies with the machine
   };

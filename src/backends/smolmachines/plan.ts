@@ -30,7 +30,11 @@ export interface SmolmachinesPlan {
 
 export function plannedSmolvm(probe: SmolvmProbe): PlannedSmolvm | null {
   if (probe.state !== "found") return null;
-  return { version: formatSemver(probe.version), features: smolvmFeatures(probe.version), guestImage: guestImagePath(probe.version) };
+  return {
+    version: formatSemver(probe.version),
+    features: smolvmFeatures(probe.version),
+    guestImage: guestImagePath(probe.version),
+  };
 }
 
 export function planSmolmachines(bottle: Bottle, facts: Facts<SmolvmProbe>, core: CorePlan): SmolmachinesPlan {
