@@ -80,12 +80,40 @@ function egressNetwork(bottle: Bottle, facts: HostFacts, agentSubnet: string): E
   };
 }
 
+/** The bundle itself: its image, names, mounted directory, networks and what it enforces. */
+function bundlePart(
+  bottle: Bottle,
+  facts: HostFacts,
+  egress: EgressNetworkPlan | undefined,
+  inspection: ReturnType<typeof planInspection>,
+): CorePlan["bundle"] {
+  const { manifest, slug } = bottle;
+  const stateDir = bottleDir(facts.home, slug);
+  const bundleDir = join(stateDir, BUNDLE_DIR);
+  return {
+    placement: "docker" as const,
+    image: manifest.bundle.image,
+    networkName: resourceName(facts.home, slug, "net"),
+    containerName: resourceName(facts.home, slug, "bundle"),
+    dir: bundleDir,
+    configPath: join(bundleDir, BUNDLE_CONFIG_FILE),
+    user: bundleUser(facts.user),
+    ...(egress ? { egressNetwork: egress } : {}),
+    allow: allowWithCredentialHosts(
+      manifest.egress.allow.map((rule) => rule.source),
+      inspection,
+    ),
+    auditMaxMb: manifest.bundle.audit_max_mb,
+    caCertPath: join(stateDir, "ca", "ca.crt"),
+    ...(inspection ? { inspection } : {}),
+  };
+}
+
 /** Plans the core's part of a bottle. Throws ConfigError when no subnet can be had. */
 export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds): CorePlan {
   const { manifest, slug } = bottle;
   const addresses = bundleSubnet(slug, manifest.bundle.subnet_pool, facts.usedSubnets);
   const stateDir = bottleDir(facts.home, slug);
-  const bundleDir = join(stateDir, BUNDLE_DIR);
   const egress = needs.isolatedNetwork ? egressNetwork(bottle, facts, addresses.subnet) : undefined;
   const inspection = planInspection(bottle, facts);
   const workspace = planWorkspace(manifest.workspace, bottle.workspace, stateDir, addresses.bundleIp);
@@ -110,23 +138,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
     agentCommand: manifest.agent.command,
     agentCpus: manifest.agent.cpus,
     agentMemoryMiB: manifest.agent.memory,
-    bundle: {
-      placement: "docker",
-      image: manifest.bundle.image,
-      networkName: resourceName(facts.home, slug, "net"),
-      containerName: resourceName(facts.home, slug, "bundle"),
-      dir: bundleDir,
-      configPath: join(bundleDir, BUNDLE_CONFIG_FILE),
-      user: bundleUser(facts.user),
-      ...(egress ? { egressNetwork: egress } : {}),
-      allow: allowWithCredentialHosts(
-        manifest.egress.allow.map((rule) => rule.source),
-        inspection,
-      ),
-      auditMaxMb: manifest.bundle.audit_max_mb,
-      caCertPath: join(stateDir, "ca", "ca.crt"),
-      ...(inspection ? { inspection } : {}),
-    },
+    bundle: bundlePart(bottle, facts, egress, inspection),
     ...(workspace ? { workspace } : {}),
   };
 }
