@@ -1,7 +1,8 @@
 /**
  * The git gate on loopback, side by side in one run (median of RUNS, interleaved):
  *   clone:  a repository with a ~25 MiB pack through the gate (dumb HTTP, the bundle in its own
- *           process) vs `git clone` of the same mirror over file:// (smart, git's own transport)
+ *           process) vs `git clone` of the same mirror over file:// (smart, git's own transport),
+ *           and vs python3's static file server over the same mirror (dumb HTTP without the gate)
  *   push:   1 MiB and 20 MiB of new (incompressible) data through the gate vs to a local bare repo
  *   import: the host's import of each gate push into the mirror (index-pack --strict, checks, refs)
  * Run: bun bench/gate.ts
@@ -99,11 +100,23 @@ const port = await new Promise<number>((resolve) => {
 });
 const url = `http://127.0.0.1:${port}/workspace.git`;
 
-const clones = { gate: [] as number[], file: [] as number[] };
+// A plain static file server over the same mirror: what git's dumb-HTTP client costs by itself.
+const staticServer = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", state], { env });
+const staticPort = await new Promise<number>((resolve) => {
+  let out = "";
+  staticServer.stdout.on("data", (chunk) => {
+    out += chunk;
+    const match = /port (\d+)/.exec(out);
+    if (match) resolve(Number(match[1]));
+  });
+});
+
+const clones = { gate: [] as number[], file: [] as number[], static: [] as number[] };
 for (let run = 0; run < RUNS; run++) {
   for (const [kind, source] of [
     ["gate", url],
     ["file", `file://${paths.mirror}`],
+    ["static", `http://127.0.0.1:${staticPort}/mirror.git`],
   ] as const) {
     const dest = join(work, `clone-${kind}-${run}`);
     clones[kind].push(timed(["clone", "-q", source, dest]));
@@ -133,6 +146,7 @@ for (const size of [1, 20]) {
   }
 }
 bundle.kill("SIGTERM");
+staticServer.kill("SIGTERM");
 rmSync(work, { recursive: true, force: true });
 
 const ms = (value: number) => `${value.toFixed(0)} ms`;
@@ -142,6 +156,9 @@ console.log(
 console.log("| case | through the gate | baseline | ratio |\n|---|---:|---:|---:|");
 console.log(
   `| clone (baseline: git clone file://) | ${ms(median(clones.gate))} | ${ms(median(clones.file))} | ${(median(clones.gate) / median(clones.file)).toFixed(2)}× |`,
+);
+console.log(
+  `| clone (baseline: python3 -m http.server, dumb HTTP) | ${ms(median(clones.gate))} | ${ms(median(clones.static))} | ${(median(clones.gate) / median(clones.static)).toFixed(2)}× |`,
 );
 for (const [size, row] of Object.entries(pushes)) {
   console.log(
