@@ -67,6 +67,22 @@ async function step(deps: WorkspaceDeps, argv: string[], action: string): Promis
   ).stdout;
 }
 
+/** The commit each ref names, in order; a ref that names none is a configuration error. */
+async function resolveCommits(deps: WorkspaceDeps, repo: string, refs: readonly string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const ref of refs) {
+    const resolved = await deps.runner.run(resolveCommitArgv(repo, ref));
+    if (resolved.exitCode !== 0) {
+      throw new BottleError("E_WORKSPACE_REF", `Cannot build the workspace mirror of "${repo}": "${ref}" names no commit there`, {
+        exitCode: 78,
+        hint: "[workspace] refs takes full ref names of branches, such as refs/heads/main",
+      });
+    }
+    ids.push(resolved.stdout.trim());
+  }
+  return ids;
+}
+
 /**
  * Builds the mirror at `spec.path` (replacing nothing: fails if it exists). Whole or absent:
  * the build happens in a sibling directory that is removed on failure.
@@ -78,21 +94,7 @@ export async function buildMirror(deps: WorkspaceDeps, spec: MirrorSpec): Promis
     });
   }
   const refs = await chosenRefs(deps, spec);
-  const ids: string[] = [];
-  for (const ref of refs) {
-    const resolved = await deps.runner.run(resolveCommitArgv(spec.repo, ref));
-    if (resolved.exitCode !== 0) {
-      throw new BottleError(
-        "E_WORKSPACE_REF",
-        `Cannot build the workspace mirror of "${spec.repo}": "${ref}" names no commit there`,
-        {
-          exitCode: 78,
-          hint: "[workspace] refs takes full ref names of branches, such as refs/heads/main",
-        },
-      );
-    }
-    ids.push(resolved.stdout.trim());
-  }
+  const ids = await resolveCommits(deps, spec.repo, refs);
   const building = `${spec.path}.building`;
   await deps.fs.remove(building);
   try {

@@ -39,6 +39,16 @@ export async function agentBranches(
     .map(([id, ref]) => ({ branch: ref.slice("refs/heads/".length), id }));
 }
 
+/** Backup refs in the mirror, as "<branch>/<old id>", of one branch or all. */
+async function backupNames(deps: WorkspaceDeps, mirror: string, only: string | undefined): Promise<string[]> {
+  const listed = ensureSuccess(await deps.runner.run(listRefsArgv(mirror, BACKUP_PREFIX)), "list backup refs").stdout;
+  return listed
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => (line.split(" ")[1] as string).slice(BACKUP_PREFIX.length))
+    .filter((rest) => only === undefined || rest.startsWith(`${only}/`));
+}
+
 export interface PullResult {
   readonly branches: readonly (AgentBranch & { readonly ref: string })[];
   readonly backups: readonly string[];
@@ -66,15 +76,7 @@ export async function pullBranches(
       },
     );
   }
-  const backupLines = ensureSuccess(
-    await deps.runner.run(listRefsArgv(args.mirror, BACKUP_PREFIX)),
-    "list backup refs",
-  ).stdout;
-  const backups = backupLines
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => (line.split(" ")[1] as string).slice(BACKUP_PREFIX.length))
-    .filter((rest) => args.only === undefined || rest.startsWith(`${args.only}/`));
+  const backups = await backupNames(deps, args.mirror, args.only);
   const specs = [
     ...branches.map((branch) => `+refs/heads/${branch.branch}:${remoteRef(args.name, branch.branch)}`),
     ...backups.map((rest) => `+${BACKUP_PREFIX}${rest}:${remoteRef(args.name, `backup/${rest}`)}`),
