@@ -11,6 +11,7 @@ import type { RenderedFile } from "../core/write-files.ts";
 import { renderBundleConfig } from "../core/bundle-config.ts";
 import { sharedKernelFinding, subnetFinding } from "./bundle-preflight.ts";
 import { placementOf } from "./docker-placement.ts";
+import { credentialFindings } from "./credential-findings.ts";
 
 /**
  * Names in the state dir that belong to the core: a backend's `render` may not write them. The
@@ -36,7 +37,8 @@ export async function bundleFindings(
   hostKernelShared: boolean,
 ): Promise<Finding[]> {
   const placement = await placementOf(plan).findings(plan, deps);
-  return [...(hostKernelShared ? [sharedKernelFinding(plan.isolation)] : []), ...placement, subnetFinding(plan, facts)];
+  const credentials = await credentialFindings(plan, deps);
+  return [...(hostKernelShared ? [sharedKernelFinding(plan.isolation)] : []), ...placement, subnetFinding(plan, facts), ...credentials];
 }
 
 export function bundleSteps(plan: CorePlan): Step[] {

@@ -94,3 +94,13 @@ test("credentials NAME lists hosts, header, source, sentinel and canary hits; ne
   expect(text.stdout + JSON.stringify(listed)).not.toContain(REAL);
   await world.cli(["down", "web"]);
 });
+
+test("preflight says which credential source is missing, with the fix, and passes once it is there", async () => {
+  const world = fakeWorld({ smolvm: "1.9.3", manifest: manifest() });
+  const failed = await world.cli(["preflight", "--json"]);
+  expect(failed.code).toBe(69);
+  expect(JSON.parse(failed.stdout).findings).toContainEqual({ code: "CREDENTIAL_UNSET", level: "fail", message: "credential ANTHROPIC_API_KEY: HOST_ANTHROPIC_KEY is not set on the host", fix: "export HOST_ANTHROPIC_KEY=… before claude-bottle up" });
+  const passed = await world.cli(["preflight", "--json"], { env: { HOST_ANTHROPIC_KEY: REAL } });
+  expect(passed.stdout).toContain("credentials readable: ANTHROPIC_API_KEY");
+  expect(passed.stdout).not.toContain(REAL);
+});

@@ -168,6 +168,54 @@ test("large upload and download through termination arrive intact (hash-checked)
   expect(createHash("sha256").update(down.stdout).digest("hex")).toBe(createHash("sha256").update(patternBytes(size)).digest("hex"));
 }, 120_000);
 
+/** A TLS client through the front that pauses after every chunk it reads and resumes a few ticks later. */
+function slowReader(s: Setup, request: string, upload?: Buffer): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const raw = connect(s.proxy, "127.0.0.1", () => raw.write(`CONNECT api.test:${s.upstream.port} HTTP/1.1\r\n\r\n`));
+    raw.once("data", () => {
+      const secure = tlsConnect({ socket: raw, servername: "api.test", ca: bottleCa.certificate }, () => {
+        secure.write(request);
+        if (!upload) return;
+        let offset = 0;
+        const pump = () => {
+          while (offset < upload.length) {
+            const piece = upload.subarray(offset, offset + 16_384);
+            offset += piece.length;
+            if (!secure.write(piece)) return void secure.once("drain", pump);
+          }
+        };
+        pump();
+      });
+      const chunks: Buffer[] = [];
+      secure.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        secure.pause();
+        let ticks = 3;
+        const later = () => (--ticks > 0 ? setImmediate(later) : secure.resume());
+        setImmediate(later);
+      });
+      secure.on("close", () => done(Buffer.concat(chunks)));
+      secure.on("error", fail);
+    });
+  });
+}
+
+test("under pause/resume pressure, a download and an upload through termination arrive intact", async () => {
+  const s = await setup();
+  const size = 8 * 1024 * 1024;
+  const head = (method: string, path: string, length?: number) => `${method} ${path} HTTP/1.1\r\nHost: api.test:${s.upstream.port}\r\nx-api-key: ${SENTINEL}\r\n${length === undefined ? "" : `Content-Length: ${length}\r\n`}Connection: close\r\n\r\n`;
+  const down = await slowReader(s, head("GET", `/download/${size}`));
+  const body = down.subarray(down.indexOf("\r\n\r\n") + 4);
+  expect(createHash("sha256").update(body).digest("hex")).toBe(createHash("sha256").update(patternBytes(size)).digest("hex"));
+  const upload = patternBytes(size).reverse();
+  const up = await slowReader(s, head("POST", "/upload", size), upload);
+  // The echo's JSON answer comes chunked: take the object out of the chunk framing.
+  const text = up.toString("latin1");
+  expect(text).toStartWith("HTTP/1.1 200");
+  const answer = JSON.parse(text.slice(text.indexOf("{"), text.lastIndexOf("}") + 1));
+  expect([answer.bytes, answer.sha256]).toEqual([size, createHash("sha256").update(upload).digest("hex")]);
+}, 120_000);
+
 test("upstream_proxy: the bundle asks the operator's proxy for the name, and verifies the upstream with upstream_ca", async () => {
   let corporate: { host: string; port: number } | undefined;
   const s = await setup(() => ({ openUpstream: upstreamOpener(corporate) }));
