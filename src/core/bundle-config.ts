@@ -54,6 +54,8 @@ export const BundleConfigSchema = v.object({
   ),
   /** Total size of the audit files (current + rotated), in MiB. */
   auditMaxMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)), 50),
+  /** The host's own addresses: guarded like the bundle's own networks. */
+  hostAddresses: v.optional(v.array(CidrSchema), []),
 });
 
 /** The file as written (strings). */
@@ -88,6 +90,7 @@ export function bundleConfig(plan: CorePlan): BundleConfig {
     auditMaxMb: plan.bundle.auditMaxMb,
     ...inspectionConfig(plan),
     ...(plan.workspace ? { workspace: gateConfig(plan.workspace) } : {}),
+    hostAddresses: [...plan.bundle.hostAddresses],
   };
 }
 

@@ -103,6 +103,7 @@ function bundlePart(
       manifest.egress.allow.map((rule) => rule.source),
       inspection,
     ),
+    hostAddresses: facts.usedSubnets.filter((used) => used.source === "local").map((used) => used.cidr),
     auditMaxMb: manifest.bundle.audit_max_mb,
     caCertPath: join(stateDir, "ca", "ca.crt"),
     ...(inspection ? { inspection } : {}),

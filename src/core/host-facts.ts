@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Fs } from "./fs.ts";
 import type { Runner } from "./runner.ts";
 import { LABEL_SLUG } from "./slug.ts";
-import { parseBsdRoutes, parseDockerNetworks, parseLinuxRoutes } from "./host-routes.ts";
+import { parseBsdRoutes, parseDockerNetworks, parseLinuxLocalAddresses, parseLinuxRoutes } from "./host-routes.ts";
 import type { DockerApi } from "./deps.ts";
 import type { SentinelShape } from "./sentinel.ts";
 
@@ -18,7 +18,8 @@ export const CLAIM_FILE = "subnet";
 /** Where a subnet in use on the host was seen. */
 export interface UsedSubnet {
   readonly cidr: string;
-  readonly source: "route" | "docker" | "bottle";
+  /** "local": one of the host's own addresses (a /32), from the route table's local routes. */
+  readonly source: "route" | "local" | "docker" | "bottle";
   /** The bottle slug that owns it, when it is one of ours. */
   readonly owner?: string;
 }
@@ -54,7 +55,9 @@ export async function routeSubnets(runner: Runner, platform: string): Promise<Us
   const result = await runner.run(argv, { timeoutMs: 5000 });
   if (result.exitCode !== 0) return [];
   const cidrs = platform === "darwin" ? parseBsdRoutes(result.stdout) : parseLinuxRoutes(result.stdout);
-  return cidrs.filter((cidr) => !cidr.startsWith("127.")).map((cidr) => ({ cidr, source: "route" }));
+  const routes = cidrs.filter((cidr) => !cidr.startsWith("127.")).map((cidr): UsedSubnet => ({ cidr, source: "route" }));
+  const local = platform === "darwin" ? [] : parseLinuxLocalAddresses(result.stdout);
+  return [...routes, ...local.map((cidr): UsedSubnet => ({ cidr, source: "local" }))];
 }
 
 function networkSubnets(network: { name: string; subnets: readonly string[]; labels: Readonly<Record<string, string>> }): UsedSubnet[] {

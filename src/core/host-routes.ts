@@ -12,6 +12,18 @@ export function parseLinuxRoutes(output: string): string[] {
 }
 
 /**
+ * `ip -4 route show table all` (Linux): the host's own addresses, from the "local" routes of its
+ * local table (`local 172.17.0.1 dev docker0 table local …`), as /32s. Loopback is left out.
+ */
+export function parseLinuxLocalAddresses(output: string): string[] {
+  return output
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((words) => words[0] === "local" && /^\d+\.\d+\.\d+\.\d+$/.test(words[1] ?? "") && !words[1]!.startsWith("127."))
+    .map((words) => `${words[1]}/32`);
+}
+
+/**
  * `netstat -rn -f inet` (macOS): destinations like "192.168.1", "10/8", "172.16.5.4".
  * A shortened destination without a prefix covers the octets it names.
  */

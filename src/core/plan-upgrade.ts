@@ -67,6 +67,7 @@ export function upgradeLegacyPlan(recorded: unknown): { core: CorePlan; rest: Re
       allow: p.egress.allow,
       // API 1 plans predate the audit cap: the default applies.
       auditMaxMb: DEFAULT_AUDIT_MAX_MB,
+      hostAddresses: [],
       caCertPath: p.caCertPath,
     },
   };

@@ -58,6 +58,11 @@ export interface BundlePlan {
   readonly allow: readonly string[];
   /** Total size of the audit files, current and rotated, in MiB. */
   readonly auditMaxMb: number;
+  /**
+   * The host's own addresses (/32s) as planned: the bundle refuses them whatever a rule says, so a
+   * CIDR rule over a private range never opens a service on the host itself.
+   */
+  readonly hostAddresses: readonly string[];
   /** The bottle CA certificate on the host; the key beside it never leaves the host. */
   readonly caCertPath: string;
   readonly inspection?: InspectionPlan;

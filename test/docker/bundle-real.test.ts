@@ -66,7 +66,8 @@ function rawTo(host: string, port: number, request: string): Promise<string> {
 describe("bundle on a real docker engine", () => {
   test("up builds network and pinned bundle, serves on the bundle IP, and down removes both", async () => {
     // The pool as a CIDR rule: it covers the bundle's own network, which must stay closed anyway.
-    const w = world(["api.anthropic.com", "192.168.0.0/16"]);
+    // docker0's range too: the host's own address on it (a local route) must stay closed.
+    const w = world(["api.anthropic.com", "192.168.0.0/16", "172.17.0.0/16"]);
     const up = await w.cli(["up", "--detach"]);
     expect(up.stderr).toContain('bottle "real" is up');
     expect(up.code).toBe(0);
@@ -86,7 +87,8 @@ describe("bundle on a real docker engine", () => {
     expect(denied).toStartWith("HTTP/1.1 403");
     expect(denied).toContain("claude-bottle allow real blocked.example.com:443");
     // ...and refuses the host's own loopback, metadata, and its own network, whatever the rules say.
-    for (const target of ["127.0.0.1:8890", "169.254.169.254:80", `${plan.bundleGateway}:22`, `${plan.bundleIp}:8890`]) {
+    expect(plan.bundle.hostAddresses).toContain("172.17.0.1/32");
+    for (const target of ["127.0.0.1:8890", "169.254.169.254:80", `${plan.bundleGateway}:22`, `${plan.bundleIp}:8890`, "172.17.0.1:22"]) {
       const answer = await rawTo(plan.bundleIp, 8888, `CONNECT ${target} HTTP/1.1\r\n\r\n`);
       expect(answer).toStartWith("HTTP/1.1 403");
       expect(answer).toContain("no rule can admit it");

@@ -132,7 +132,7 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
   const auditLimits = options.auditLimits ?? { maxBytes: config.auditMaxMb * 1024 * 1024, rotated: 4 };
   const audit = new Audit(join(dir, AUDIT_FILE), { limits: auditLimits, ...(options.log ? { log: options.log } : {}) });
   const counters = { allowed: 0, denied: 0, activeTunnels: 0, dnsRefused: 0, resolveRefused: 0 };
-  const own = ownNetworks([config.subnet], (options.interfaces ?? networkInterfaces)());
+  const own = ownNetworks([config.subnet, ...config.hostAddresses], (options.interfaces ?? networkInterfaces)());
   const resolve = auditedResolver(options.resolve ?? systemResolver, options.nameBudget, audit, config.bottle, counters);
   const proxied = config.upstreamProxy ? parseUpstreamProxy(config.upstreamProxy) : undefined;
   const upstreamProxy = proxied?.ok ? upstreamOpener(proxied.proxy) : undefined;

@@ -94,3 +94,14 @@ test("POST /requests takes a host, host:port, *.suffix or CIDR, and a body over 
   expect(huge instanceof Error || huge.status === 400).toBe(true);
   expect(JSON.parse((await bundle.supervise("GET", "/requests")).body)).toHaveLength(4);
 });
+
+test("the host's own addresses from the config stay closed under a rule over their range; the rest of it opens", async () => {
+  const dialled: string[] = [];
+  const bundle = await startBundle(["172.17.0.0/16"], { dial: recordingDialer(dialled) }, { config: { hostAddresses: ["172.17.0.1/32"] } });
+  const answer = await connectTo(bundle.ports.proxy, "172.17.0.1:8080");
+  expect(answer).toStartWith("HTTP/1.1 403");
+  expect(answer).toContain("no rule can admit it");
+  expect(dialled).toEqual([]);
+  await connectTo(bundle.ports.proxy, "172.17.0.9:8080");
+  expect(dialled).toEqual(["172.17.0.9:8080"]);
+});
