@@ -14,7 +14,10 @@ test("deno run gives the same plan as bun", () => {
   const underBun = spawn([join(BIN, "bun"), "src/main.ts", ...args], { cwd: ROOT, env: env() });
   expect(underDeno.stderr).toBe("");
   expect(underDeno.code).toBe(0);
-  expect(underDeno.stdout).toBe(underBun.stdout);
+  // The host's own addresses are live facts: other bridges come and go between the two runs.
+  const steady = (out: string) => out.replace(/"hostAddresses": \[[^\]]*\]/, '"hostAddresses": "…"');
+  expect(steady(underDeno.stdout)).toContain('"hostAddresses": "…"');
+  expect(steady(underDeno.stdout)).toBe(steady(underBun.stdout));
 });
 
 test("deno renders the same Smolfile and reports errors with the same exit code", () => {
