@@ -3,8 +3,8 @@
  * outcome appended to the bottle's audit log, so `logs` and `/events` readers see refusals), then
  * optionally bring the agent's branches into the user's repository.
  */
-import { appendFile } from "node:fs/promises";
-import { join } from "node:path";
+import { appendFile, chown, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { WorkspacePlan } from "../core/workspace.ts";
 import { importPushes, type ImportResult, type WorkspacePaths } from "./import-push.ts";
 import type { WorkspaceDeps } from "./mirror.ts";
@@ -42,12 +42,24 @@ export function importAuditLine(bottle: string, result: ImportResult, time: stri
   return `${JSON.stringify(event)}\n`;
 }
 
+/**
+ * Appends to the bundle's audit log. A file this creates (the bundle had written none since a
+ * rotation) gets the directory's owner, so the bundle — nobody, under a root host — can append.
+ */
+async function appendAudit(path: string, lines: string): Promise<void> {
+  const existed = await stat(path).then(() => true, () => false);
+  await appendFile(path, lines, { mode: 0o600 });
+  if (existed) return;
+  const owner = await stat(dirname(path));
+  await chown(path, owner.uid, owner.gid).catch(() => undefined);
+}
+
 /** Imports every waiting push; appends each outcome to `auditPath`. Hold the bottle's lock. */
 export async function importWaiting(deps: WorkspaceDeps, workspace: WorkspacePlan, bottle: string, auditPath: string): Promise<ImportResult[]> {
   if (!(await deps.fs.exists(workspace.mirror))) return [];
   const results = await importPushes(deps, workspacePaths(workspace), { push: workspace.push, exposed: workspace.refs });
   const lines = results.map((result) => importAuditLine(bottle, result, new Date().toISOString())).join("");
-  if (lines !== "") await appendFile(auditPath, lines, { mode: 0o600 });
+  if (lines !== "") await appendAudit(auditPath, lines);
   return results;
 }
 

@@ -1,7 +1,8 @@
 /** The host side with real git: the mirror's contents, pull into the user's repository, diff. */
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { chownSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { importWaiting } from "../../../src/workspace/workspace-sync.ts";
 import { buildMirror } from "../../../src/workspace/mirror.ts";
 import { branchDiff, pullBranches } from "../../../src/workspace/pull.ts";
 import { hostDeps, closeGates, startGate } from "../../helpers/gate.ts";
@@ -56,6 +57,28 @@ describe("the workspace mirror", () => {
     await gitOk(["checkout", "-q", "--detach", "HEAD"], { cwd: repo });
     const error = await buildMirror(hostDeps, { repo, refs: [], path: join(tempDir("ws"), "m.git") }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "E_WORKSPACE_DETACHED", exitCode: 78, hint: "check out a branch, or name the refs in [workspace] refs" });
+  });
+});
+
+describe("import into the audit log", () => {
+  test("each import is one audit line; an audit file the import creates belongs to the bundle dir's owner", async () => {
+    const gate = await startGate();
+    const env = gitEnv();
+    const clone = join(tempDir("agent"), "ws");
+    await gitOk(["clone", "-q", gate.url, clone], { env });
+    await commitFile(clone, "a.txt", "a\n");
+    await gitOk(["push", "-q", "origin", "HEAD:claude/a"], { cwd: clone, env });
+    const bundleDir = tempDir("bundle-dir");
+    const owner = process.getuid!() === 0 ? 65534 : process.getuid!();
+    chownSync(bundleDir, owner, owner);
+    const workspace = { repo: gate.repo, refs: gate.config.exposed, path: "/workspace", push: ["claude/*"], url: gate.url, dir: dirname(gate.paths.mirror), mirror: gate.paths.mirror, quarantine: gate.paths.quarantine };
+    const audit = join(bundleDir, "audit.jsonl");
+    const [result] = await importWaiting(hostDeps, workspace, "w", audit);
+    expect(result?.ok).toBe(true);
+    const lines = readFileSync(audit, "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    expect(lines).toEqual([expect.objectContaining({ kind: "git", method: "import", decision: "allow", rule: "git-import", path: `push ${result?.id}` })]);
+    expect(statSync(audit).uid).toBe(owner);
+    expect(statSync(audit).mode & 0o777).toBe(0o600);
   });
 });
 
