@@ -10,8 +10,15 @@ import { tempDir } from "../../helpers/cli.ts";
 import { BIN, ROOT } from "../../helpers/spawn.ts";
 
 const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill("SIGTERM");
+// SIGKILL, and wait for the exit: a bundle under deno was seen to outlive a SIGTERM here while
+// its clients' connections lingered; a teardown must not depend on that.
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+  }
 });
 
 interface Ports {
