@@ -32,18 +32,38 @@ function describe(source: SecretSource): string {
 /** The raw text a source yields, or the reason it yields none. Never includes the value in a reason. */
 async function read(source: SecretSource, deps: ResolveDeps): Promise<string | { reason: string; hint: string }> {
   if (source.kind === "env") {
-    return deps.env[source.name] ?? { reason: `${source.name} is not set`, hint: `export ${source.name}=… before claude-bottle up` };
+    return (
+      deps.env[source.name] ?? {
+        reason: `${source.name} is not set`,
+        hint: `export ${source.name}=… before claude-bottle up`,
+      }
+    );
   }
   if (source.kind === "file") {
     const path = source.path.startsWith("~/") ? join(deps.userHome, source.path.slice(2)) : source.path;
-    const text = await deps.fs.readTextIfExists(path).catch((error: Error) => ({ reason: `${path}: ${error.message}`, hint: "make the file readable by you" }));
-    return text ?? { reason: `${path} does not exist`, hint: "write the secret into that file (mode 0600), or fix from_file" };
+    const text = await deps.fs
+      .readTextIfExists(path)
+      .catch((error: Error) => ({ reason: `${path}: ${error.message}`, hint: "make the file readable by you" }));
+    return (
+      text ?? {
+        reason: `${path} does not exist`,
+        hint: "write the secret into that file (mode 0600), or fix from_file",
+      }
+    );
   }
   const result = await deps.runner.run(source.argv, { timeoutMs: 60_000 });
   if (result.exitCode === 0) return result.stdout;
   // stdout may hold part of a secret: only the exit and stderr are shown.
-  const why = result.spawnError === "ENOENT" ? `${source.argv[0]} is not installed or not on PATH` : result.timedOut ? "timed out" : `exited with code ${result.exitCode}`;
-  return { reason: `${why}${result.stderr.trim() ? `: ${result.stderr.trim().split("\n").slice(-2).join(" / ")}` : ""}`, hint: "run the command yourself until it prints the secret" };
+  const why =
+    result.spawnError === "ENOENT"
+      ? `${source.argv[0]} is not installed or not on PATH`
+      : result.timedOut
+        ? "timed out"
+        : `exited with code ${result.exitCode}`;
+  return {
+    reason: `${why}${result.stderr.trim() ? `: ${result.stderr.trim().split("\n").slice(-2).join(" / ")}` : ""}`,
+    hint: "run the command yourself until it prints the secret",
+  };
 }
 
 /**
@@ -51,7 +71,10 @@ async function read(source: SecretSource, deps: ResolveDeps): Promise<string | {
  * empty value or one with control characters or spaces (it travels in a header) is refused.
  * Throws one BottleError (exit 69) naming every credential that could not be resolved.
  */
-export async function resolveCredentials(specs: readonly CredentialSpec[], deps: ResolveDeps): Promise<Map<string, string>> {
+export async function resolveCredentials(
+  specs: readonly CredentialSpec[],
+  deps: ResolveDeps,
+): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   const problems: string[] = [];
   const hints: string[] = [];
@@ -62,19 +85,31 @@ export async function resolveCredentials(specs: readonly CredentialSpec[], deps:
       problems.push(`${spec.name} from ${describe(spec.source)}: ${text.reason}`);
       hints.push(text.hint);
     } else if (value === "" || /[\s\x00-\x1f\x7f]/.test(value!)) {
-      problems.push(`${spec.name} from ${describe(spec.source)}: the value is empty or holds spaces or control characters`);
+      problems.push(
+        `${spec.name} from ${describe(spec.source)}: the value is empty or holds spaces or control characters`,
+      );
       hints.push("a credential is one line with no spaces");
     } else values.set(spec.name, value!);
   }
   if (problems.length > 0) {
-    throw new BottleError("E_CREDENTIAL_UNRESOLVED", `Cannot resolve ${problems.length === 1 ? "a credential" : `${problems.length} credentials`}:\n  ${problems.join("\n  ")}`, { exitCode: EXIT.unavailable, hint: [...new Set(hints)].join("; ") });
+    throw new BottleError(
+      "E_CREDENTIAL_UNRESOLVED",
+      `Cannot resolve ${problems.length === 1 ? "a credential" : `${problems.length} credentials`}:\n  ${problems.join("\n  ")}`,
+      { exitCode: EXIT.unavailable, hint: [...new Set(hints)].join("; ") },
+    );
   }
   return values;
 }
 
 /** The sentinel of each credential, shaped like its value, unique to this bottle's seed. */
-export function sentinelsFor(specs: readonly CredentialSpec[], values: ReadonlyMap<string, string>, seed: string): Record<string, string> {
-  return Object.fromEntries(specs.map((spec) => [spec.name, makeSentinel(values.get(spec.name) ?? "", seed, spec.name)]));
+export function sentinelsFor(
+  specs: readonly CredentialSpec[],
+  values: ReadonlyMap<string, string>,
+  seed: string,
+): Record<string, string> {
+  return Object.fromEntries(
+    specs.map((spec) => [spec.name, makeSentinel(values.get(spec.name) ?? "", seed, spec.name)]),
+  );
 }
 
 export interface MaterialInput {
@@ -93,7 +128,9 @@ export function bundleMaterial(input: MaterialInput): BundleMaterial {
   const issuer = loadIssuer(input.ca.certificate, input.ca.privateKey);
   const key = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
   const hosts = [...new Set([...input.specs.flatMap((spec) => spec.hosts), ...input.inspect])].sort();
-  const leaves = Object.fromEntries(hosts.map((host) => [host, mintLeaf(issuer, host, { key, ...(input.now ? { now: input.now } : {}) })]));
+  const leaves = Object.fromEntries(
+    hosts.map((host) => [host, mintLeaf(issuer, host, { key, ...(input.now ? { now: input.now } : {}) })]),
+  );
   const credentials = input.specs.map((spec) => ({
     name: spec.name,
     hosts: [...spec.hosts],
@@ -106,6 +143,10 @@ export function bundleMaterial(input: MaterialInput): BundleMaterial {
 }
 
 /** Writes the material into the bundle directory, 0600, atomically. */
-export async function writeMaterial(fs: Pick<Fs, "writeAtomic">, bundleDir: string, material: BundleMaterial): Promise<void> {
+export async function writeMaterial(
+  fs: Pick<Fs, "writeAtomic">,
+  bundleDir: string,
+  material: BundleMaterial,
+): Promise<void> {
   await fs.writeAtomic(join(bundleDir, MATERIAL_FILE), `${JSON.stringify(material)}\n`, 0o600);
 }

@@ -34,7 +34,10 @@ async function canaryHits(ctx: CliContext, dir: string): Promise<Record<string, 
 export async function credentialsCommand(ctx: CliContext, name: string, options: { json?: boolean }): Promise<number> {
   const plan = recordedCorePlan((await requireState(ctx, name)).plan);
   const hits = await canaryHits(ctx, plan.bundle.dir);
-  const rows = (plan.bundle.inspection?.credentials ?? []).map((credential) => ({ ...credential, canaryHits: hits[credential.name] ?? 0 }));
+  const rows = (plan.bundle.inspection?.credentials ?? []).map((credential) => ({
+    ...credential,
+    canaryHits: hits[credential.name] ?? 0,
+  }));
   if (options.json) {
     ctx.out(json(rows));
     return EXIT.ok;
@@ -45,7 +48,14 @@ export async function credentialsCommand(ctx: CliContext, name: string, options:
   }
   for (const row of rows) {
     const header = row.header === "authorization" ? `authorization (${row.schemes.join(", ")})` : row.header;
-    const lines = [`${row.name}`, `  hosts:    ${row.hosts.join(", ")}`, `  header:   ${header}`, `  from:     ${row.from}`, `  sentinel: ${row.sentinel}`, `  canary hits: ${row.canaryHits}`];
+    const lines = [
+      `${row.name}`,
+      `  hosts:    ${row.hosts.join(", ")}`,
+      `  header:   ${header}`,
+      `  from:     ${row.from}`,
+      `  sentinel: ${row.sentinel}`,
+      `  canary hits: ${row.canaryHits}`,
+    ];
     ctx.out(lines.map((line) => terminalSafe(line)).join("\n") + "\n");
   }
   return EXIT.ok;

@@ -24,12 +24,24 @@ function sentinelOf(spec: CredentialSpec, facts: HostFacts, seed: string): strin
 /** The inspection plan, or undefined when the manifest asks for nothing of it. */
 export function planInspection(bottle: Bottle, facts: HostFacts): InspectionPlan | undefined {
   const { credentials, egress } = bottle.manifest;
-  const used = credentials.list.length > 0 || egress.inspect.length > 0 || egress.dlp !== "block" || egress.upstream_proxy !== undefined || egress.upstream_ca.length > 0;
+  const used =
+    credentials.list.length > 0 ||
+    egress.inspect.length > 0 ||
+    egress.dlp !== "block" ||
+    egress.upstream_proxy !== undefined ||
+    egress.upstream_ca.length > 0;
   if (!used) return undefined;
   const seed = sentinelSeed(facts.home, bottle.slug);
   const manifestDir = dirname(bottle.manifestPath);
   return {
-    credentials: credentials.list.map((spec) => ({ name: spec.name, hosts: spec.hosts, header: spec.header, schemes: spec.schemes, from: from(spec.source), sentinel: sentinelOf(spec, facts, seed) })),
+    credentials: credentials.list.map((spec) => ({
+      name: spec.name,
+      hosts: spec.hosts,
+      header: spec.header,
+      schemes: spec.schemes,
+      from: from(spec.source),
+      sentinel: sentinelOf(spec, facts, seed),
+    })),
     onCanary: credentials.onCanary,
     inspect: egress.inspect,
     dlp: egress.dlp,
@@ -40,7 +52,9 @@ export function planInspection(bottle: Bottle, facts: HostFacts): InspectionPlan
 
 /** The guest variables that hold sentinels. */
 export function sentinelEnv(inspection: InspectionPlan | undefined): Record<string, string> {
-  return Object.fromEntries((inspection?.credentials ?? []).map((credential) => [credential.name, credential.sentinel]));
+  return Object.fromEntries(
+    (inspection?.credentials ?? []).map((credential) => [credential.name, credential.sentinel]),
+  );
 }
 
 /** The allowlist with every credential's hosts added (once each, after the manifest's own). */

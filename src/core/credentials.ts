@@ -40,7 +40,13 @@ const nonEmpty = v.pipe(v.string(), v.minLength(1, "must not be empty"));
 /** A host a credential may go to: an exact lowercase name, no wildcard, port or address. */
 export function isCredentialHost(host: string): boolean {
   const parsed = parseEgressRule(host);
-  return parsed.ok && parsed.rule.kind === "host" && parsed.rule.source === host && !host.includes(":") && !/^[\d.]+$/.test(host);
+  return (
+    parsed.ok &&
+    parsed.rule.kind === "host" &&
+    parsed.rule.source === host &&
+    !host.includes(":") &&
+    !/^[\d.]+$/.test(host)
+  );
 }
 
 const scheme = v.picklist(["bearer", "basic"], 'must be "bearer" or "basic"');
@@ -73,12 +79,16 @@ export function credentialSpec(name: string, table: Table): CredentialSpec | [st
   const hosts = table.hosts ?? known?.hosts;
   if (!hosts) problems.push(["hosts", `is required: ${name} is not a name claude-bottle knows the hosts of`]);
   hosts?.forEach((host, index) => {
-    if (!isCredentialHost(host)) problems.push([`hosts.${index}`, `${JSON.stringify(host)} must be a host name (no wildcard, port or address)`]);
+    if (!isCredentialHost(host))
+      problems.push([`hosts.${index}`, `${JSON.stringify(host)} must be a host name (no wildcard, port or address)`]);
   });
   const header = (table.header ?? known?.header ?? "authorization").toLowerCase();
   const given = table.scheme === undefined ? undefined : Array.isArray(table.scheme) ? table.scheme : [table.scheme];
-  if (given && header !== "authorization") problems.push(["scheme", "applies only to header = \"authorization\""]);
-  const schemes = given ?? (table.header === undefined ? known?.schemes : undefined) ?? (header === "authorization" ? ["bearer" as const] : []);
+  if (given && header !== "authorization") problems.push(["scheme", 'applies only to header = "authorization"']);
+  const schemes =
+    given ??
+    (table.header === undefined ? known?.schemes : undefined) ??
+    (header === "authorization" ? ["bearer" as const] : []);
   if (problems.length > 0 || typeof source === "string" || !hosts) return problems;
   return { name, source, hosts, header, schemes: [...new Set(schemes)] };
 }

@@ -13,8 +13,11 @@ export function parseUpstreamProxy(text: string): { ok: true; proxy: UpstreamPro
   } catch {
     return { ok: false, reason: `"${text}" is not a URL; write http://host:port` };
   }
-  if (url.protocol !== "http:") return { ok: false, reason: `"${text}" must be an http:// proxy (the bundle speaks CONNECT to it)` };
-  if (url.username || url.password) return { ok: false, reason: `"${text}" carries credentials, which the bundle's config must not hold` };
-  if (url.pathname !== "/" || url.search || url.hash) return { ok: false, reason: `"${text}" must be just http://host:port` };
+  if (url.protocol !== "http:")
+    return { ok: false, reason: `"${text}" must be an http:// proxy (the bundle speaks CONNECT to it)` };
+  if (url.username || url.password)
+    return { ok: false, reason: `"${text}" carries credentials, which the bundle's config must not hold` };
+  if (url.pathname !== "/" || url.search || url.hash)
+    return { ok: false, reason: `"${text}" must be just http://host:port` };
   return { ok: true, proxy: { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port || 80) } };
 }

@@ -19,30 +19,57 @@ export interface ResolvedSecrets {
 }
 
 /** Every credential's value, read on the host; throws (exit 69) naming each one that cannot be. */
-export async function resolveBottleSecrets(ctx: LifecycleContext, bottle: Bottle): Promise<ResolvedSecrets | undefined> {
+export async function resolveBottleSecrets(
+  ctx: LifecycleContext,
+  bottle: Bottle,
+): Promise<ResolvedSecrets | undefined> {
   const specs = bottle.manifest.credentials.list;
   if (specs.length === 0) return undefined;
-  const values = await resolveCredentials(specs, { env: ctx.deps.env, fs: ctx.deps.fs, runner: ctx.deps.runner, userHome: ctx.host.userHome });
+  const values = await resolveCredentials(specs, {
+    env: ctx.deps.env,
+    fs: ctx.deps.fs,
+    runner: ctx.deps.runner,
+    userHome: ctx.host.userHome,
+  });
   return { values, shapes: Object.fromEntries([...values].map(([name, value]) => [name, shapeOf(value)])) };
 }
 
 async function readUpstreamCas(ctx: LifecycleContext, paths: readonly string[]): Promise<string[]> {
-  return Promise.all(paths.map(async (path) => {
-    const text = await ctx.deps.fs.readTextIfExists(path);
-    if (text === undefined || !text.includes("-----BEGIN CERTIFICATE-----")) {
-      throw new BottleError("E_UPSTREAM_CA", `Cannot use upstream_ca "${path}": ${text === undefined ? "the file does not exist" : "it holds no PEM certificate"}`, { exitCode: EXIT.unavailable, hint: "export the corporate proxy's CA as PEM and point [egress] upstream_ca at it" });
-    }
-    return text;
-  }));
+  return Promise.all(
+    paths.map(async (path) => {
+      const text = await ctx.deps.fs.readTextIfExists(path);
+      if (text === undefined || !text.includes("-----BEGIN CERTIFICATE-----")) {
+        throw new BottleError(
+          "E_UPSTREAM_CA",
+          `Cannot use upstream_ca "${path}": ${text === undefined ? "the file does not exist" : "it holds no PEM certificate"}`,
+          {
+            exitCode: EXIT.unavailable,
+            hint: "export the corporate proxy's CA as PEM and point [egress] upstream_ca at it",
+          },
+        );
+      }
+      return text;
+    }),
+  );
 }
 
 /** Writes the bundle's credential material (nothing when the plan has no inspection part). */
-export async function writeBottleMaterial(ctx: LifecycleContext, plan: CorePlan, secrets: ResolvedSecrets | undefined, bottle: Bottle): Promise<void> {
+export async function writeBottleMaterial(
+  ctx: LifecycleContext,
+  plan: CorePlan,
+  secrets: ResolvedSecrets | undefined,
+  bottle: Bottle,
+): Promise<void> {
   const inspection = plan.bundle.inspection;
   if (!inspection) return;
   const caDir = join(plan.stateDir, "ca");
-  const ca = { certificate: await ctx.deps.fs.readText(join(caDir, CA_CERT_FILE)), privateKey: await ctx.deps.fs.readText(join(caDir, CA_KEY_FILE)) };
-  const sentinels = Object.fromEntries(inspection.credentials.map((credential) => [credential.name, credential.sentinel]));
+  const ca = {
+    certificate: await ctx.deps.fs.readText(join(caDir, CA_CERT_FILE)),
+    privateKey: await ctx.deps.fs.readText(join(caDir, CA_KEY_FILE)),
+  };
+  const sentinels = Object.fromEntries(
+    inspection.credentials.map((credential) => [credential.name, credential.sentinel]),
+  );
   const material = bundleMaterial({
     specs: bottle.manifest.credentials.list,
     values: secrets?.values ?? new Map(),

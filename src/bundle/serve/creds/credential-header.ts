@@ -38,8 +38,10 @@ function swapAuthorization(found: string, credential: Credential): string | unde
     const user = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     // git sends the token as the password (any user name); some tools put it in the user name.
-    if (password === credential.sentinel) return `Basic ${Buffer.from(`${user}:${credential.value}`).toString("base64")}`;
-    if (user === credential.sentinel) return `Basic ${Buffer.from(`${credential.value}:${password}`).toString("base64")}`;
+    if (password === credential.sentinel)
+      return `Basic ${Buffer.from(`${user}:${credential.value}`).toString("base64")}`;
+    if (user === credential.sentinel)
+      return `Basic ${Buffer.from(`${credential.value}:${password}`).toString("base64")}`;
   }
   return undefined;
 }
@@ -48,7 +50,12 @@ function swapAuthorization(found: string, credential: Credential): string | unde
 export function swapHeader(found: string, credentials: readonly Credential[]): Swap {
   if (credentials.length === 0) return { kind: "absent" };
   for (const credential of credentials) {
-    const swapped = credential.header === "authorization" ? swapAuthorization(found, credential) : found === credential.sentinel ? credential.value : undefined;
+    const swapped =
+      credential.header === "authorization"
+        ? swapAuthorization(found, credential)
+        : found === credential.sentinel
+          ? credential.value
+          : undefined;
     if (swapped !== undefined) return { kind: "swapped", credential: credential.name, value: swapped };
   }
   return { kind: "foreign", credential: credentials[0]!.name };

@@ -43,7 +43,10 @@ export class CredsRuntime {
   private readonly upstreamTrust: SecureContext | undefined;
   private stoppedBy: string | undefined;
 
-  constructor(private readonly material: BundleMaterial, private readonly options: CredsOptions) {
+  constructor(
+    private readonly material: BundleMaterial,
+    private readonly options: CredsOptions,
+  ) {
     this.credentials = material.credentials;
     this.inspection = {
       canaries: new Matcher(material.credentials.map(({ name, sentinel }) => ({ name, value: sentinel }))),

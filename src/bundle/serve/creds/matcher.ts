@@ -45,7 +45,13 @@ export interface Known {
 export function exactForms(value: string): Buffer[] {
   const bytes = Buffer.from(value, "utf8");
   const hex = bytes.toString("hex");
-  const forms = [value, hex, hex.toUpperCase(), ...base64Middles(bytes, "base64"), ...base64Middles(bytes, "base64url")];
+  const forms = [
+    value,
+    hex,
+    hex.toUpperCase(),
+    ...base64Middles(bytes, "base64"),
+    ...base64Middles(bytes, "base64url"),
+  ];
   return [...new Set(forms)].filter((form) => form.length >= MIN_FORM).map((form) => Buffer.from(form, "latin1"));
 }
 

@@ -14,14 +14,16 @@ const text = v.pipe(v.string(), v.minLength(1));
 
 export const MaterialSchema = v.object({
   version: v.literal(MATERIAL_VERSION),
-  credentials: v.array(v.object({
-    name: text,
-    hosts: v.array(text),
-    header: v.pipe(text, v.toLowerCase()),
-    schemes: v.array(v.picklist(["bearer", "basic"])),
-    sentinel: v.pipe(text, v.minLength(16)),
-    value: text,
-  })),
+  credentials: v.array(
+    v.object({
+      name: text,
+      hosts: v.array(text),
+      header: v.pipe(text, v.toLowerCase()),
+      schemes: v.array(v.picklist(["bearer", "basic"])),
+      sentinel: v.pipe(text, v.minLength(16)),
+      value: text,
+    }),
+  ),
   leaves: v.record(v.string(), v.object({ cert: text, key: text })),
   upstreamCa: v.array(text),
 });
@@ -39,12 +41,18 @@ export async function loadMaterial(fs: Fs, path: string): Promise<BundleMaterial
     if (text === undefined) return NO_MATERIAL;
     data = JSON.parse(text);
   } catch (error) {
-    throw new BottleError("E_BUNDLE_MATERIAL", `Cannot read the credential material "${path}": it is not JSON`, { exitCode: EXIT.config, hint: "claude-bottle up writes it; run down and up again" });
+    throw new BottleError("E_BUNDLE_MATERIAL", `Cannot read the credential material "${path}": it is not JSON`, {
+      exitCode: EXIT.config,
+      hint: "claude-bottle up writes it; run down and up again",
+    });
   }
   const result = v.safeParse(MaterialSchema, data);
   if (!result.success) {
     const where = result.issues.map((issue) => v.getDotPath(issue) ?? "(root)").join(", ");
-    throw new BottleError("E_BUNDLE_MATERIAL", `Cannot use the credential material "${path}": bad ${where}`, { exitCode: EXIT.config, hint: "claude-bottle up writes it; run down and up again" });
+    throw new BottleError("E_BUNDLE_MATERIAL", `Cannot use the credential material "${path}": bad ${where}`, {
+      exitCode: EXIT.config,
+      hint: "claude-bottle up writes it; run down and up again",
+    });
   }
   return result.output;
 }

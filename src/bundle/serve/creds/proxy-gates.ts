@@ -13,7 +13,11 @@ import type { CredsRuntime } from "./creds-runtime.ts";
 /** Everything is refused once `on_canary = "stop"` has tripped. */
 export function stoppedRefusal(creds: CredsRuntime | undefined): Refusal | undefined {
   if (creds?.stopped === undefined) return undefined;
-  return { status: 403, rule: "canary-stop", reason: `egress stopped: the sentinel of ${creds.stopped} showed up where it must not (on_canary = "stop")` };
+  return {
+    status: 403,
+    rule: "canary-stop",
+    reason: `egress stopped: the sentinel of ${creds.stopped} showed up where it must not (on_canary = "stop")`,
+  };
 }
 
 /** A sentinel in a CONNECT authority (or any name the agent chose). */
@@ -26,9 +30,18 @@ export function nameRefusal(creds: CredsRuntime | undefined, name: string): Refu
 }
 
 /** URL and headers of a plain-HTTP request: a refusal, or a warning to audit, or nothing. */
-export function requestHeadFinding(creds: CredsRuntime | undefined, url: string, headers: IncomingHttpHeaders): { refusal?: Refusal; warning?: Finding } {
+export function requestHeadFinding(
+  creds: CredsRuntime | undefined,
+  url: string,
+  headers: IncomingHttpHeaders,
+): { refusal?: Refusal; warning?: Finding } {
   if (!creds) return {};
-  const text = [url, ...Object.entries(headers).map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(", ") : value ?? ""}`)].join("\n");
+  const text = [
+    url,
+    ...Object.entries(headers).map(
+      ([name, value]) => `${name}: ${Array.isArray(value) ? value.join(", ") : (value ?? "")}`,
+    ),
+  ].join("\n");
   const finding = inspectText(creds.inspection, text);
   if (!finding) return {};
   creds.record(finding);
@@ -39,7 +52,12 @@ export function requestHeadFinding(creds: CredsRuntime | undefined, url: string,
  * Pipes a plain-HTTP body to `upstream`, inspecting each chunk before it is written; a blocking
  * finding destroys the upstream request (it never completes) and calls `refused`.
  */
-export function pipeInspected(creds: CredsRuntime, req: IncomingMessage, upstream: ClientRequest, refused: (refusal: Refusal) => void): void {
+export function pipeInspected(
+  creds: CredsRuntime,
+  req: IncomingMessage,
+  upstream: ClientRequest,
+  refused: (refusal: Refusal) => void,
+): void {
   const scanner = new StreamInspection(creds.inspection);
   let over = false;
   req.on("data", (chunk: Buffer) => {
@@ -64,13 +82,21 @@ export function pipeInspected(creds: CredsRuntime, req: IncomingMessage, upstrea
 /** The 403 for a credential gate (canary, stopped bottle), as a CONNECT answer. */
 export function refuseConnect(client: Duplex, refusal: Refusal): void {
   const body = `claude-bottle refused this CONNECT: ${refusal.reason} (rule ${refusal.rule})\n`;
-  client.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nX-Claude-Bottle-Rule: ${refusal.rule}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  client.end(
+    `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nX-Claude-Bottle-Rule: ${refusal.rule}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The audit fields of a refusal: its rule, reason and the credential or pattern behind it. */
 export function refusalFields(refusal: Refusal): Pick<AuditEvent, "rule" | "reason" | "canary" | "dlp"> {
   const finding = refusal.finding;
-  const named = finding?.kind === "canary" ? { canary: finding.credential } : finding?.kind === "secret" ? { dlp: `secret:${finding.credential}` } : finding ? { dlp: finding.pattern } : {};
+  const named =
+    finding?.kind === "canary"
+      ? { canary: finding.credential }
+      : finding?.kind === "secret"
+        ? { dlp: `secret:${finding.credential}` }
+        : finding
+          ? { dlp: finding.pattern }
+          : {};
   return { rule: refusal.rule, reason: refusal.reason, ...named };
 }
-

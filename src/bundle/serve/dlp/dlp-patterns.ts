@@ -11,11 +11,17 @@ export interface DlpPattern {
 
 export const BLOCKING_PATTERNS: readonly DlpPattern[] = [
   { name: "anthropic-api-key", regex: /sk-ant-(?:api|admin|oat|ort)\d{2}-[A-Za-z0-9_-]{32,}/ },
-  { name: "openai-api-key", regex: /sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}/ },
+  {
+    name: "openai-api-key",
+    regex: /sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}/,
+  },
   { name: "github-token", regex: /\bgh[pousr]_[A-Za-z0-9]{36,}|\bgithub_pat_[A-Za-z0-9_]{60,}/ },
   { name: "gitlab-token", regex: /\bgl(?:pat|dt|ptt|rt)-[A-Za-z0-9_-]{20,}/ },
   { name: "aws-access-key-id", regex: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b/ },
-  { name: "slack-token", regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}|hooks\.slack\.com\/(?:services|workflows)\/[A-Za-z0-9+/]{20,}/ },
+  {
+    name: "slack-token",
+    regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}|hooks\.slack\.com\/(?:services|workflows)\/[A-Za-z0-9+/]{20,}/,
+  },
   { name: "private-key", regex: /-----BEGIN[ A-Z0-9]{0,20} PRIVATE KEY(?: BLOCK)?-----/ },
 ];
 

@@ -42,7 +42,8 @@ export function objectIdentifier(dotted: string): Buffer {
   const bytes = [first * 40 + second];
   for (const arc of rest) {
     const chunk = [arc & 0x7f];
-    for (let value = Math.floor(arc / 128); value > 0; value = Math.floor(value / 128)) chunk.unshift(0x80 | (value & 0x7f));
+    for (let value = Math.floor(arc / 128); value > 0; value = Math.floor(value / 128))
+      chunk.unshift(0x80 | (value & 0x7f));
     bytes.push(...chunk);
   }
   return tlv(0x06, Buffer.from(bytes));

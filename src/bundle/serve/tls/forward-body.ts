@@ -18,8 +18,15 @@ export const HOLD_BYTES = 1024 * 1024;
 export const CARRY_BYTES = 64 * 1024;
 
 export function findingRefusal(finding: Finding): Refusal {
-  if (finding.kind === "canary") return { status: 403, rule: "canary", reason: `the sentinel of ${finding.credential} may only travel in its own header to its own hosts`, finding };
-  if (finding.kind === "secret") return { status: 403, rule: "dlp", reason: `the real value of ${finding.credential} is on its way out`, finding };
+  if (finding.kind === "canary")
+    return {
+      status: 403,
+      rule: "canary",
+      reason: `the sentinel of ${finding.credential} may only travel in its own header to its own hosts`,
+      finding,
+    };
+  if (finding.kind === "secret")
+    return { status: 403, rule: "dlp", reason: `the real value of ${finding.credential} is on its way out`, finding };
   return { status: 403, rule: "dlp", reason: `the request carries what looks like a ${finding.pattern}`, finding };
 }
 
@@ -28,7 +35,12 @@ export interface ForwardHooks {
   done(status: number, bytesUp: number, bytesDown: number, warning: Finding | undefined, error?: string): void;
 }
 
-function answer(upstream: ClientRequest, res: ServerResponse, drop: ReadonlySet<string>, finish: (status: number, bytesDown: number, error?: string) => void): void {
+function answer(
+  upstream: ClientRequest,
+  res: ServerResponse,
+  drop: ReadonlySet<string>,
+  finish: (status: number, bytesDown: number, error?: string) => void,
+): void {
   upstream.on("response", (response: IncomingMessage) => {
     const headers = Object.fromEntries(Object.entries(response.headers).filter(([name]) => !drop.has(name)));
     res.writeHead(response.statusCode ?? 502, headers);
@@ -39,60 +51,97 @@ function answer(upstream: ClientRequest, res: ServerResponse, drop: ReadonlySet<
     response.pipe(res);
   });
   upstream.on("error", (error) => {
-    if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end(`claude-bottle: upstream failed: ${error.message}\n`);
+    if (!res.headersSent)
+      res
+        .writeHead(502, { "content-type": "text/plain; charset=utf-8", connection: "close" })
+        .end(`claude-bottle: upstream failed: ${error.message}\n`);
     else res.destroy();
     finish(502, 0, error.message);
   });
 }
 
-/** Streams `req`'s body through inspection to the request `open()` makes, and its answer back. */
-export function forwardBody(req: IncomingMessage, res: ServerResponse, open: () => ClientRequest, inspection: Inspection, hooks: ForwardHooks, drop: ReadonlySet<string>): void {
-  const scanner = new StreamInspection(inspection);
-  let held: Buffer[] = [];
-  let heldBytes = 0;
-  let bytesUp = 0;
-  let warning: Finding | undefined;
-  let upstream: ClientRequest | undefined;
-  let over = false;
-  const start = (): ClientRequest => {
-    if (upstream) return upstream;
-    upstream = open();
-    answer(upstream, res, drop, (status, bytesDown, error) => {
-      if (over) return;
-      over = true;
-      hooks.done(status, bytesUp, bytesDown, warning, error);
+/** One request on its way: the held-back body, the upstream request once opened, the outcome. */
+class Forwarding {
+  private readonly scanner: StreamInspection;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private bytesUp = 0;
+  private warning: Finding | undefined;
+  private upstream: ClientRequest | undefined;
+  private over = false;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly open: () => ClientRequest,
+    inspection: Inspection,
+    private readonly hooks: ForwardHooks,
+    private readonly drop: ReadonlySet<string>,
+  ) {
+    this.scanner = new StreamInspection(inspection);
+  }
+
+  private start(): ClientRequest {
+    if (this.upstream) return this.upstream;
+    const upstream = (this.upstream = this.open());
+    answer(upstream, this.res, this.drop, (status, bytesDown, error) => {
+      if (this.over) return;
+      this.over = true;
+      this.hooks.done(status, this.bytesUp, bytesDown, this.warning, error);
     });
     return upstream;
-  };
-  const release = (keep: number) => {
-    const all = Buffer.concat(held);
-    held = keep > 0 ? [all.subarray(all.length - keep)] : [];
-    heldBytes = keep;
+  }
+
+  /** Sends all but the last `keep` held bytes, pausing the client while the upstream is full. */
+  private release(keep: number): void {
+    const all = Buffer.concat(this.held);
+    this.held = keep > 0 ? [all.subarray(all.length - keep)] : [];
+    this.heldBytes = keep;
     const out = all.subarray(0, all.length - keep);
-    if (out.length > 0 && !start().write(out)) {
-      req.pause();
-      upstream!.once("drain", () => req.resume());
+    if (out.length > 0 && !this.start().write(out)) {
+      this.req.pause();
+      this.upstream!.once("drain", () => this.req.resume());
     }
-  };
-  req.on("data", (chunk: Buffer) => {
-    if (over) return;
-    bytesUp += chunk.length;
-    const finding = scanner.push(chunk);
+  }
+
+  data(chunk: Buffer): void {
+    if (this.over) return;
+    this.bytesUp += chunk.length;
+    const finding = this.scanner.push(chunk);
     if (finding && blocks(finding)) {
-      over = true;
-      upstream?.destroy();
-      req.resume();
-      return hooks.refused(findingRefusal(finding), bytesUp);
+      this.over = true;
+      this.upstream?.destroy();
+      this.req.resume();
+      return this.hooks.refused(findingRefusal(finding), this.bytesUp);
     }
-    warning ??= finding;
-    held.push(chunk);
-    heldBytes += chunk.length;
-    if (upstream || heldBytes > HOLD_BYTES) release(Math.min(CARRY_BYTES, heldBytes));
-  });
-  req.on("end", () => {
-    if (over) return;
-    release(0);
-    start().end();
-  });
-  req.on("error", () => upstream?.destroy());
+    this.warning ??= finding;
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    if (this.upstream || this.heldBytes > HOLD_BYTES) this.release(Math.min(CARRY_BYTES, this.heldBytes));
+  }
+
+  end(): void {
+    if (this.over) return;
+    this.release(0);
+    this.start().end();
+  }
+
+  abort(): void {
+    this.upstream?.destroy();
+  }
+}
+
+/** Streams `req`'s body through inspection to the request `open()` makes, and its answer back. */
+export function forwardBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  open: () => ClientRequest,
+  inspection: Inspection,
+  hooks: ForwardHooks,
+  drop: ReadonlySet<string>,
+): void {
+  const forwarding = new Forwarding(req, res, open, inspection, hooks, drop);
+  req.on("data", (chunk: Buffer) => forwarding.data(chunk));
+  req.on("end", () => forwarding.end());
+  req.on("error", () => forwarding.abort());
 }

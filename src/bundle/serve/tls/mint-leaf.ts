@@ -4,7 +4,16 @@
  * where @peculiar/x509 takes ~3 ms plus ~110 ms to import). Pure but for randomness and the
  * clock, both of which a caller may pin.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  X509Certificate,
+  type KeyObject,
+} from "node:crypto";
 import { isIPv4, isIPv6 } from "node:net";
 import * as der from "./der.ts";
 
@@ -64,7 +73,9 @@ function extensionValue(raw: Buffer, fields: readonly der.Node[], oid: string): 
 /** The key id RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
 function keyIdOf(spki: Buffer): Buffer {
   const [, bits] = der.children(spki, der.readNode(spki, 0));
-  return createHash("sha1").update(spki.subarray(bits!.valueStart + 1, bits!.end)).digest();
+  return createHash("sha1")
+    .update(spki.subarray(bits!.valueStart + 1, bits!.end))
+    .digest();
 }
 
 /** Reads the CA certificate and key (PEM). Throws when the certificate cannot be parsed. */
@@ -98,21 +109,27 @@ function altName(host: string): Buffer {
     const left = head ? head.split(":") : [];
     const right = tail ? tail.split(":") : [];
     const groups = [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
-    return der.implicit(7, Buffer.from(groups.flatMap((group) => [Number.parseInt(group, 16) >> 8, Number.parseInt(group, 16) & 255])));
+    return der.implicit(
+      7,
+      Buffer.from(groups.flatMap((group) => [Number.parseInt(group, 16) >> 8, Number.parseInt(group, 16) & 255])),
+    );
   }
   return der.implicit(2, Buffer.from(host, "ascii"));
 }
 
 function leafExtensions(host: string, leafSpki: Buffer, issuer: Issuer, cnFits: boolean): Buffer {
-  return der.explicit(3, der.sequence(
-    extension(OID.basicConstraints, true, der.sequence()),
-    extension(OID.keyUsage, true, der.tlv(0x03, Buffer.from([7, 0x80]))), // digitalSignature
-    extension(OID.extKeyUsage, false, der.sequence(der.objectIdentifier(OID.serverAuth))),
-    // With no subject, the SAN must be critical (RFC 5280 §4.2.1.6).
-    extension(OID.subjectAltName, !cnFits, der.sequence(altName(host))),
-    extension(OID.subjectKeyIdentifier, false, der.octetString(keyIdOf(leafSpki))),
-    extension(OID.authorityKeyIdentifier, false, der.sequence(der.implicit(0, issuer.keyId))),
-  ));
+  return der.explicit(
+    3,
+    der.sequence(
+      extension(OID.basicConstraints, true, der.sequence()),
+      extension(OID.keyUsage, true, der.tlv(0x03, Buffer.from([7, 0x80]))), // digitalSignature
+      extension(OID.extKeyUsage, false, der.sequence(der.objectIdentifier(OID.serverAuth))),
+      // With no subject, the SAN must be critical (RFC 5280 §4.2.1.6).
+      extension(OID.subjectAltName, !cnFits, der.sequence(altName(host))),
+      extension(OID.subjectKeyIdentifier, false, der.octetString(keyIdOf(leafSpki))),
+      extension(OID.authorityKeyIdentifier, false, der.sequence(der.implicit(0, issuer.keyId))),
+    ),
+  );
 }
 
 export interface MintOptions {
@@ -142,7 +159,9 @@ export function mintLeaf(issuer: Issuer, host: string, options: MintOptions = {}
     signatureAlgorithm,
     issuer.subject,
     der.sequence(der.time(notBefore), der.time(notAfter)),
-    cnFits ? der.sequence(der.set(der.sequence(der.objectIdentifier(OID.commonName), der.utf8String(host)))) : der.sequence(),
+    cnFits
+      ? der.sequence(der.set(der.sequence(der.objectIdentifier(OID.commonName), der.utf8String(host))))
+      : der.sequence(),
     spki,
     leafExtensions(host, spki, issuer, cnFits),
   );

@@ -5,7 +5,13 @@
  * SNICallback on a socket taken from node:http's CONNECT is never called, so the leaf comes
  * from the CONNECT host and the client's SNI must match it.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from "node:http";
 import { Agent, request as httpsRequest } from "node:https";
 import { isIP, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -36,8 +42,27 @@ export interface TerminateContext {
   readonly onFinding?: (finding: Finding) => void;
 }
 
-const DROP_UP = new Set(["connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "expect"]);
-const DROP_DOWN = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+const DROP_UP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
+]);
+const DROP_DOWN = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
 
 type Checked = { readonly headers: OutgoingHttpHeaders; readonly warning?: Finding } | Refusal;
 
@@ -54,16 +79,28 @@ function hostMatches(context: TerminateContext, header: string | undefined): boo
 
 /** Everything but the body: SNI, Host, Upgrade, the credential header, canaries and DLP in URL and headers. */
 function checkHead(context: TerminateContext, req: IncomingMessage): Checked {
-  if (!sniMatches(context, req.socket as TLSSocket)) return { status: 421, rule: "sni-mismatch", reason: `the TLS server name is not ${context.host}` };
-  if (!hostMatches(context, req.headers.host)) return { status: 421, rule: "host-mismatch", reason: `Host ${JSON.stringify(req.headers.host ?? "")} is not ${context.host}` };
-  if (req.headers.upgrade !== undefined) return { status: 403, rule: "upgrade", reason: "protocol upgrades are not passed through a terminated connection" };
+  if (!sniMatches(context, req.socket as TLSSocket))
+    return { status: 421, rule: "sni-mismatch", reason: `the TLS server name is not ${context.host}` };
+  if (!hostMatches(context, req.headers.host))
+    return {
+      status: 421,
+      rule: "host-mismatch",
+      reason: `Host ${JSON.stringify(req.headers.host ?? "")} is not ${context.host}`,
+    };
+  if (req.headers.upgrade !== undefined)
+    return { status: 403, rule: "upgrade", reason: "protocol upgrades are not passed through a terminated connection" };
   const byHeader = credentialsByHeader(context.credentials, context.host);
   const headers: OutgoingHttpHeaders = {};
   const inspected: string[] = [req.url ?? ""];
   for (const [name, value] of Object.entries(req.headers as IncomingHttpHeaders)) {
     if (DROP_UP.has(name) || value === undefined) continue;
     const swap = byHeader.has(name) && typeof value === "string" ? swapHeader(value, byHeader.get(name)!) : undefined;
-    if (swap?.kind === "foreign") return { status: 403, rule: "foreign-credential", reason: `${name} does not carry the sentinel of ${swap.credential}; refusing to pass on a credential the bundle did not issue` };
+    if (swap?.kind === "foreign")
+      return {
+        status: 403,
+        rule: "foreign-credential",
+        reason: `${name} does not carry the sentinel of ${swap.credential}; refusing to pass on a credential the bundle did not issue`,
+      };
     if (swap?.kind === "swapped") headers[name] = swap.value;
     else {
       headers[name] = value;
@@ -78,7 +115,11 @@ function checkHead(context: TerminateContext, req: IncomingMessage): Checked {
 function refuse(res: ServerResponse, refusal: Refusal): void {
   if (res.headersSent) return void res.destroy();
   const body = `claude-bottle refused this request: ${refusal.reason} (rule ${refusal.rule})\n`;
-  res.writeHead(refusal.status, { "content-type": "text/plain; charset=utf-8", "x-claude-bottle-rule": refusal.rule, connection: "close" });
+  res.writeHead(refusal.status, {
+    "content-type": "text/plain; charset=utf-8",
+    "x-claude-bottle-rule": refusal.rule,
+    connection: "close",
+  });
   res.end(body);
 }
 
@@ -92,49 +133,110 @@ function upstreamAgent(context: TerminateContext): Agent {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const target = { host: context.host, port: context.port, address: context.address };
   // One upstream connection per terminated client connection, opened on the first request.
-  (agent as unknown as { createConnection: unknown }).createConnection = (_options: unknown, done: (error: Error | null, socket?: Socket) => void) => {
-    context.openUpstream(target).then((raw) => upstreamTls(raw, context.host, context.upstreamTrust)).then((socket) => done(null, socket), (error: Error) => done(error));
+  (agent as unknown as { createConnection: unknown }).createConnection = (
+    _options: unknown,
+    done: (error: Error | null, socket?: Socket) => void,
+  ) => {
+    context
+      .openUpstream(target)
+      .then((raw) => upstreamTls(raw, context.host, context.upstreamTrust))
+      .then(
+        (socket) => done(null, socket),
+        (error: Error) => done(error),
+      );
     return undefined;
   };
   return agent;
 }
 
+function requestEvent(context: TerminateContext, req: IncomingMessage, started: number): AuditEvent {
+  const path = (req.url ?? "/").split("?")[0]!;
+  const { bottle, client, host, port, address, rule } = context;
+  const time = new Date(started).toISOString();
+  return {
+    time,
+    bottle,
+    kind: "tls",
+    client,
+    method: req.method ?? "?",
+    host,
+    port,
+    path,
+    address,
+    decision: "allow",
+    rule,
+  };
+}
+
+/** Refused: the answer, the finding counted, the audit line (bytes when the body was read). */
+function refused(
+  context: TerminateContext,
+  res: ServerResponse,
+  base: AuditEvent,
+  refusal: Refusal,
+  bytesUp?: number,
+): void {
+  if (refusal.finding) context.onFinding?.(refusal.finding);
+  refuse(res, refusal);
+  const { rule, reason, status } = refusal;
+  const bytes = bytesUp === undefined ? {} : { bytesUp };
+  context.audit.write({ ...base, decision: "deny", rule, reason, status, ...bytes, ...auditFields(refusal.finding) });
+}
+
 function handle(context: TerminateContext, agent: Agent, req: IncomingMessage, res: ServerResponse): void {
   const started = Date.now();
-  const base: AuditEvent = { time: new Date(started).toISOString(), bottle: context.bottle, kind: "tls", client: context.client, method: req.method ?? "?", host: context.host, port: context.port, path: (req.url ?? "/").split("?")[0]!, address: context.address, decision: "allow", rule: context.rule };
+  const base = requestEvent(context, req, started);
   const checked = checkHead(context, req);
   if ("status" in checked) {
-    if (checked.finding) context.onFinding?.(checked.finding);
-    refuse(res, checked);
+    refused(context, res, base, checked);
     req.resume();
-    context.audit.write({ ...base, decision: "deny", rule: checked.rule, reason: checked.reason, status: checked.status, ...auditFields(checked.finding) });
     return;
   }
   if (checked.warning) context.onFinding?.(checked.warning);
-  const open = () => httpsRequest({ agent, host: context.host, port: context.port, method: req.method, path: req.url, headers: checked.headers });
-  forwardBody(req, res, open, context.inspection, {
-    refused(refusal, bytesUp) {
-      if (refusal.finding) context.onFinding?.(refusal.finding);
-      refuse(res, refusal);
-      context.audit.write({ ...base, decision: "deny", rule: refusal.rule, reason: refusal.reason, status: refusal.status, bytesUp, ...auditFields(refusal.finding) });
-    },
-    done(status, bytesUp, bytesDown, warning, error) {
+  const { host, port } = context;
+  const open = () => httpsRequest({ agent, host, port, method: req.method, path: req.url, headers: checked.headers });
+  const hooks = {
+    refused: (refusal: Refusal, bytesUp: number) => refused(context, res, base, refusal, bytesUp),
+    done(status: number, bytesUp: number, bytesDown: number, warning: Finding | undefined, error?: string) {
       if (warning && warning !== checked.warning) context.onFinding?.(warning);
-      context.audit.write({ ...base, decision: error ? "error" : "allow", status, bytesUp, bytesDown, durationMs: Date.now() - started, ...auditFields(checked.warning ?? warning), ...(error ? { reason: error } : {}) });
+      const outcome = { decision: error ? ("error" as const) : ("allow" as const), status, bytesUp, bytesDown };
+      const why = { ...auditFields(checked.warning ?? warning), ...(error ? { reason: error } : {}) };
+      context.audit.write({ ...base, ...outcome, durationMs: Date.now() - started, ...why });
     },
-  }, DROP_DOWN);
+  };
+  forwardBody(req, res, open, context.inspection, hooks, DROP_DOWN);
 }
 
 /** Takes over `client` (a CONNECT socket already answered 200) and terminates its TLS. */
 export function terminate(client: Duplex, head: Buffer, context: TerminateContext): void {
   if (head.length > 0) client.unshift(head);
-  const tls = new TLSSocket(client as Socket, { isServer: true, secureContext: context.secureContext, ALPNProtocols: ["http/1.1"] } as ConstructorParameters<typeof TLSSocket>[1]);
+  const tls = new TLSSocket(
+    client as Socket,
+    { isServer: true, secureContext: context.secureContext, ALPNProtocols: ["http/1.1"] } as ConstructorParameters<
+      typeof TLSSocket
+    >[1],
+  );
   const agent = upstreamAgent(context);
   const inner = createServer({ maxHeaderSize: 16_384 }, (req, res) => handle(context, agent, req, res));
   inner.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
     const reason = "protocol upgrades are not passed through a terminated connection";
-    socket.end(`HTTP/1.1 403 Forbidden\r\nX-Claude-Bottle-Rule: upgrade\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-    context.audit.write({ time: new Date().toISOString(), bottle: context.bottle, kind: "tls", client: context.client, method: req.method ?? "?", host: context.host, port: context.port, path: (req.url ?? "/").split("?")[0]!, decision: "deny", rule: "upgrade", reason, status: 403 });
+    socket.end(
+      `HTTP/1.1 403 Forbidden\r\nX-Claude-Bottle-Rule: upgrade\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
+    context.audit.write({
+      time: new Date().toISOString(),
+      bottle: context.bottle,
+      kind: "tls",
+      client: context.client,
+      method: req.method ?? "?",
+      host: context.host,
+      port: context.port,
+      path: (req.url ?? "/").split("?")[0]!,
+      decision: "deny",
+      rule: "upgrade",
+      reason,
+      status: 403,
+    });
   });
   tls.on("error", () => tls.destroy());
   tls.once("close", () => {

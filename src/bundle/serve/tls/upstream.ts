@@ -7,7 +7,13 @@
 import { Agent } from "node:http";
 import { connect, isIP, type Socket } from "node:net";
 import type { UpstreamProxy } from "../../../core/upstream-proxy.ts";
-import { connect as tlsConnect, createSecureContext, rootCertificates, type SecureContext, type TLSSocket } from "node:tls";
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  rootCertificates,
+  type SecureContext,
+  type TLSSocket,
+} from "node:tls";
 
 export interface UpstreamTarget {
   /** The name the agent asked for (what the upstream proxy is asked to CONNECT to). */
@@ -58,10 +64,13 @@ function proxyConnect(socket: Socket, target: UpstreamTarget): Promise<Socket> {
 /** Opens upstream TCP: direct, through `dial` when a test records, or through `proxy`. */
 export function upstreamOpener(proxy?: UpstreamProxy, dial?: (address: string, port: number) => Socket): OpenUpstream {
   if (proxy) {
-    return async (target) => proxyConnect(await connected(connect({ host: proxy.host, port: proxy.port, allowHalfOpen: true })), target);
+    return async (target) =>
+      proxyConnect(await connected(connect({ host: proxy.host, port: proxy.port, allowHalfOpen: true })), target);
   }
   return (target) => {
-    const socket = dial ? dial(target.address, target.port) : connect({ host: target.address, port: target.port, allowHalfOpen: true });
+    const socket = dial
+      ? dial(target.address, target.port)
+      : connect({ host: target.address, port: target.port, allowHalfOpen: true });
     return connected(socket);
   };
 }
@@ -79,7 +88,13 @@ export function upstreamTls(raw: Socket, host: string, trust: SecureContext | un
   return new Promise((resolve, reject) => {
     // SNI carries names only (RFC 6066 §3); an IP literal is still verified against the certificate.
     const name = isIP(host) ? {} : { servername: host };
-    const socket = tlsConnect({ socket: raw, host, ...name, ALPNProtocols: ["http/1.1"], ...(trust ? { secureContext: trust } : {}) });
+    const socket = tlsConnect({
+      socket: raw,
+      host,
+      ...name,
+      ALPNProtocols: ["http/1.1"],
+      ...(trust ? { secureContext: trust } : {}),
+    });
     socket.once("secureConnect", () => resolve(socket));
     socket.once("error", (error) => {
       raw.destroy();
@@ -94,11 +109,17 @@ export function upstreamTls(raw: Socket, host: string, trust: SecureContext | un
  */
 export function asyncAgent(open: OpenUpstream, target: UpstreamTarget): Agent {
   const agent = new Agent({ keepAlive: false });
-  (agent as unknown as { createConnection: unknown }).createConnection = (_options: unknown, done: (error: Error | null, socket?: Socket) => void) => {
-    open(target).then((socket) => {
-      socket.resume();
-      done(null, socket);
-    }, (error: Error) => done(error));
+  (agent as unknown as { createConnection: unknown }).createConnection = (
+    _options: unknown,
+    done: (error: Error | null, socket?: Socket) => void,
+  ) => {
+    open(target).then(
+      (socket) => {
+        socket.resume();
+        done(null, socket);
+      },
+      (error: Error) => done(error),
+    );
     return undefined;
   };
   return agent;
