@@ -10,8 +10,7 @@ import { tempDir } from "../../helpers/cli.ts";
 import { BIN, ROOT } from "../../helpers/spawn.ts";
 
 const children: ChildProcess[] = [];
-// SIGKILL, and wait for the exit: a bundle under deno was seen to outlive a SIGTERM here while
-// its clients' connections lingered; a teardown must not depend on that.
+// SIGKILL, and wait for the exit: the teardown does not depend on the bundle's own shutdown.
 afterEach(async () => {
   for (const child of children.splice(0)) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
@@ -27,7 +26,9 @@ interface Ports {
 }
 
 function serve(runtime: "bun" | "deno", config: string): Promise<Ports> {
-  const argv = runtime === "bun" ? [join(BIN, "bun"), "src/main.ts"] : [join(BIN, "deno"), "run", "--allow-all", "--no-prompt", "src/main.ts"];
+  // The deno binary itself: node_modules/.bin/deno is a node shim whose death orphans deno.
+  const deno = [join(ROOT, "node_modules/deno/deno"), "run", "--allow-all", "--no-prompt", "src/main.ts"];
+  const argv = runtime === "bun" ? [join(BIN, "bun"), "src/main.ts"] : deno;
   const env = { PATH: process.env["PATH"] ?? "", HOME: tempDir("serve-home"), DENO_NO_UPDATE_CHECK: "1" };
   const child = spawn(argv[0] as string, [...argv.slice(1), "bundle", "serve", "--config", config], { cwd: ROOT, env });
   children.push(child);
