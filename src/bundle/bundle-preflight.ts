@@ -6,6 +6,8 @@ import type { Finding } from "../core/step.ts";
 import { claimedSubnets } from "../core/bundle-plan.ts";
 import type { CorePlan } from "../core/plan.ts";
 import { imageIdArgv } from "./docker-argv.ts";
+import { checkAgentImage, type ImageCheckOptions } from "../agent-image/image-checks.ts";
+import { DEFAULT_AGENT_IMAGE } from "../core/manifest.ts";
 import { bundleImageSource } from "./bundle-image.ts";
 
 export async function dockerFinding(runner: Runner): Promise<Finding> {
@@ -46,8 +48,27 @@ export async function agentImageFinding(image: string, runner: Runner): Promise<
   const result = await runner.run(imageIdArgv(image), { timeoutMs: 15_000 });
   if (result.exitCode === 0) return { code: "AGENT_IMAGE_OK", level: "ok", message: `agent image ${image} is present` };
   if (result.spawnError) return { code: "AGENT_IMAGE_UNKNOWN", level: "warn", message: "cannot check the agent image without docker", fix: "install docker" };
-  const fix = `docker build -t ${image} . (or docker load / docker pull it); the guest never pulls`;
-  return { code: "AGENT_IMAGE_MISSING", level: "fail", message: `agent image ${image} is not on this host`, fix };
+  return { code: "AGENT_IMAGE_MISSING", level: "fail", message: `agent image ${image} is not on this host`, fix: agentImageFix(image) };
+}
+
+/** How to get an agent image onto the host: build the default one here, or load/pull your own. */
+export function agentImageFix(image: string): string {
+  const tag = image === DEFAULT_AGENT_IMAGE ? "" : ` --tag ${image}`;
+  return `build it with claude-bottle image agent${tag}, or docker load / docker pull your own; the guest never pulls`;
+}
+
+/**
+ * The agent image is here and has what an agent needs (see agent-image/image-checks.ts), looked
+ * at without starting the agent. The probe runs only when the image is present.
+ */
+export async function agentImageFindings(
+  plan: Pick<CorePlan, "agentImage" | "agentCommand">,
+  runner: Runner,
+  options: Omit<ImageCheckOptions, "command"> = {},
+): Promise<Finding[]> {
+  const present = await agentImageFinding(plan.agentImage, runner);
+  if (present.level !== "ok") return [present];
+  return [present, ...(await checkAgentImage(runner, plan.agentImage, { ...options, command: plan.agentCommand }))];
 }
 
 /** Said when the backend's `info.features.hostKernelShared` is set. */

@@ -21,6 +21,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   credentials: ["claude-bottle credentials web", "claude-bottle credentials web --json"],
   logs: ["claude-bottle logs web", "claude-bottle logs web -f"],
   gc: ["claude-bottle gc --dry-run", "claude-bottle gc", "claude-bottle gc --archives --older-than 30d"],
+  image: [
+    "claude-bottle image agent",
+    "claude-bottle image agent --base debian:bookworm-slim --tag claude-bottle:latest --save agent.tar",
+    "claude-bottle image agent --claude-code-tarball ./anthropic-ai-claude-code-linux-x64-<version>.tgz",
+  ],
   bundle: ["claude-bottle bundle image", "claude-bottle bundle image --binary ./claude-bottle-linux-x64 --save bundle.tar"],
   pull: ["claude-bottle pull web", "claude-bottle pull web --branch claude/fix-login --json"],
   diff: ["claude-bottle diff web", "claude-bottle diff web claude/fix-login"],

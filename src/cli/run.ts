@@ -17,6 +17,9 @@ import { initCommand } from "./init-command.ts";
 import { backendsCommand, planCommand, preflightCommand, renderCommand } from "./plan-commands.ts";
 import { formatError } from "./report.ts";
 import { commandHelp, programHelp } from "./help.ts";
+import { CLAUDE_CODE_VERSION, DEFAULT_BASE_IMAGE } from "../agent-image/recipe.ts";
+import { DEFAULT_AGENT_IMAGE } from "../core/manifest.ts";
+import type { ImageOptions } from "./image-command.ts";
 
 // Lifecycle and bundle commands load on first use: `plan` and `--version` should not pay for
 // the proxy, the DNS sink or the lifecycle machinery at start-up.
@@ -127,6 +130,16 @@ function bundleCommands(cli: Cli, on: On): void {
   on("deny", async (ctx, [name, target]) => (await bundle()).denyCommand(ctx, name as string, target as string));
 }
 
+/** Images built here, with no registry for the agent's side. */
+function imageCommands(cli: Cli, on: On): void {
+  cli.command("image <kind>", `Build the default agent image: \`image agent\` (Debian + git, ripgrep + Claude Code ${CLAUDE_CODE_VERSION})`)
+    .option("--base <image>", "A Debian base already on this host (never pulled)", { default: DEFAULT_BASE_IMAGE })
+    .option("--tag <tag>", "The tag to build", { default: DEFAULT_AGENT_IMAGE })
+    .option("--save <file>", "Also write a docker-save archive (to docker load on an air-gapped host)")
+    .option("--claude-code-tarball <file>", `@anthropic-ai/claude-code-linux-<arch>@${CLAUDE_CODE_VERSION} .tgz brought here (no registry)`);
+  on("image", async (ctx, [kind], o) => (await import("./image-command.ts")).imageCommand(ctx, kind as string, o as unknown as ImageOptions));
+}
+
 function buildCli(actions: Map<string, Action>): Cli {
   const cli = cac("claude-bottle");
   const on: On = (name, action) => void actions.set(name, action);
@@ -137,6 +150,7 @@ function buildCli(actions: Map<string, Action>): Cli {
   planningCommands(cli, on);
   lifecycleCommands(cli, on);
   bundleCommands(cli, on);
+  imageCommands(cli, on);
   cli.option("-h, --help", "Show this help");
   return cli;
 }

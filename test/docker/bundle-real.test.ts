@@ -10,9 +10,10 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "nod
 import { connect } from "node:net";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { cleanHome, cleanupDocker, docker, emptyImage, requireDocker, sharedBundleImage, trackNetwork, TEST_LABEL } from "../helpers/docker.ts";
+import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, trackNetwork, TEST_LABEL } from "../helpers/docker.ts";
 import { dnsQuery } from "../helpers/dns.ts";
 import { FAKE_BIN } from "../helpers/fake-world.ts";
+import { standInAgentImage } from "../helpers/agent-images.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
@@ -26,7 +27,7 @@ const AGENT_IMAGE = `claude-bottle-agent:test-${run}`;
 beforeAll(() => {
   requireDocker();
   BUNDLE_IMAGE = sharedBundleImage(compileLinuxBinary);
-  emptyImage(AGENT_IMAGE);
+  standInAgentImage(AGENT_IMAGE);
 }, 180_000);
 
 const fsWithKvm: Fs = { ...nodeFs, exists: (p) => (p === "/dev/kvm" ? Promise.resolve(true) : nodeFs.exists(p)), canReadWrite: (p) => (p === "/dev/kvm" ? Promise.resolve(true) : nodeFs.canReadWrite(p)) };

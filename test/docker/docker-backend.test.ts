@@ -10,8 +10,9 @@ import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { busyboxImage, cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, trackNetwork, TEST_LABEL } from "../helpers/docker.ts";
+import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, trackNetwork, TEST_LABEL } from "../helpers/docker.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
+import { standInAgentImage } from "../helpers/agent-images.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
 import { httpProbe } from "../../src/runtime/http-probe.ts";
@@ -33,7 +34,7 @@ const homes: string[] = [];
 beforeAll(async () => {
   requireDocker();
   bundleImage = sharedBundleImage(compileLinuxBinary);
-  busyboxImage(AGENT);
+  standInAgentImage(AGENT); // passes preflight's image checks; busybox has nc for the probes
   hostServer = createServer((socket) => {
     hostHits++;
     socket.destroy();

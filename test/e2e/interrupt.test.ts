@@ -23,7 +23,7 @@ test.each([["SIGTERM"], ["SIGINT"]] as const)("%s during the bundle step rolls b
   writeFileSync(join(dir, "state/docker/images/claude-bottle-bundle_latest"), "b".repeat(64));
   writeFileSync(join(dir, "p/bottle.toml"), 'name = "web"\nbackend = "docker"\n');
   const gate = join(dir, "gate");
-  const env = { PATH: `${FAKE_BIN}:/usr/bin:/bin`, HOME: dir, FAKE_STATE: join(dir, "state"), FAKE_SLOW: "docker run", FAKE_SLOW_FILE: gate, DOCKER_HOST: "tcp://127.0.0.1:1" }; // facts from the fake CLI, not a real engine
+  const env = { PATH: `${FAKE_BIN}:/usr/bin:/bin`, HOME: dir, FAKE_STATE: join(dir, "state"), FAKE_SLOW: "docker run --detach", FAKE_SLOW_FILE: gate, DOCKER_HOST: "tcp://127.0.0.1:1" }; // facts from the fake CLI, not a real engine
   const child = spawn(binary, ["--home", join(dir, "home"), "up", "--detach"], { cwd: join(dir, "p"), env });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));

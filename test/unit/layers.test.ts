@@ -22,13 +22,14 @@ export function layerOf(path: string): string {
 
 /** What each layer may import (itself always), from the table in docs/architecture.md. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  main: ["cli", "plugin-api", "backends", "lifecycle", "workspace", "bundle", "serve", "plugins", "core", "runtime"],
-  cli: ["plugin-api", "backends", "lifecycle", "workspace", "bundle", "serve", "plugins", "core", "runtime"],
+  main: ["cli", "plugin-api", "backends", "lifecycle", "workspace", "bundle", "agent-image", "serve", "plugins", "core", "runtime"],
+  cli: ["plugin-api", "backends", "lifecycle", "workspace", "bundle", "agent-image", "serve", "plugins", "core", "runtime"],
   "plugin-api": ["bundle", "plugins", "core"],
   backends: ["bundle", "plugins", "core"],
   lifecycle: ["workspace", "bundle", "plugins", "core"],
   workspace: ["bundle", "serve", "core"],
-  bundle: ["serve", "core"],
+  bundle: ["serve", "agent-image", "core"],
+  "agent-image": ["core"],
   serve: ["core"],
   plugins: ["core"],
   core: [],

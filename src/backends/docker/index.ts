@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import { VERSION } from "../../version.ts";
 import { API_VERSION, defineBackend } from "../../plugins/types.ts";
-import { agentImageFinding } from "../../bundle/bundle-preflight.ts";
+import { agentImageFindings } from "../../bundle/bundle-preflight.ts";
 import { ensureSuccess } from "../../core/runner.ts";
 import { containerLogsArgv, labelledContainersArgv, parseLabelledContainers } from "../../bundle/docker-argv.ts";
 import { agentExecArgv } from "./argv.ts";
@@ -33,7 +33,9 @@ export const docker = defineBackend<DockerPlan>({
   plan: planDocker,
   summary: (plan) => ({ agentContainer: plan.agent.agentContainer.name, agentIp: plan.agent.agentContainer.ip }),
   async preflight(plan, _facts, deps) {
-    return [await agentImageFinding(plan.agentImage, deps.runner)];
+    // The container runs as its planned user with a tmpfs home, and idles on `sleep`.
+    const user = plan.agent.agentContainer.user;
+    return agentImageFindings(plan, deps.runner, { user, homeProvided: true, tools: ["sleep"] });
   },
   launch: dockerLaunchSteps,
   async exec(plan, deps, command, options) {

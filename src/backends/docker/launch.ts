@@ -2,6 +2,7 @@
 import { ensureSuccess } from "../../core/runner.ts";
 import type { Plan } from "../../core/plan.ts";
 import type { Step } from "../../core/step.ts";
+import { agentImageFix } from "../../bundle/bundle-preflight.ts";
 import { containerRemoveArgv, isDockerNotFound } from "../../bundle/docker-argv.ts";
 import { agentRunArgv } from "./argv.ts";
 import type { DockerPlan } from "./plan.ts";
@@ -15,7 +16,7 @@ function agentStep(plan: Plan<DockerPlan>): Step {
       ensureSuccess(
         await deps.runner.run(agentRunArgv(plan), { signal: deps.signal, timeoutMs: 300_000 }),
         `start the agent container ${agent.name}`,
-        `is the image ${plan.agentImage} present? (docker build/pull it; preflight checks)`,
+        `is the image ${plan.agentImage} present? ${agentImageFix(plan.agentImage)}`,
       );
       return { container: agent.name };
     },

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { BottleError, EXIT } from "../../core/errors.ts";
 import { ensureSuccess } from "../../core/runner.ts";
 import { GUEST_CA_PATH } from "../../core/agent-env.ts";
+import { agentImageFix } from "../../bundle/bundle-preflight.ts";
 import { imageIdArgv, imageSaveArgv } from "../../bundle/docker-argv.ts";
 import type { BackendDeps } from "../../core/deps.ts";
 import type { Plan } from "../../core/plan.ts";
@@ -48,11 +49,7 @@ function recordedFeatures(plan: P): SmolvmFeatures {
 export async function cachedImageArchive(plan: Pick<P, "agentImage" | "home">, deps: BackendDeps): Promise<string> {
   const image = plan.agentImage;
   const inspect = await deps.runner.run(imageIdArgv(image), { signal: deps.signal, timeoutMs: 30_000 });
-  ensureSuccess(
-    inspect,
-    `find the agent image ${image}`,
-    `build or load it first (docker build -t ${image} . / docker load); the guest never pulls`,
-  );
+  ensureSuccess(inspect, `find the agent image ${image}`, agentImageFix(image));
   const id = inspect.stdout.trim().replace(/^sha256:/, "");
   if (!/^[0-9a-f]{12,64}$/.test(id))
     throw new BottleError("E_IMAGE_ID", `Cannot read the ID of image ${image}: "${inspect.stdout.trim()}"`);

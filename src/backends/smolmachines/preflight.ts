@@ -8,7 +8,7 @@ import type { Facts } from "../../core/host-facts.ts";
 import type { Plan } from "../../core/plan.ts";
 import { tail } from "../../core/runner.ts";
 import type { Finding, PreflightOptions } from "../../core/step.ts";
-import { agentImageFinding } from "../../bundle/bundle-preflight.ts";
+import { agentImageFindings } from "../../bundle/bundle-preflight.ts";
 import type { SmolvmProbe } from "./smolvm-probe.ts";
 import { atLeast, formatSemver, SMOLVM_FLOOR } from "./version.ts";
 import type { SmolmachinesPlan } from "./plan.ts";
@@ -137,7 +137,7 @@ export async function preflightSmolmachines(
     smolvmFinding(facts.backend, options),
     ...(guestImage ? [guestImage] : []),
     egressFloorFinding(deps.env),
-    await agentImageFinding(plan.agentImage, deps.runner),
+    ...(await agentImageFindings(plan, deps.runner)),
     await hypervisorFinding(plan, deps),
   ];
 }

@@ -26,6 +26,7 @@ async function findings(setup: Setup, options = {}): Promise<Record<string, Find
   const runner = fakeRunner([
     [prefix("smolvm", "--version"), setup.smolvm ?? { stdout: "smolvm 1.9.3\n" }],
     [prefix("docker", "image", "inspect"), setup.image ?? { stdout: "sha256:abc\n" }],
+    [prefix("docker", "run", "--rm"), { stdout: "tool claude /c\ntool git /g\ntool sh /s\nuid 1000\nhome /h\nhome-writable yes\n" }],
   ]);
   const deps: BackendDeps = { runner, fs: fsWith(setup.kvm ?? "rw"), env: setup.env ?? {}, log: { info() {}, warn() {} } };
   const facts: Facts<SmolvmProbe> = { ...hostFacts, platform: setup.platform ?? "linux", arch: setup.arch ?? "x64", backend: await probeSmolvm(runner) };
@@ -37,7 +38,7 @@ async function findings(setup: Setup, options = {}): Promise<Record<string, Find
 
 describe("smolmachines preflight", () => {
   test("a good host passes every check", async () => {
-    expect(await findings({})).toEqual({ SMOLVM_OK: "ok", GUEST_IMAGE_OK: "ok", EGRESS_FLOOR_OK: "ok", AGENT_IMAGE_OK: "ok", KVM_OK: "ok" });
+    expect(await findings({})).toEqual({ SMOLVM_OK: "ok", GUEST_IMAGE_OK: "ok", EGRESS_FLOOR_OK: "ok", AGENT_IMAGE_OK: "ok", AGENT_IMAGE_READY: "ok", KVM_OK: "ok" });
   });
 
   test("all failures are collected, not just the first", async () => {

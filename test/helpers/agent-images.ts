@@ -1,0 +1,105 @@
+/**
+ * Agent images for tests, made on this machine with no image registry: a Debian base from
+ * `debootstrap` (Debian mirror) + `docker import`, the Claude Code tarball from the npm registry,
+ * both cached outside the repository and fetched when absent, and a busybox + git stand-in.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLAUDE_CODE_INTEGRITY, CLAUDE_CODE_VERSION, claudeCodeTarballName } from "../../src/agent-image/recipe.ts";
+import { TEST_LABEL, trackImage } from "./docker.ts";
+
+/** Big downloads live here between runs (override with CLAUDE_BOTTLE_TEST_CACHE). */
+export const TEST_CACHE = process.env["CLAUDE_BOTTLE_TEST_CACHE"] ?? "/var/cache/claude-bottle-test";
+const MIRROR = "http://deb.debian.org/debian";
+
+function sh(script: string): string {
+  const result = spawnSync("sh", ["-ec", script], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${script.split("\n")[0]} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** The pinned linux-x64 tarball, downloaded from the npm registry on first use and verified. */
+export function cachedClaudeCodeTarball(): string {
+  const file = join(TEST_CACHE, claudeCodeTarballName("linux-x64"));
+  const integrity = (path: string) => `sha512-${createHash("sha512").update(readFileSync(path)).digest("base64")}`;
+  if (existsSync(file) && integrity(file) === CLAUDE_CODE_INTEGRITY["linux-x64"]) return file;
+  mkdirSync(TEST_CACHE, { recursive: true });
+  const url = `https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64/-/${claudeCodeTarballName("linux-x64", CLAUDE_CODE_VERSION)}`;
+  sh(`curl -fsS -o '${file}.partial' '${url}'`);
+  if (integrity(`${file}.partial`) !== CLAUDE_CODE_INTEGRITY["linux-x64"]) throw new Error(`${url} does not match the pinned integrity`);
+  renameSync(`${file}.partial`, file);
+  return file;
+}
+
+/**
+ * A Debian bookworm minbase imported as `tag` (tracked for removal); the root file system tar
+ * is cached, made with debootstrap from the Debian mirror when absent (installed if needed).
+ */
+export function debianBaseImage(tag: string): string {
+  const tar = join(TEST_CACHE, "debian-bookworm-minbase.tar");
+  if (!existsSync(tar)) {
+    mkdirSync(TEST_CACHE, { recursive: true });
+    sh([
+      "command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }",
+      `root=$(mktemp -d '${TEST_CACHE}/rootfs.XXXXXX')`,
+      `debootstrap --variant=minbase bookworm "$root" ${MIRROR} >/dev/null`,
+      'rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb',
+      `tar -C "$root" --numeric-owner -cf '${tar}.partial' .`,
+      `mv '${tar}.partial' '${tar}'`,
+      'rm -rf "$root"',
+    ].join("\n"));
+  }
+  trackImage(tag);
+  sh(`docker import --change 'LABEL ${TEST_LABEL}' '${tar}' '${tag}' >/dev/null`);
+  return tag;
+}
+
+/**
+ * busybox-static alone (no git, no agent): what preflight must turn away. Runs as root, with
+ * no home but /.
+ */
+export function bareBusyboxImage(tag: string): string {
+  trackImage(tag);
+  sh([
+    "root=$(mktemp -d)",
+    'mkdir -p "$root/bin" "$root/tmp"',
+    'cp /bin/busybox "$root/bin/busybox"',
+    'for applet in sh sleep cat echo id ls; do ln -s busybox "$root/bin/$applet"; done',
+    `tar -C "$root" -cf - . | docker import --change 'LABEL ${TEST_LABEL}' --change 'ENV PATH=/bin' - '${tag}' >/dev/null`,
+    'rm -rf "$root"',
+  ].join("\n"));
+  return tag;
+}
+
+/**
+ * A small agent image from host files: busybox-static, the host's git (with git-core and every
+ * library ldd names), root certificates, an `agent` user (uid 1000) with a home, and `claude`
+ * as a stand-in script that prints its arguments. Passes preflight's image checks.
+ */
+export function standInAgentImage(tag: string): string {
+  trackImage(tag);
+  const root = sh("mktemp -d").trim();
+  try {
+    writeFileSync(join(root, "claude"), '#!/bin/sh\necho "stand-in agent: $*"\n', { mode: 0o755 });
+    sh([
+      `cd '${root}'`,
+      "mkdir -p bin usr/bin usr/lib usr/share etc/ssl/certs tmp home/agent",
+      "cp /bin/busybox bin/busybox && for a in $(/bin/busybox --list); do [ -e bin/$a ] || ln -s busybox bin/$a; done",
+      "mv claude usr/bin/claude",
+      "cp -a /usr/bin/git usr/bin/git && cp -a /usr/lib/git-core usr/lib/git-core && cp -a /usr/share/git-core usr/share/git-core",
+      "cp -L /etc/ssl/certs/ca-certificates.crt etc/ssl/certs/",
+      "for lib in $(ldd /usr/bin/git /usr/lib/git-core/git-remote-http | awk '/\\(0x/ { for (i = 1; i <= NF; i++) if ($i ~ /^\\//) print $i }' | sort -u); do",
+      '  mkdir -p ".$(dirname "$lib")" && cp -L "$lib" ".$lib"; done',
+      "printf 'root:x:0:0:root:/root:/bin/sh\\nagent:x:1000:1000:agent:/home/agent:/bin/sh\\n' > etc/passwd",
+      "printf 'root:x:0:\\nagent:x:1000:\\n' > etc/group",
+      "chown 1000:1000 home/agent && chmod 1777 tmp",
+      `tar --numeric-owner -cf - . | docker import --change 'LABEL ${TEST_LABEL}' --change 'ENV PATH=/usr/bin:/bin'`
+        + ` --change 'USER agent' --change 'WORKDIR /home/agent' - '${tag}' >/dev/null`,
+    ].join("\n"));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  return tag;
+}
