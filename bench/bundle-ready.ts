@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { standInAgentImage } from "../test/helpers/agent-images.ts";
 
 const root = join(import.meta.dir, "..");
 const work = mkdtempSync(join(tmpdir(), "bench-ready-"));
@@ -17,7 +18,7 @@ const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { encoding: "utf8", 
 sh(`node_modules/.bin/bun scripts/compile.ts --target linux-x64 --out ${work}/dist >/dev/null`);
 const binary = `${work}/dist/claude-bottle-linux-x64`;
 sh(`${binary} bundle image --binary ${binary} --tag ${tag} >/dev/null`);
-sh(`tar -cf - --files-from /dev/null | docker import - ${agent} >/dev/null`);
+standInAgentImage(agent); // preflight looks inside the agent image: busybox + git + a stand-in claude
 mkdirSync(join(work, "bin"));
 symlinkSync(join(root, "test/fixtures/bin/smolvm"), join(work, "bin/smolvm"));
 symlinkSync(join(root, "test/fixtures/bin/_common.sh"), join(work, "bin/_common.sh"));
