@@ -7,7 +7,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { busyboxImage, cleanHome, cleanupDocker, docker, requireDocker, trackImage } from "../helpers/docker.ts";
+import { cleanHome, cleanupDocker, docker, requireDocker, trackImage } from "../helpers/docker.ts";
+import { standInAgentImage } from "../helpers/agent-images.ts";
 import { compileLinuxBinary, spawn } from "../helpers/spawn.ts";
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
@@ -17,7 +18,7 @@ let binary = "";
 
 beforeAll(() => {
   requireDocker();
-  busyboxImage(AGENT);
+  standInAgentImage(AGENT); // passes preflight's agent image checks
   dir = mkdtempSync(join(tmpdir(), "cb-first-use-"));
   binary = compileLinuxBinary();
 }, 240_000);
