@@ -37,12 +37,13 @@ test("bundle.json: golden, and read back through the bundle's schema to the mani
   expect(read.listen).toBe("0.0.0.0");
 });
 
-/** A good host, as the fakes answer: smolvm 1.9.3, docker 20.10, images present, KVM usable. */
+/** A good host, as the fakes answer: smolvm 1.9.3, docker 20.10, images present and complete, KVM usable. */
 const goodHost = () => fakeRunner([
   [prefix("smolvm", "--version"), { stdout: "smolvm 1.9.3\n" }],
   [prefix("docker", "version"), { stdout: "20.10.24\n" }],
   [prefix("docker", "network", "ls"), { stdout: "" }],
   [prefix("docker", "image", "inspect"), { stdout: "sha256:abc\n" }],
+  [prefix("docker", "run", "--rm"), { stdout: "tool claude /usr/local/bin/claude\ntool git /usr/bin/git\ntool sh /bin/sh\nuid 1000\nhome /home/agent\nhome-writable yes\n" }],
   [prefix("ip", "-4", "route", "show"), { stdout: "default via 10.0.0.1 dev eth0\n10.0.0.0/24 dev eth0 scope link\n" }],
 ]);
 const kvm: Fs = { ...nodeFs, exists: async (p) => p === "/dev/kvm" || nodeFs.exists(p), canReadWrite: async (p) => p === "/dev/kvm" || nodeFs.canReadWrite(p) };
