@@ -124,10 +124,11 @@ describe("claude-bottle CLI", () => {
     const failing = await runCli(["preflight", "--json"], { cwd });
     expect(failing.code).toBe(69);
     expect(JSON.parse(failing.stdout).ok).toBe(false);
-    // A host with everything: docker answers, both images are present, no route in the way.
+    // A host with everything: docker answers, both images are present and complete, no route in the way.
     const ready = fakeRunner([
       [prefix("docker", "version"), { stdout: "20.10.24\n" }],
       [prefix("docker", "image", "inspect"), { stdout: "sha256:0123\n" }],
+      [prefix("docker", "run", "--rm"), { stdout: "tool claude /c\ntool git /g\ntool sh /s\ntool sleep /t\nuid 1000\nhome /h\nhome-writable yes\n" }],
     ], { exitCode: 0 });
     const passing = await runCli(["preflight", "--json"], { cwd: project('name = "web"\nbackend = "docker"\n'), runner: ready });
     const report = JSON.parse(passing.stdout);
