@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage } from "../helpers/docker.ts";
-import { gitAgentImage } from "../helpers/git-image.ts";
+import { standInAgentImage } from "../helpers/agent-images.ts";
 import { gitEnv, gitOk } from "../helpers/git.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
@@ -25,7 +25,7 @@ const homes: string[] = [];
 beforeAll(() => {
   requireDocker();
   bundleImage = sharedBundleImage(compileLinuxBinary);
-  gitAgentImage(AGENT);
+  standInAgentImage(AGENT); // busybox + git + a claude stand-in: passes preflight's image checks
 }, 240_000);
 
 afterEach(() => {
