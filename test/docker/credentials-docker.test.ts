@@ -6,14 +6,15 @@
  * (env, files, docker inspect); a canary is refused and `logs` shows it first.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, trackImage, TEST_LABEL } from "../helpers/docker.ts";
+import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage } from "../helpers/docker.ts";
+import { standInAgentImage } from "../helpers/agent-images.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
 import { recordingUpstream } from "../helpers/terminator.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
@@ -27,24 +28,6 @@ let bundleImage = "";
 let corporate: Server;
 const homes: string[] = [];
 const tunnels: Duplex[] = [];
-
-/** An image with busybox and the host's curl with the libraries it links: no registry needed. */
-function curlImage(tag: string): void {
-  trackImage(tag);
-  const script = [
-    "set -e",
-    "root=$(mktemp -d)",
-    'mkdir -p "$root/bin" "$root/tmp" "$root/usr/bin"',
-    'cp /bin/busybox "$root/bin/busybox"',
-    'for a in sh env grep cat id; do ln -s busybox "$root/bin/$a"; done',
-    'cp /usr/bin/curl "$root/usr/bin/curl"',
-    'for lib in $(ldd /usr/bin/curl | grep -o "/[^ ]*"); do mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; done',
-    `tar -C "$root" -cf - . | docker import --change 'LABEL ${TEST_LABEL}' --change 'ENV PATH=/bin:/usr/bin' - ${tag} >/dev/null`,
-    'rm -rf "$root"',
-  ].join("\n");
-  const made = spawnSync("sh", ["-c", script], { encoding: "utf8" });
-  if (made.status !== 0) throw new Error(`cannot make curl image ${tag}: ${made.stderr}`);
-}
 
 /** The corporate proxy, on every host address: each CONNECT goes to the test's upstream on loopback. */
 async function corporateProxy(upstreamPort: number, asked: string[]): Promise<number> {
@@ -67,7 +50,7 @@ async function corporateProxy(upstreamPort: number, asked: string[]): Promise<nu
 beforeAll(() => {
   requireDocker();
   bundleImage = sharedBundleImage(compileLinuxBinary);
-  curlImage(AGENT);
+  standInAgentImage(AGENT, { binaries: ["/usr/bin/curl"] }); // passes preflight's agent image checks
 }, 240_000);
 
 afterEach(() => {

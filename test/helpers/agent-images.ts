@@ -76,9 +76,11 @@ export function bareBusyboxImage(tag: string): string {
 /**
  * A small agent image from host files: busybox-static, the host's git (with git-core and every
  * library ldd names), root certificates, an `agent` user (uid 1000) with a home, and `claude`
- * as a stand-in script that prints its arguments. Passes preflight's image checks.
+ * as a stand-in script that prints its arguments. Passes preflight's image checks. `binaries`:
+ * more host executables to copy in, with their libraries (e.g. /usr/bin/curl).
  */
-export function standInAgentImage(tag: string): string {
+export function standInAgentImage(tag: string, options: { binaries?: readonly string[] } = {}): string {
+  const extra = (options.binaries ?? []).join(" ");
   trackImage(tag);
   const root = sh("mktemp -d").trim();
   try {
@@ -90,7 +92,8 @@ export function standInAgentImage(tag: string): string {
       "mv claude usr/bin/claude",
       "cp -a /usr/bin/git usr/bin/git && cp -a /usr/lib/git-core usr/lib/git-core && cp -a /usr/share/git-core usr/share/git-core",
       "cp -L /etc/ssl/certs/ca-certificates.crt etc/ssl/certs/",
-      "for lib in $(ldd /usr/bin/git /usr/lib/git-core/git-remote-http | awk '/\\(0x/ { for (i = 1; i <= NF; i++) if ($i ~ /^\\//) print $i }' | sort -u); do",
+      `for binary in ${extra}; do mkdir -p ".$(dirname "$binary")" && cp -L "$binary" ".$binary"; done`,
+      `for lib in $(ldd /usr/bin/git /usr/lib/git-core/git-remote-http ${extra} | awk '/\\(0x/ { for (i = 1; i <= NF; i++) if ($i ~ /^\\//) print $i }' | sort -u); do`,
       '  mkdir -p ".$(dirname "$lib")" && cp -L "$lib" ".$lib"; done',
       "printf 'root:x:0:0:root:/root:/bin/sh\\nagent:x:1000:1000:agent:/home/agent:/bin/sh\\n' > etc/passwd",
       "printf 'root:x:0:\\nagent:x:1000:\\n' > etc/group",
