@@ -1,5 +1,5 @@
 /** `claude-bottle init`: a commented starter manifest; never overwrites without --force. */
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { BottleError, EXIT } from "../core/errors.ts";
 import { SLUG_PATTERN } from "../core/slug.ts";
 import { DEFAULT_MANIFEST } from "../core/load-manifest.ts";
@@ -20,7 +20,9 @@ export async function initCommand(ctx: CliContext, path: string | undefined, for
       hint: "pass --force to overwrite it",
     });
   }
-  await ctx.fs.writeAtomic(target, starterManifest(slugFromDirectory(dirname(target))), 0o644);
+  // A work tree has .git (a directory, or a file in a linked worktree) beside the manifest.
+  const inGitRepo = await ctx.fs.exists(join(dirname(target), ".git"));
+  await ctx.fs.writeAtomic(target, starterManifest(slugFromDirectory(dirname(target)), { inGitRepo }), 0o644);
   ctx.out(`wrote ${target}\nnext: claude-bottle plan ${path ?? ""}`.trimEnd() + "\n");
   return EXIT.ok;
 }

@@ -1,7 +1,27 @@
 /** The manifest `init` writes. A TS constant: the compiled binary reads no files of its own. */
 import { DEFAULT_AGENT_IMAGE, DEFAULT_BUNDLE_IMAGE, DEFAULT_SUBNET_POOL } from "../core/manifest.ts";
 
-export function starterManifest(slug: string): string {
+/** `[workspace]` and a commented credential: active in a git repository, all commented elsewhere. */
+function workspaceSection(inGitRepo: boolean): string {
+  const on = inGitRepo ? "" : "# ";
+  return `
+# The project the agent works on: a clone of ${inGitRepo ? "this repository" : "a git repository (run init in one)"} at /workspace in
+# the bottle, served by the bundle's git gate. The agent pushes to claude/* branches;
+# \`claude-bottle pull NAME\` brings them here as refs/remotes/bottle-NAME/*, \`diff NAME\` shows
+# them. Your own branches are never written.
+${on}[workspace]
+# refs = ["HEAD"]
+# push = ["claude/*"]
+
+# Credentials the agent uses without holding them: the bottle gets a stand-in (a sentinel), and
+# the bundle puts the real value, read here at \`up\`, into requests to api.anthropic.com only.
+# Uncomment with ANTHROPIC_API_KEY set in your environment.
+# [credentials.ANTHROPIC_API_KEY]
+# from_env = "ANTHROPIC_API_KEY"
+`;
+}
+
+export function starterManifest(slug: string, options: { inGitRepo?: boolean } = {}): string {
   return `# claude-bottle manifest. Reference: the README's "Manifest" section.
 # Unknown keys are errors, so a typo never passes silently.
 
@@ -40,5 +60,5 @@ allow = [
 image = "${DEFAULT_BUNDLE_IMAGE}"
 # Each bottle gets a /24 from this pool for its bundle network.
 subnet_pool = "${DEFAULT_SUBNET_POOL}"
-`;
+${workspaceSection(options.inGitRepo ?? false)}`;
 }

@@ -114,6 +114,32 @@ describe("claude-bottle CLI", () => {
     expect((await runCli(["init", "--force"], { cwd })).code).toBe(0);
   });
 
+  test("init in a git repository writes the workspace, and a credential that plans once uncommented", async () => {
+    const { mkdirSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { spawnSync } = await import("node:child_process");
+    const { nodeRunner } = await import("../../../src/runtime/node-runner.ts");
+    const cwd = join(tempDir("init-git"), "repo");
+    mkdirSync(cwd);
+    const git = (...args: string[]) => spawnSync("git", ["-c", "user.email=a@b.test", "-c", "user.name=a", ...args], { cwd });
+    git("init", "-q", "-b", "main", ".");
+    git("commit", "-q", "--allow-empty", "-m", "start");
+    const env = { PATH: process.env["PATH"] ?? "", ANTHROPIC_API_KEY: "sk-ant-test" };
+    const cli = (args: string[]) => runCli(args, { cwd, env, runner: nodeRunner(env) });
+    expect((await cli(["init"])).code).toBe(0);
+    const written = readFileSync(join(cwd, "bottle.toml"), "utf8");
+    expect(written).toContain("\n[workspace]\n");
+    expect(written).toContain('\n# [credentials.ANTHROPIC_API_KEY]\n# from_env = "ANTHROPIC_API_KEY"\n');
+    expect(JSON.parse((await cli(["plan", "--json"])).stdout).workspace).toMatchObject({ repo: cwd, refs: ["refs/heads/main"], push: ["claude/*"] });
+    writeFileSync(join(cwd, "bottle.toml"), written.replace("# [credentials.", "[credentials.").replace('# from_env = "ANTHROPIC', 'from_env = "ANTHROPIC'));
+    const plan = await cli(["plan", "--json"]);
+    expect({ code: plan.code, stderr: plan.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(plan.stdout).not.toContain("sk-ant-test");
+    // Outside a repository the workspace is there to read, commented.
+    const plain = tempDir("init-plain");
+    expect((await runCli(["init"], { cwd: plain })).code).toBe(0);
+    expect(readFileSync(join(plain, "bottle.toml"), "utf8")).toContain("\n# [workspace]\n");
+  });
+
   test("backends --json lists smolmachines with its capabilities", async () => {
     const list = JSON.parse((await runCli(["backends", "--json"])).stdout);
     expect(list[0]).toMatchObject({ name: "smolmachines", apiVersion: 2, source: "built-in", isolation: "microvm", binaries: ["smolvm", "docker"], network: { isolated: false } });
