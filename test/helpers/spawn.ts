@@ -6,6 +6,11 @@ import { tmpdir } from "node:os";
 
 export const ROOT = join(import.meta.dir, "../..");
 export const BIN = join(ROOT, "node_modules/.bin");
+/**
+ * The deno executable itself. node_modules/.bin/deno is a node shim that runs it as a child:
+ * killing the shim orphans deno (every run of the bundle test used to leave one behind).
+ */
+export const DENO = join(ROOT, "node_modules/@deno/linux-x64-glibc/deno");
 
 export interface Spawned {
   code: number;

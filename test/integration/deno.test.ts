@@ -3,14 +3,14 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/cli.ts";
-import { BIN, ROOT, spawn } from "../helpers/spawn.ts";
+import { BIN, DENO, ROOT, spawn } from "../helpers/spawn.ts";
 
 const env = () => ({ PATH: process.env["PATH"] ?? "", HOME: tempDir("denohome"), DENO_NO_UPDATE_CHECK: "1" });
 
 test("deno run gives the same plan as bun", () => {
   const home = tempDir("home");
   const args = ["--home", home, "plan", "examples/bottle.toml", "--json"];
-  const underDeno = spawn([join(BIN, "deno"), "run", "--allow-all", "--no-prompt", "src/main.ts", ...args], { cwd: ROOT, env: env() });
+  const underDeno = spawn([DENO, "run", "--allow-all", "--no-prompt", "src/main.ts", ...args], { cwd: ROOT, env: env() });
   const underBun = spawn([join(BIN, "bun"), "src/main.ts", ...args], { cwd: ROOT, env: env() });
   expect(underDeno.stderr).toBe("");
   expect(underDeno.code).toBe(0);
@@ -23,7 +23,7 @@ test("deno run gives the same plan as bun", () => {
 test("deno renders the same Smolfile and reports errors with the same exit code", () => {
   const denoHome = tempDir("home");
   const bunHome = tempDir("home");
-  const deno = (args: string[]) => spawn([join(BIN, "deno"), "run", "--allow-all", "--no-prompt", "src/main.ts", ...args], { cwd: ROOT, env: env() });
+  const deno = (args: string[]) => spawn([DENO, "run", "--allow-all", "--no-prompt", "src/main.ts", ...args], { cwd: ROOT, env: env() });
   expect(deno(["--home", denoHome, "render", "examples/bottle.toml"]).code).toBe(0);
   spawn([join(BIN, "bun"), "src/main.ts", "--home", bunHome, "render", "examples/bottle.toml"], { cwd: ROOT, env: env() });
   const smolfile = (home: string) => readFileSync(join(home, "bottles/demo/Smolfile"), "utf8");
@@ -37,7 +37,8 @@ test("the bundle serves under deno too: a denied request gets the 403, health an
   const dir = tempDir("deno-bundle");
   writeFileSync(join(dir, "supervise.token"), "t".repeat(64));
   writeFileSync(join(dir, "bundle.json"), JSON.stringify({ version: 1, bottle: "d", bundleIp: "127.0.0.1", subnet: "192.0.2.0/24", listen: "127.0.0.1", ports: { proxy: 0, gitGate: 0, supervise: 0, dns: 0 }, allow: [] }));
-  const child = spawnAsync(join(BIN, "deno"), ["run", "--allow-all", "--no-prompt", "src/main.ts", "bundle", "serve", "--config", join(dir, "bundle.json")], { cwd: ROOT, env: env() });
+  const child = spawnAsync(DENO, ["run", "--allow-all", "--no-prompt", "src/main.ts", "bundle", "serve", "--config", join(dir, "bundle.json")], { cwd: ROOT, env: env() });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   try {
     const ports = await new Promise<{ proxy: number; supervise: number }>((resolve, reject) => {
       let out = "";
@@ -54,5 +55,10 @@ test("the bundle serves under deno too: a denied request gets the 403, health an
     expect(await (await fetch(`http://127.0.0.1:${ports.supervise}/healthz`)).text()).toBe("ok\n");
   } finally {
     child.kill("SIGTERM");
+    // A bundle that ignored SIGTERM would outlive the test: kill it, and the exit code says so.
+    const stuck = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(stuck);
   }
+  expect(await exited).toBe(0);
 }, 30_000);

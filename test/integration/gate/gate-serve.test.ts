@@ -7,7 +7,7 @@ import { buildMirror } from "../../../src/workspace/mirror.ts";
 import { hostDeps } from "../../helpers/gate.ts";
 import { commitFile, git, gitEnv, gitOk, userRepo } from "../../helpers/git.ts";
 import { tempDir } from "../../helpers/cli.ts";
-import { BIN, ROOT } from "../../helpers/spawn.ts";
+import { BIN, DENO, ROOT } from "../../helpers/spawn.ts";
 
 const children: ChildProcess[] = [];
 // SIGKILL, and wait for the exit: the teardown does not depend on the bundle's own shutdown.
@@ -26,8 +26,7 @@ interface Ports {
 }
 
 function serve(runtime: "bun" | "deno", config: string): Promise<Ports> {
-  // The deno binary itself: node_modules/.bin/deno is a node shim whose death orphans deno.
-  const deno = [join(ROOT, "node_modules/deno/deno"), "run", "--allow-all", "--no-prompt", "src/main.ts"];
+  const deno = [DENO, "run", "--allow-all", "--no-prompt", "src/main.ts"];
   const argv = runtime === "bun" ? [join(BIN, "bun"), "src/main.ts"] : deno;
   const env = { PATH: process.env["PATH"] ?? "", HOME: tempDir("serve-home"), DENO_NO_UPDATE_CHECK: "1" };
   const child = spawn(argv[0] as string, [...argv.slice(1), "bundle", "serve", "--config", config], { cwd: ROOT, env });
