@@ -23,6 +23,9 @@ import type { Fs } from "../../src/core/fs.ts";
 const run = `${process.pid}-${Date.now().toString(36)}`;
 let BUNDLE_IMAGE = "";
 const AGENT_IMAGE = `claude-bottle-agent:test-${run}`;
+// A name per run: the subnet follows the name's hash, and concurrent runs on one engine would
+// race for the same /24 between planning and creating it.
+const NAME = `real${process.pid % 100_000}`;
 
 beforeAll(() => {
   requireDocker();
@@ -47,7 +50,7 @@ function world(allow: string[] = ["api.anthropic.com"]) {
   symlinkSync(join(FAKE_BIN, "smolvm"), join(fakes, "smolvm"));
   symlinkSync(join(FAKE_BIN, "_common.sh"), join(fakes, "_common.sh"));
   mkdirSync(join(dir, "project"));
-  writeFileSync(join(dir, "project/bottle.toml"), `name = "real"\n[agent]\nimage = "${AGENT_IMAGE}"\n[egress]\nallow = ${JSON.stringify(allow)}\n[bundle]\nimage = "${BUNDLE_IMAGE}"\n`);
+  writeFileSync(join(dir, "project/bottle.toml"), `name = "${NAME}"\n[agent]\nimage = "${AGENT_IMAGE}"\n[egress]\nallow = ${JSON.stringify(allow)}\n[bundle]\nimage = "${BUNDLE_IMAGE}"\n`);
   const env = { PATH: `${fakes}:${process.env["PATH"]}`, FAKE_STATE: join(dir, "fake"), FAKE_SMOLVM_VERSION: "1.9.3" };
   const cli = (args: string[]) => runCli(["--home", home, ...args], { cwd: join(dir, "project"), env, runner: nodeRunner(env), fs: fsWithKvm, http: httpProbe, user: { uid: process.getuid!(), gid: process.getgid!() } });
   return { dir, home, cli };
@@ -70,13 +73,13 @@ describe("bundle on a real docker engine", () => {
     // docker0's range too: the host's own address on it (a local route) must stay closed.
     const w = world(["api.anthropic.com", "192.168.0.0/16", "172.17.0.0/16"]);
     const up = await w.cli(["up", "--detach"]);
-    expect(up.stderr).toContain('bottle "real" is up');
+    expect(up.stderr).toContain(`bottle "${NAME}" is up`);
     expect(up.code).toBe(0);
-    const plan = JSON.parse(readFileSync(join(w.home, "bottles/real/state.json"), "utf8")).plan;
+    const plan = JSON.parse(readFileSync(join(w.home, `bottles/${NAME}/state.json`), "utf8")).plan;
 
     const inspect = JSON.parse(docker(["inspect", plan.bundle.containerName]).stdout)[0];
     expect(inspect.NetworkSettings.Networks[plan.bundle.networkName].IPAMConfig.IPv4Address).toBe(plan.bundleIp);
-    expect(inspect.Config.Labels).toMatchObject({ "dev.claude-bottle.slug": "real", "dev.claude-bottle.home": w.home });
+    expect(inspect.Config.Labels).toMatchObject({ "dev.claude-bottle.slug": NAME, "dev.claude-bottle.home": w.home });
     expect(inspect.HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"] });
     // Never uid 0, even for a root host user: nobody's uid, and the audit below proves it can write.
     expect(inspect.Config.User).toBe(process.getuid!() === 0 ? "65534:65534" : `${process.getuid!()}:${process.getgid!()}`);
@@ -86,7 +89,7 @@ describe("bundle on a real docker engine", () => {
     // The proxy in the container refuses what the allowlist does not name, in words.
     const denied = await rawTo(plan.bundleIp, 8888, "CONNECT blocked.example.com:443 HTTP/1.1\r\n\r\n");
     expect(denied).toStartWith("HTTP/1.1 403");
-    expect(denied).toContain("claude-bottle allow real blocked.example.com:443");
+    expect(denied).toContain(`claude-bottle allow ${NAME} blocked.example.com:443`);
     // ...and refuses the host's own loopback, metadata, and its own network, whatever the rules say.
     expect(plan.bundle.hostAddresses).toContain("172.17.0.1/32");
     for (const target of ["127.0.0.1:8890", "169.254.169.254:80", `${plan.bundleGateway}:22`, `${plan.bundleIp}:8890`, "172.17.0.1:22"]) {
@@ -107,27 +110,27 @@ describe("bundle on a real docker engine", () => {
     // Approvals from the host CLI, over the bundle IP, with the token only the host has.
     const asked = await fetch(`http://${plan.bundleIp}:8890/requests`, { method: "POST", body: JSON.stringify({ host: "pypi.org", reason: "pip" }) });
     expect(asked.status).toBe(202);
-    expect((await w.cli(["requests", "real"])).stdout).toMatch(/pending\s+pypi\.org:443/);
-    expect((await w.cli(["allow", "real", "pypi.org", "--always"])).stdout).toBe("allowed pypi.org for real (kept across restarts)\n");
-    expect(JSON.parse(readFileSync(join(w.home, "bottles/real/bundle/approved.json"), "utf8"))).toEqual(["pypi.org"]);
-    expect((await w.cli(["requests", "real"])).stdout).toBe("no pending requests\n");
-    const broad = await w.cli(["allow", "real", "10.0.0.0/8"]);
+    expect((await w.cli(["requests", NAME])).stdout).toMatch(/pending\s+pypi\.org:443/);
+    expect((await w.cli(["allow", NAME, "pypi.org", "--always"])).stdout).toBe(`allowed pypi.org for ${NAME} (kept across restarts)\n`);
+    expect(JSON.parse(readFileSync(join(w.home, `bottles/${NAME}/bundle/approved.json`), "utf8"))).toEqual(["pypi.org"]);
+    expect((await w.cli(["requests", NAME])).stdout).toBe("no pending requests\n");
+    const broad = await w.cli(["allow", NAME, "10.0.0.0/8"]);
     expect([broad.code, broad.stderr]).toEqual([64, expect.stringContaining("it would expose 16,777,216 addresses")]);
-    const forced = await w.cli(["allow", "real", "10.0.0.0/8", "--force", "--once"]);
-    expect(forced.stdout).toBe("allowed 10.0.0.0/8 for real (one connection)\n");
+    const forced = await w.cli(["allow", NAME, "10.0.0.0/8", "--force", "--once"]);
+    expect(forced.stdout).toBe(`allowed 10.0.0.0/8 for ${NAME} (one connection)\n`);
     expect(forced.stderr).toContain("note: 10.0.0.0/8 exposes 16,777,216 addresses");
-    const byName = await w.cli(["why", "real", "api.anthropic.com"]);
+    const byName = await w.cli(["why", NAME, "api.anthropic.com"]);
     expect(byName.stdout).toBe("ALLOW api.anthropic.com:443 by api.anthropic.com (manifest) (the name is resolved only on connect)\n");
-    const why = await w.cli(["why", "real", "blocked.example.com:443"]);
+    const why = await w.cli(["why", NAME, "blocked.example.com:443"]);
     expect(why.stdout).toBe("DENY blocked.example.com:443 by default-deny — no allowlist entry matches blocked.example.com:443\n");
     expect(why.code).toBe(1);
 
     // The audit log lands in the bottle's state on the host, written by the container.
-    const audit = readFileSync(join(w.home, "bottles/real/bundle/audit.jsonl"), "utf8");
+    const audit = readFileSync(join(w.home, `bottles/${NAME}/bundle/audit.jsonl`), "utf8");
     expect(audit).toContain('"host":"blocked.example.com"');
     expect(audit).toContain('"host":"exfil.example.com"');
 
-    const down = await w.cli(["down", "real"]);
+    const down = await w.cli(["down", NAME]);
     expect(down.code).toBe(0);
     expect(docker(["inspect", plan.bundle.containerName]).code).not.toBe(0);
     expect(docker(["network", "inspect", plan.bundle.networkName]).code).not.toBe(0);
@@ -135,7 +138,7 @@ describe("bundle on a real docker engine", () => {
 
   test("a bundle image that does not exist is refused before anything is made", async () => {
     const w = world();
-    writeFileSync(join(w.dir, "project/bottle.toml"), `name = "real"\n[agent]\nimage = "${AGENT_IMAGE}"\n[bundle]\nimage = "claude-bottle-bundle:absent-${run}"\n`);
+    writeFileSync(join(w.dir, "project/bottle.toml"), `name = "${NAME}"\n[agent]\nimage = "${AGENT_IMAGE}"\n[bundle]\nimage = "claude-bottle-bundle:absent-${run}"\n`);
     const up = await w.cli(["up", "--detach"]);
     expect(up.code).toBe(69);
     expect(up.stderr).toContain(`Cannot start the bundle: image claude-bottle-bundle:absent-${run} is not on this host`);
@@ -150,7 +153,7 @@ describe("bundle on a real docker engine", () => {
     trackNetwork(mine);
     expect(docker(["network", "create", "--label", TEST_LABEL, mine]).code).toBe(0);
     const dry = await w.cli(["gc", "--dry-run"]);
-    expect(dry.stdout).toMatch(/would remove container claude-bottle-.*-real-bundle\nwould remove network claude-bottle-.*-real-net\n/);
+    expect(dry.stdout).toMatch(new RegExp(`would remove container claude-bottle-.*-${NAME}-bundle\nwould remove network claude-bottle-.*-${NAME}-net\n`));
     expect((await w.cli(["gc"])).code).toBe(0);
     expect(docker(["ps", "-aq", "--filter", `label=dev.claude-bottle.home=${w.home}`]).stdout).toBe("");
     expect(docker(["network", "ls", "-q", "--filter", `label=dev.claude-bottle.home=${w.home}`]).stdout).toBe("");

@@ -13,6 +13,8 @@ import { compileLinuxBinary, spawn } from "../helpers/spawn.ts";
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const AGENT = `claude-bottle-busybox:first-use-${run}`;
+// A name per run: the subnet follows the name's hash; concurrent runs on one engine would race for it.
+const NAME = `firstuse${process.pid % 100_000}`;
 let dir = "";
 let binary = "";
 
@@ -56,7 +58,7 @@ test("bundle image with no --binary builds the image from the running binary", (
 test("preflight says the bundle image is buildable here, and up builds it on first use", () => {
   const tag = `claude-bottle-bundle:first-use-b-${run}`;
   trackImage(tag);
-  const cwd = project("firstuse", tag);
+  const cwd = project(NAME, tag);
   const home = join(cwd, "home");
   cleanHome(home);
   expect(docker(["image", "inspect", tag]).code).not.toBe(0);
@@ -66,12 +68,12 @@ test("preflight says the bundle image is buildable here, and up builds it on fir
 
   const up = cb(["--home", home, "up", "--detach"], cwd);
   expect(up.stderr).toContain(`• build bundle image ${tag} from ${binary} (first use)`);
-  expect(up.stderr).toContain('bottle "firstuse" is up');
+  expect(up.stderr).toContain(`bottle "${NAME}" is up`);
   expect(up.code).toBe(0);
-  const plan = JSON.parse(readFileSync(join(home, "bottles/firstuse/state.json"), "utf8")).plan;
+  const plan = JSON.parse(readFileSync(join(home, "bottles", NAME, "state.json"), "utf8")).plan;
   expect(docker(["inspect", "--format", "{{.State.Running}} {{.Config.Image}}", plan.bundle.containerName]).stdout).toBe(`true ${tag}\n`);
   expect(cb(["--home", home, "preflight"], cwd).stdout).toContain(`bundle image ${tag} is present [BUNDLE_IMAGE_OK]`);
-  expect(cb(["--home", home, "down", "firstuse"], cwd).code).toBe(0);
+  expect(cb(["--home", home, "down", NAME], cwd).code).toBe(0);
   expect(docker(["ps", "-aq", "--filter", `label=dev.claude-bottle.home=${home}`]).stdout).toBe("");
 }, 240_000);
 
