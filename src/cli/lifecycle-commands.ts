@@ -52,8 +52,23 @@ export async function upCommand(ctx: CliContext, manifestPath: string | undefine
   if (options.detach || options.json) return EXIT.ok;
   const code = await attachCommand(ctx, state.slug);
   if (options.rm) await downCommand(ctx, state.slug, {});
-  else ctx.err(`bottle "${state.slug}" is still up: claude-bottle attach ${state.slug} to return, claude-bottle down ${state.slug} to remove it\n`);
+  else ctx.err(nextSteps(state.slug, state.plan.workspace !== undefined));
   return code;
+}
+
+/** What to do once the agent has exited and the bottle stays up. Pure. */
+export function nextSteps(slug: string, workspace: boolean): string {
+  const steps: [string, string][] = [
+    [`attach ${slug}`, "go back to the agent"],
+    ...(workspace ? ([
+      [`diff ${slug}`, "what the agent changed on the branches it pushed"],
+      [`pull ${slug}`, `bring those branches here, as bottle-${slug}/BRANCH`],
+    ] as [string, string][]) : []),
+    [`down ${slug}`, "remove the bottle"],
+  ];
+  const width = Math.max(...steps.map(([command]) => command.length));
+  const lines = steps.map(([command, what]) => `  claude-bottle ${command.padEnd(width)}  ${what}\n`);
+  return `bottle "${slug}" is still up. Next:\n${lines.join("")}`;
 }
 
 export async function downCommand(ctx: CliContext, name: string, options: { json?: boolean }): Promise<number> {

@@ -91,7 +91,7 @@ test("up without --detach attaches to the agent command and passes its exit code
   const world = fakeWorld({ manifest: 'name = "web"\n[agent]\ncommand = ["sh", "-c", "exit 5"]\n' });
   const up = await world.cli(["up"]);
   expect(up.code).toBe(5);
-  expect(up.stderr).toContain('bottle "web" is still up: claude-bottle attach web to return');
+  expect(up.stderr).toEndWith('bottle "web" is still up. Next:\n  claude-bottle attach web  go back to the agent\n  claude-bottle down web    remove the bottle\n');
   const exec = world.calls().filter((argv) => argv[2] === "exec").at(-1)!;
   expect(exec).toEqual(["smolvm", "machine", "exec", "--name", expect.any(String), "-i", "--stream", "--", "sh", "-c", "exit 5"]);
   expect((await world.cli(["attach", "web"])).code).toBe(5);
