@@ -28,10 +28,16 @@ export function inetAton(host: string): string | undefined {
 }
 
 /** A host as the proxy will dial it: an IPv4/IPv6 literal normalised, or a lowercase name. */
-export type HostKind = { kind: "ipv4"; address: string } | { kind: "ipv6"; address: string } | { kind: "name"; name: string };
+export type HostKind =
+  | { kind: "ipv4"; address: string }
+  | { kind: "ipv6"; address: string }
+  | { kind: "name"; name: string };
 
 export function classifyHost(raw: string): HostKind {
-  const host = raw.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  const host = raw
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
   if (isIPv6(host)) return { kind: "ipv6", address: host };
   const v4 = isIPv4(host) ? host : inetAton(host);
   if (v4) return { kind: "ipv4", address: v4 };

@@ -87,7 +87,9 @@ export class AuditFile {
     const removed = await sizeOf(oldest);
     await rm(oldest, { force: true });
     for (let index = rotated - 1; index >= 1; index--) {
-      await rename(`${this.path}.${index}`, `${this.path}.${index + 1}`).catch((error) => (isMissing(error) ? undefined : Promise.reject(error)));
+      await rename(`${this.path}.${index}`, `${this.path}.${index + 1}`).catch((error) =>
+        isMissing(error) ? undefined : Promise.reject(error),
+      );
     }
     await rename(this.path, `${this.path}.1`);
     this.size = 0;

@@ -11,13 +11,28 @@ import { budgetedResolver, NameBudget, type NameBudgetOptions } from "./name-bud
 
 type Counters = Record<string, number>;
 
-export function auditedResolver(resolve: Resolver, budget: NameBudgetOptions | undefined, audit: Audit, bottle: string, counters: Counters): RuleResolver {
+export function auditedResolver(
+  resolve: Resolver,
+  budget: NameBudgetOptions | undefined,
+  audit: Audit,
+  bottle: string,
+  counters: Counters,
+): RuleResolver {
   return budgetedResolver(resolve, new NameBudget(budget), (resolution) => {
     if (resolution.outcome === "refused") counters["resolveRefused"] = (counters["resolveRefused"] ?? 0) + 1;
     const decision = resolution.outcome === "new" ? "allow" : resolution.outcome === "refused" ? "deny" : "error";
     const rule = resolution.outcome === "refused" ? "resolve-budget" : resolution.rule;
     const address = resolution.addresses?.join(",");
-    audit.write({ time: new Date().toISOString(), bottle, kind: "resolve", client: "bundle", host: resolution.name, decision, rule, ...(address ? { address } : {}) });
+    audit.write({
+      time: new Date().toISOString(),
+      bottle,
+      kind: "resolve",
+      client: "bundle",
+      host: resolution.name,
+      decision,
+      rule,
+      ...(address ? { address } : {}),
+    });
   });
 }
 
@@ -32,14 +47,28 @@ export function auditedDnsSink(
   aggregate?: DnsAggregateOptions | typeof EVERY_QUERY,
   canaryIn: (name: string) => string | undefined = () => undefined,
 ): DnsSink & { stop: () => void } {
-  const line = (name: string, client: string, transport: "udp" | "tcp") => ({ time: new Date().toISOString(), bottle, kind: "dns" as const, client, host: name, method: transport });
+  const line = (name: string, client: string, transport: "udp" | "tcp") => ({
+    time: new Date().toISOString(),
+    bottle,
+    kind: "dns" as const,
+    client,
+    host: name,
+    method: transport,
+  });
   const lines = dnsRecorder(({ name, client, transport, count, reason }) => {
-    audit.write({ ...line(name, client, transport), decision: "refused", rule: "dns-sink", count, ...(reason ? { reason } : {}) });
+    audit.write({
+      ...line(name, client, transport),
+      decision: "refused",
+      rule: "dns-sink",
+      count,
+      ...(reason ? { reason } : {}),
+    });
   }, aggregate);
   const sink = createDnsSink((name, client, transport) => {
     counters["dnsRefused"] = (counters["dnsRefused"] ?? 0) + 1;
     const canary = canaryIn(name);
-    if (canary) audit.write({ ...line(name, client, transport), decision: "refused", rule: "canary", canary, count: 1 });
+    if (canary)
+      audit.write({ ...line(name, client, transport), decision: "refused", rule: "canary", canary, count: 1 });
     else lines.record(name, client, transport);
   });
   return { ...sink, stop: lines.stop };

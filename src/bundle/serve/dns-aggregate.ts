@@ -57,7 +57,14 @@ export class DnsAggregator {
   endWindow(): void {
     const seconds = Math.round(this.options.windowMs / 1000);
     for (const [name, seen] of this.seen) {
-      if (seen.repeats > 0) this.emit({ name, client: seen.client, transport: seen.transport, count: seen.repeats, reason: `repeated within ${seconds} s` });
+      if (seen.repeats > 0)
+        this.emit({
+          name,
+          client: seen.client,
+          transport: seen.transport,
+          count: seen.repeats,
+          reason: `repeated within ${seconds} s`,
+        });
     }
     if (this.overflow.queries > 0) {
       const names = this.overflow.names.size;
@@ -76,8 +83,12 @@ export const EVERY_QUERY = "every-query";
  * The DNS sink's recorder: aggregated lines into `write`, windows ended on a timer (unref'd, so
  * it never holds the process open). `stop` ends the last window.
  */
-export function dnsRecorder(write: (line: DnsLine) => void, options: DnsAggregateOptions | typeof EVERY_QUERY = DEFAULT_DNS_AGGREGATE): { record: DnsAggregator["record"]; stop: () => void } {
-  if (options === EVERY_QUERY) return { record: (name, client, transport) => write({ name, client, transport, count: 1 }), stop: () => {} };
+export function dnsRecorder(
+  write: (line: DnsLine) => void,
+  options: DnsAggregateOptions | typeof EVERY_QUERY = DEFAULT_DNS_AGGREGATE,
+): { record: DnsAggregator["record"]; stop: () => void } {
+  if (options === EVERY_QUERY)
+    return { record: (name, client, transport) => write({ name, client, transport, count: 1 }), stop: () => {} };
   const aggregator = new DnsAggregator(write, options);
   const timer = setInterval(() => aggregator.endWindow(), options.windowMs);
   (timer as { unref?: () => void }).unref?.();

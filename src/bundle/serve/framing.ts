@@ -21,7 +21,8 @@ export function requestFraming(headers: IncomingHttpHeaders): Framing {
   const cl = headers["content-length"];
   if (te !== undefined) {
     if (cl !== undefined) return { kind: "refuse", status: 400, reason: "both Content-Length and Transfer-Encoding" };
-    if (te.trim().toLowerCase() !== "chunked") return { kind: "refuse", status: 501, reason: `Transfer-Encoding "${te}" (only chunked is forwarded)` };
+    if (te.trim().toLowerCase() !== "chunked")
+      return { kind: "refuse", status: 501, reason: `Transfer-Encoding "${te}" (only chunked is forwarded)` };
     return { kind: "chunked" };
   }
   if (cl === undefined) return { kind: "none" };

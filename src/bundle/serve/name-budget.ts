@@ -18,7 +18,12 @@ export interface NameBudgetOptions {
   readonly maxRemembered: number;
 }
 
-export const DEFAULT_NAME_BUDGET: NameBudgetOptions = { burst: 30, perMinute: 12, rememberMs: 10 * 60_000, maxRemembered: 4096 };
+export const DEFAULT_NAME_BUDGET: NameBudgetOptions = {
+  burst: 30,
+  perMinute: 12,
+  rememberMs: 10 * 60_000,
+  maxRemembered: 4096,
+};
 
 export class NameBudget {
   private tokens: number;
@@ -70,7 +75,11 @@ export interface Resolution {
  * Resolves names admitted by exact-host rules as they are, and names under wildcard rules only
  * within the budget; every wildcard resolution of a new name, and every refusal, is reported.
  */
-export function budgetedResolver(resolve: Resolver, budget: NameBudget, report: (resolution: Resolution) => void): RuleResolver {
+export function budgetedResolver(
+  resolve: Resolver,
+  budget: NameBudget,
+  report: (resolution: Resolution) => void,
+): RuleResolver {
   return async (name, rule) => {
     if (rule.rule.kind !== "suffix") return resolve(name);
     const taken = budget.take(name);

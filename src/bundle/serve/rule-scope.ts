@@ -15,7 +15,9 @@ function within(inner: Cidr, outer: Cidr): boolean {
 }
 
 function overlapping(cidr: Cidr, table: typeof BLOCKED_V4): string[] {
-  return table.filter((range) => cidrsOverlap(cidr, range.cidr)).map((range) => `${formatCidr(range.cidr)} (${range.why})`);
+  return table
+    .filter((range) => cidrsOverlap(cidr, range.cidr))
+    .map((range) => `${formatCidr(range.cidr)} (${range.why})`);
 }
 
 /** What the rule would expose, in words, or undefined for a host or wildcard rule. */
@@ -36,8 +38,15 @@ export function ruleExposure(rule: EgressRule): string | undefined {
 export function ruleRefusal(rule: EgressRule, force: boolean): { reason: string; forcible: boolean } | undefined {
   if (rule.kind !== "cidr") return undefined;
   const guarded = GUARDED_V4.find((range) => within(rule.cidr, range.cidr));
-  if (guarded) return { reason: `${formatCidr(rule.cidr)} lies in ${formatCidr(guarded.cidr)} (${guarded.why}), which no rule can open`, forcible: false };
+  if (guarded)
+    return {
+      reason: `${formatCidr(rule.cidr)} lies in ${formatCidr(guarded.cidr)} (${guarded.why}), which no rule can open`,
+      forcible: false,
+    };
   if (rule.cidr.prefix >= WIDEST_UNFORCED_PREFIX || force) return undefined;
   const exposure = ruleExposure(rule)!;
-  return { reason: `${formatCidr(rule.cidr)} is broader than a /${WIDEST_UNFORCED_PREFIX}: it would expose ${exposure}`, forcible: true };
+  return {
+    reason: `${formatCidr(rule.cidr)} is broader than a /${WIDEST_UNFORCED_PREFIX}: it would expose ${exposure}`,
+    forcible: true,
+  };
 }

@@ -7,12 +7,40 @@
 import type { OwnNetworks } from "./address.ts";
 import { decideWithoutResolving, type PolicyRule } from "./decide.ts";
 
-export function whyAnswer(host: string, port: number, rules: readonly PolicyRule[], own: OwnNetworks): Record<string, unknown> {
+export function whyAnswer(
+  host: string,
+  port: number,
+  rules: readonly PolicyRule[],
+  own: OwnNetworks,
+): Record<string, unknown> {
   const verdict = decideWithoutResolving(host, port, rules, own);
   if (verdict.allowed === "if-resolved") {
     const note = "resolved only when a connection is made; refused then if every address is guarded or private";
-    return { host, port, decision: "allow", rule: verdict.rule.rule.source, origin: verdict.rule.origin, resolves: true, note };
+    return {
+      host,
+      port,
+      decision: "allow",
+      rule: verdict.rule.rule.source,
+      origin: verdict.rule.origin,
+      resolves: true,
+      note,
+    };
   }
-  if (verdict.allowed) return { host, port, decision: "allow", rule: verdict.rule.rule.source, origin: verdict.rule.origin, address: verdict.address };
-  return { host, port, decision: "deny", rule: verdict.rule, reason: verdict.reason, ...(verdict.address ? { address: verdict.address } : {}) };
+  if (verdict.allowed)
+    return {
+      host,
+      port,
+      decision: "allow",
+      rule: verdict.rule.rule.source,
+      origin: verdict.rule.origin,
+      address: verdict.address,
+    };
+  return {
+    host,
+    port,
+    decision: "deny",
+    rule: verdict.rule,
+    reason: verdict.reason,
+    ...(verdict.address ? { address: verdict.address } : {}),
+  };
 }
