@@ -88,6 +88,7 @@ export function bundleConfig(plan: CorePlan): BundleConfig {
     ports: { ...BUNDLE_PORTS, dns: 53 },
     allow: [...plan.bundle.allow],
     auditMaxMb: plan.bundle.auditMaxMb,
+    ...(plan.bundle.timeouts ? { timeouts: { ...plan.bundle.timeouts } } : {}),
     ...inspectionConfig(plan),
     ...(plan.workspace ? { workspace: gateConfig(plan.workspace) } : {}),
     hostAddresses: [...plan.bundle.hostAddresses],

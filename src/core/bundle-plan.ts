@@ -105,9 +105,19 @@ function bundlePart(
     ),
     hostAddresses: facts.usedSubnets.filter((used) => used.source === "local").map((used) => used.cidr),
     auditMaxMb: manifest.bundle.audit_max_mb,
+    ...bundleTimeouts(manifest.bundle.timeouts),
     caCertPath: join(stateDir, "ca", "ca.crt"),
     ...(inspection ? { inspection } : {}),
   };
+}
+
+/** The timeouts the manifest set, named as the bundle config names them; nothing when none is set. */
+function bundleTimeouts(set: { dial?: number; idle?: number; body?: number } | undefined): Pick<CorePlan["bundle"], "timeouts"> {
+  if (!set) return {};
+  const timeouts = Object.fromEntries(
+    (["dial", "idle", "body"] as const).filter((name) => set[name] !== undefined).map((name) => [`${name}Seconds`, set[name]]),
+  );
+  return { timeouts };
 }
 
 /** Plans the core's part of a bottle. Throws ConfigError when no subnet can be had. */

@@ -7,6 +7,7 @@ import { SLUG_NO_DOUBLE_HYPHEN, SLUG_PATTERN } from "./slug.ts";
 import { WorkspaceTable } from "./workspace-table.ts";
 import { CredentialTable, credentialSpec, isCredentialHost, type CredentialSpec, type Credentials } from "./credentials.ts";
 import { parseUpstreamProxy } from "./upstream-proxy.ts";
+import { parseDuration } from "./duration.ts";
 
 export const DEFAULT_BACKEND = "smolmachines";
 export const DEFAULT_AGENT_IMAGE = "claude-bottle:latest";
@@ -55,6 +56,14 @@ const envValue = v.pipe(
 );
 
 const backendName = v.pipe(v.string(), v.minLength(1, "must not be empty"));
+
+/** A duration of at most a week, typed to seconds once here. */
+const BundleTimeout = v.pipe(
+  v.string(),
+  v.check((text) => parseDuration(text) !== undefined, 'must be a duration like "30s", "30m" or "2h"'),
+  v.transform((text) => parseDuration(text) as number),
+  v.maxValue(604_800, "must be at most a week"),
+);
 
 const ManifestTables = v.strictObject({
   name: v.pipe(
@@ -110,6 +119,10 @@ const ManifestTables = v.strictObject({
       audit_max_mb: v.optional(
         v.pipe(v.number(), v.integer("must be a whole number of MiB"), v.minValue(1, "must be at least 1"), v.maxValue(100_000, "must be at most 100000")),
         DEFAULT_AUDIT_MAX_MB,
+      ),
+      /** The bundle's timeouts, as durations ("30s", "30m"); unset ones keep the bundle's defaults. */
+      timeouts: v.optional(
+        v.strictObject({ dial: v.optional(BundleTimeout), idle: v.optional(BundleTimeout), body: v.optional(BundleTimeout) }),
       ),
     }),
     {},

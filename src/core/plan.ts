@@ -58,6 +58,8 @@ export interface BundlePlan {
   readonly allow: readonly string[];
   /** Total size of the audit files, current and rotated, in MiB. */
   readonly auditMaxMb: number;
+  /** Timeouts the manifest set, in seconds ([bundle.timeouts]); absent ones keep the bundle's defaults. */
+  readonly timeouts?: { readonly dialSeconds?: number; readonly idleSeconds?: number; readonly bodySeconds?: number };
   /**
    * The host's own addresses (/32s) as planned: the bundle refuses them whatever a rule says, so a
    * CIDR rule over a private range never opens a service on the host itself.

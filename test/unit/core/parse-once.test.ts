@@ -65,3 +65,23 @@ test("one TTL default: an approval without ttlSeconds lasts as long as `allow` s
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("[bundle.timeouts] reach bundle.json in seconds; unset ones keep the bundle's defaults", () => {
+  const bottle = parseManifest('name = "w"\n[bundle.timeouts]\ndial = "5s"\nidle = "2m"', "/p");
+  const read = v.parse(BundleConfigSchema, JSON.parse(JSON.stringify(bundleConfig(planBottle(docker, bottle, facts)))));
+  expect(read.timeouts).toEqual({ dialSeconds: 5, idleSeconds: 120, bodySeconds: 10 });
+  const unset = bundleConfig(planBottle(docker, parseManifest('name = "w"', "/p"), facts));
+  expect("timeouts" in unset).toBe(false);
+});
+
+test.each([["soon"], ["0s"], ["8d"]])("[bundle.timeouts] idle = %p is a config error naming the key", (idle) => {
+  let error: { exitCode?: number; issues?: { path: string; message: string }[] } | undefined;
+  try {
+    parseManifest(`name = "w"\n[bundle.timeouts]\nidle = "${idle}"`, "/p");
+  } catch (caught) {
+    error = caught as typeof error;
+  }
+  expect(error?.exitCode).toBe(78);
+  expect(error?.issues?.map((issue) => issue.path)).toEqual(["bundle.timeouts.idle"]);
+  expect(error?.issues?.[0]?.message).toMatch(/^must be (a duration|at most a week)/);
+});
