@@ -47,7 +47,7 @@ extra = true
       "agent.env.HTTPS_PROXY: is set by claude-bottle to reach the bundle and cannot be overridden",
       "agent.env.OK: expected string, got 3",
       'agent.image: must be an image reference like name:tag (letters, digits, . _ - / : @; no leading -)',
-      "bundle.extra: unknown key (known here: image, subnet_pool, audit_max_mb)",
+      "bundle.extra: unknown key (known here: image, subnet_pool, audit_max_mb, timeouts)",
       'bundle.subnet_pool: "192.168.0.0/25" is smaller than one /24; a bottle needs a whole /24',
       "colour: unknown key (known here: name, backend, agent, egress, credentials, workspace, bundle)",
       'egress.allow.0: "*.com" is not a wildcard like *.example.com',
