@@ -3,56 +3,20 @@
  * own) and CONNECT tunnels to any TCP port the policy admits, streamed both ways with
  * half-close. Every decision is audited; denials are a 403 the agent can read.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Agent } from "node:http";
-import { connect, type Socket } from "node:net";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { OwnNetworks } from "./address.ts";
-import type { Audit, AuditEvent } from "./audit.ts";
-import { decide, decideWithoutResolving, type Decision, type RuleResolver } from "./decide.ts";
-import type { CredsRuntime } from "./creds/creds-runtime.ts";
-import { nameRefusal, pipeInspected, refusalFields, refuseConnect, requestHeadFinding, stoppedRefusal } from "./creds/proxy-gates.ts";
+import type { AuditEvent } from "./audit.ts";
+import { decide, decideWithoutResolving, type Decision } from "./decide.ts";
+import { nameRefusal, refusalFields, refuseConnect, requestHeadFinding, stoppedRefusal } from "./creds/proxy-gates.ts";
 import { terminate } from "./tls/terminate.ts";
-import { asyncAgent, upstreamOpener, type OpenUpstream } from "./tls/upstream.ts";
+import { upstreamOpener, type OpenUpstream } from "./tls/upstream.ts";
 import { denyBody } from "./deny-body.ts";
 import { framingHeaders, requestFraming } from "./framing.ts";
-import type { Policy } from "./policy.ts";
+import { dialer, type ProxyDeps } from "./proxy-deps.ts";
+import { forward } from "./forward-request.ts";
 
-export interface ProxyDeps {
-  readonly bottle: string;
-  readonly bundleIp: string;
-  /** The bundle's own networks: refused whatever the rules say. */
-  readonly own: OwnNetworks;
-  readonly policy: Policy;
-  readonly audit: Audit;
-  readonly resolve: RuleResolver;
-  /** Connection counters for /status. */
-  readonly counters: { allowed: number; denied: number; activeTunnels: number };
-  /** Port of supervise, for the deny text. */
-  readonly supervisePort: number;
-  /** How long a dial may take, and how long a tunnel or forwarded request may sit idle. */
-  readonly timeouts: ProxyTimeouts;
-  /** Opens the upstream connection to an address the policy admitted. Tests record instead. */
-  readonly dial?: (address: string, port: number) => Socket;
-  /** Credentials, canaries, DLP and TLS termination; absent: none of them. */
-  readonly creds?: CredsRuntime;
-  /**
-   * Opens upstream connections through the operator's proxy (`upstream_proxy`): names are then
-   * not resolved here (the SSRF guard still judges what the agent asked for).
-   */
-  readonly upstreamProxy?: OpenUpstream;
-}
-
-export interface ProxyTimeouts {
-  readonly dialMs: number;
-  readonly idleMs: number;
-}
-
-function dialer(deps: ProxyDeps): (address: string, port: number) => Socket {
-  return deps.dial ?? ((address, port) => connect({ host: address, port, allowHalfOpen: true }));
-}
-
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
+export type { ProxyDeps, ProxyTimeouts } from "./proxy-deps.ts";
 
 /** "host:port" of a CONNECT line, IPv6 in brackets; undefined when malformed. */
 export function parseAuthority(authority: string): { host: string; port: number } | undefined {
@@ -250,63 +214,6 @@ async function onRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerRespo
   }
   const warned = head.warning?.kind === "dlp" ? { dlp: head.warning.pattern } : {};
   forward(deps, req, res, { url, port, base: { ...base, ...warned }, address: decision.address, rule: decision.rule.rule.source, headers: framingHeaders(framing) });
-}
-
-interface Forwarding {
-  readonly url: URL;
-  readonly port: number;
-  readonly base: Omit<AuditEvent, "decision" | "rule">;
-  readonly address: string;
-  readonly rule: string;
-  /** The body's framing as the proxy decided it; the client's own framing headers are dropped. */
-  readonly headers: Record<string, string>;
-}
-
-/**
- * One request upstream on a connection of its own, framed by the headers the proxy chose: the
- * upstream reads exactly this request. No `agent` on purpose: with `createConnection` and no
- * agent nothing is pooled, while `agent: false` would ignore createConnection and dial the
- * default host (localhost:80), measured on bun 1.4.4.
- */
-function forward(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, f: Forwarding): void {
-  const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.includes(name) && name !== "content-length"));
-  const upstream = httpRequest({ ...connectionFor(deps, f), method: req.method, path: `${f.url.pathname}${f.url.search}`, headers: { ...headers, ...f.headers, host: f.url.host, connection: "close" } });
-  let refused = false;
-  const started = Date.parse(f.base.time);
-  let bytesUp = 0;
-  let bytesDown = 0;
-  req.on("data", (chunk: Buffer) => (bytesUp += chunk.length));
-  upstream.on("response", (answer) => {
-    const answerHeaders = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.includes(name)));
-    res.writeHead(answer.statusCode ?? 502, answerHeaders);
-    answer.on("data", (chunk: Buffer) => (bytesDown += chunk.length));
-    answer.pipe(res);
-    answer.on("end", () => deps.audit.write({ ...f.base, address: f.address, decision: "allow", rule: f.rule, bytesUp, bytesDown, durationMs: Date.now() - started }));
-  });
-  upstream.setTimeout(deps.timeouts.idleMs, () => upstream.destroy(new Error(`idle for ${deps.timeouts.idleMs / 1000} s`)));
-  upstream.on("error", (error) => {
-    if (refused) return;
-    if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end(`claude-bottle: upstream ${f.url.hostname}:${f.port} failed: ${error.message}\n`);
-    else res.destroy();
-    deps.audit.write({ ...f.base, address: f.address, decision: "error", rule: f.rule, reason: error.message });
-  });
-  req.on("error", () => upstream.destroy());
-  if (Object.keys(f.headers).length === 0) upstream.end();
-  else if (!deps.creds) req.pipe(upstream);
-  else {
-    pipeInspected(deps.creds, req, upstream, (refusal) => {
-      refused = true;
-      if (!res.headersSent) res.writeHead(refusal.status, { "content-type": "text/plain; charset=utf-8", "x-claude-bottle-rule": refusal.rule, connection: "close" }).end(`claude-bottle refused this request: ${refusal.reason}\n`);
-      deps.audit.write({ ...f.base, address: f.address, decision: "deny", ...refusalFields(refusal), bytesUp });
-    });
-  }
-}
-
-/** How the request reaches the upstream: a connection dialled here, or through the operator's proxy. */
-function connectionFor(deps: ProxyDeps, f: Forwarding): { createConnection: () => Socket } | { agent: Agent } {
-  if (deps.upstreamProxy) return { agent: asyncAgent(deps.upstreamProxy, { host: f.url.hostname, port: f.port, address: f.address }) };
-  const dial = dialer(deps);
-  return { createConnection: () => dial(f.address, f.port) };
 }
 
 export function createProxy(deps: ProxyDeps): Server {
