@@ -14,33 +14,12 @@ export function whyAnswer(
   own: OwnNetworks,
 ): Record<string, unknown> {
   const verdict = decideWithoutResolving(host, port, rules, own);
-  if (verdict.allowed === "if-resolved") {
-    const note = "resolved only when a connection is made; refused then if every address is guarded or private";
-    return {
-      host,
-      port,
-      decision: "allow",
-      rule: verdict.rule.rule.source,
-      origin: verdict.rule.origin,
-      resolves: true,
-      note,
-    };
+  if (verdict.allowed === false) {
+    const address = verdict.address ? { address: verdict.address } : {};
+    return { host, port, decision: "deny", rule: verdict.rule, reason: verdict.reason, ...address };
   }
-  if (verdict.allowed)
-    return {
-      host,
-      port,
-      decision: "allow",
-      rule: verdict.rule.rule.source,
-      origin: verdict.rule.origin,
-      address: verdict.address,
-    };
-  return {
-    host,
-    port,
-    decision: "deny",
-    rule: verdict.rule,
-    reason: verdict.reason,
-    ...(verdict.address ? { address: verdict.address } : {}),
-  };
+  const allowed = { host, port, decision: "allow", rule: verdict.rule.rule.source, origin: verdict.rule.origin };
+  if (verdict.allowed === true) return { ...allowed, address: verdict.address };
+  const note = "resolved only when a connection is made; refused then if every address is guarded or private";
+  return { ...allowed, resolves: true, note };
 }
