@@ -22,7 +22,8 @@ function sh(script: string): string {
  * `agent` user (uid 1000) with a home, and a `claude` that only says it is a stand-in. It passes
  * preflight's agent image checks; a real image comes from `claude-bottle image agent`.
  */
-export function buildStandInAgent(tag: string): void {
+export function buildStandInAgent(tag: string, options: { label?: string; binaries?: readonly string[] } = {}): void {
+  const extra = (options.binaries ?? []).join(" ");
   const root = mkdtempSync(join(tmpdir(), "cb-demo-agent-"));
   try {
     writeFileSync(join(root, "claude"), '#!/bin/sh\necho "stand-in agent (the demo drives it with exec): $*"\n', { mode: 0o755 });
@@ -33,12 +34,14 @@ export function buildStandInAgent(tag: string): void {
       "cp /bin/busybox bin/busybox && for a in $(/bin/busybox --list); do [ -e bin/$a ] || ln -s busybox bin/$a; done",
       "mv claude usr/bin/claude",
       "cp -a /usr/bin/git usr/bin/git && cp -a /usr/lib/git-core usr/lib/git-core && cp -a /usr/share/git-core usr/share/git-core",
-      "for lib in $(ldd /usr/bin/git /usr/lib/git-core/git-remote-http | awk '/\\(0x/ { for (i = 1; i <= NF; i++) if ($i ~ /^\\//) print $i }' | sort -u); do",
+      "cp -L /etc/ssl/certs/ca-certificates.crt etc/ssl/certs/",
+      `for binary in ${extra}; do mkdir -p ".$(dirname "$binary")" && cp -L "$binary" ".$binary"; done`,
+      `for lib in $(ldd /usr/bin/git /usr/lib/git-core/git-remote-http ${extra} | awk '/\\(0x/ { for (i = 1; i <= NF; i++) if ($i ~ /^\\//) print $i }' | sort -u); do`,
       '  mkdir -p ".$(dirname "$lib")" && cp -L "$lib" ".$lib"; done',
       "printf 'root:x:0:0:root:/root:/bin/sh\\nagent:x:1000:1000:agent:/home/agent:/bin/sh\\n' > etc/passwd",
       "printf 'root:x:0:\\nagent:x:1000:\\n' > etc/group",
       "chown 1000:1000 home/agent && chmod 1777 tmp",
-      `tar --numeric-owner -cf - . | docker import --change 'LABEL ${DEMO_LABEL}' --change 'ENV PATH=/usr/bin:/bin'`
+      `tar --numeric-owner -cf - . | docker import --change 'LABEL ${options.label ?? DEMO_LABEL}' --change 'ENV PATH=/usr/bin:/bin'`
         + ` --change 'USER agent' --change 'WORKDIR /home/agent' - '${tag}' >/dev/null`,
     ].join("\n"));
   } finally {

@@ -5,10 +5,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { CLAUDE_CODE_INTEGRITY, CLAUDE_CODE_VERSION, claudeCodeTarballName } from "../../src/agent-image/recipe.ts";
 import { TEST_LABEL, trackImage } from "./docker.ts";
+import { buildStandInAgent } from "../../scripts/demo-world.ts";
 
 /** Big downloads live here between runs (override with CLAUDE_BOTTLE_TEST_CACHE). */
 export const TEST_CACHE = process.env["CLAUDE_BOTTLE_TEST_CACHE"] ?? "/var/cache/claude-bottle-test";
@@ -80,29 +81,7 @@ export function bareBusyboxImage(tag: string): string {
  * more host executables to copy in, with their libraries (e.g. /usr/bin/curl).
  */
 export function standInAgentImage(tag: string, options: { binaries?: readonly string[] } = {}): string {
-  const extra = (options.binaries ?? []).join(" ");
   trackImage(tag);
-  const root = sh("mktemp -d").trim();
-  try {
-    writeFileSync(join(root, "claude"), '#!/bin/sh\necho "stand-in agent: $*"\n', { mode: 0o755 });
-    sh([
-      `cd '${root}'`,
-      "mkdir -p bin usr/bin usr/lib usr/share etc/ssl/certs tmp home/agent",
-      "cp /bin/busybox bin/busybox && for a in $(/bin/busybox --list); do [ -e bin/$a ] || ln -s busybox bin/$a; done",
-      "mv claude usr/bin/claude",
-      "cp -a /usr/bin/git usr/bin/git && cp -a /usr/lib/git-core usr/lib/git-core && cp -a /usr/share/git-core usr/share/git-core",
-      "cp -L /etc/ssl/certs/ca-certificates.crt etc/ssl/certs/",
-      `for binary in ${extra}; do mkdir -p ".$(dirname "$binary")" && cp -L "$binary" ".$binary"; done`,
-      `for lib in $(ldd /usr/bin/git /usr/lib/git-core/git-remote-http ${extra} | awk '/\\(0x/ { for (i = 1; i <= NF; i++) if ($i ~ /^\\//) print $i }' | sort -u); do`,
-      '  mkdir -p ".$(dirname "$lib")" && cp -L "$lib" ".$lib"; done',
-      "printf 'root:x:0:0:root:/root:/bin/sh\\nagent:x:1000:1000:agent:/home/agent:/bin/sh\\n' > etc/passwd",
-      "printf 'root:x:0:\\nagent:x:1000:\\n' > etc/group",
-      "chown 1000:1000 home/agent && chmod 1777 tmp",
-      `tar --numeric-owner -cf - . | docker import --change 'LABEL ${TEST_LABEL}' --change 'ENV PATH=/usr/bin:/bin'`
-        + ` --change 'USER agent' --change 'WORKDIR /home/agent' - '${tag}' >/dev/null`,
-    ].join("\n"));
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  buildStandInAgent(tag, { label: TEST_LABEL, binaries: options.binaries ?? [] });
   return tag;
 }
