@@ -8,7 +8,7 @@ function workspaceSection(inGitRepo: boolean): string {
 # The project the agent works on: a clone of ${inGitRepo ? "this repository" : "a git repository (run init in one)"} at /workspace in
 # the bottle, served by the bundle's git gate. The agent pushes to claude/* branches;
 # \`claude-bottle pull NAME\` brings them here as refs/remotes/bottle-NAME/*, \`diff NAME\` shows
-# them. Your own branches are never written.
+# them. Your own branches are never written. \`enabled = false\` turns the workspace off.
 ${on}[workspace]
 # refs = ["HEAD"]
 # push = ["claude/*"]

@@ -4,6 +4,8 @@
  */
 
 export const BUNDLE_PORTS = { proxy: 8888, gitGate: 8889, supervise: 8890 } as const;
+/** The gate's one repository: `http://<bundle-ip>:8889/workspace.git`. */
+export const GATE_REPO_PATH = "/workspace.git";
 
 /** Where the bundle CA certificate lands inside the guest. */
 export const GUEST_CA_PATH = "/etc/claude-bottle/bundle-ca.crt";
@@ -39,7 +41,7 @@ export function bundleAgentEnv(slug: string, bundleIp: string): Record<string, s
     NO_PROXY: noProxy,
     no_proxy: noProxy,
     NODE_EXTRA_CA_CERTS: GUEST_CA_PATH,
-    CLAUDE_BOTTLE_GIT_URL: `http://${bundleIp}:${BUNDLE_PORTS.gitGate}`,
+    CLAUDE_BOTTLE_GIT_URL: `http://${bundleIp}:${BUNDLE_PORTS.gitGate}${GATE_REPO_PATH}`,
     CLAUDE_BOTTLE_SUPERVISE_URL: `http://${bundleIp}:${BUNDLE_PORTS.supervise}`,
     CLAUDE_BOTTLE_NAME: slug,
   };

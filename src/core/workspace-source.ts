@@ -23,11 +23,12 @@ async function sourceAt(fs: Fs, top: string, gitDir: string): Promise<WorkspaceS
 }
 
 /**
- * The workspace's source for a manifest, or undefined when there is none (no `repo` set and no
- * repository around the manifest). Throws ConfigError when `repo` names no work tree, or when
+ * The workspace's source for a manifest, or undefined when there is none (`enabled = false`, or no
+ * `repo` set and no repository around the manifest). Throws ConfigError when `repo` names no work tree, or when
  * `[workspace]` is present but no repository can be found.
  */
-export async function findWorkspaceSource(fs: Fs, manifestPath: string, table: { repo?: string } | undefined): Promise<WorkspaceSource | undefined> {
+export async function findWorkspaceSource(fs: Fs, manifestPath: string, table: { enabled?: boolean; repo?: string } | undefined): Promise<WorkspaceSource | undefined> {
+  if (table?.enabled === false) return undefined;
   if (table?.repo !== undefined) {
     const top = resolve(dirname(manifestPath), table.repo);
     const gitDir = await gitDirOf(fs, top);

@@ -4,7 +4,7 @@
  * workspace-table.ts, kept apart so the plugin types need no valibot). Pure.
  */
 import { join } from "node:path";
-import { BUNDLE_PORTS } from "./agent-env.ts";
+import { BUNDLE_PORTS, GATE_REPO_PATH } from "./agent-env.ts";
 
 export const DEFAULT_WORKSPACE_PATH = "/workspace";
 export const DEFAULT_PUSH_PATTERNS: readonly string[] = ["claude/*"];
@@ -16,6 +16,8 @@ export const QUARANTINE_IN_BUNDLE = "/workspace/quarantine";
 
 /** The table as validated, defaults filled (see workspace-table.ts). */
 export interface WorkspaceManifest {
+  /** false: no workspace, even in a repository. */
+  readonly enabled?: boolean;
   readonly repo?: string;
   readonly refs: readonly string[];
   readonly path: string;
@@ -56,7 +58,7 @@ export function planWorkspace(table: WorkspaceManifest | undefined, source: Work
     refs: [...new Set<string>(refs)],
     path: settings.path,
     push: [...settings.push],
-    url: `http://${bundleIp}:${BUNDLE_PORTS.gitGate}/workspace.git`,
+    url: `http://${bundleIp}:${BUNDLE_PORTS.gitGate}${GATE_REPO_PATH}`,
     dir,
     mirror: join(dir, "mirror.git"),
     quarantine: join(dir, "quarantine"),

@@ -15,7 +15,7 @@ describe("planSmolmachines", () => {
     const plan = planSmolmachines(bottle('name = "web"\n[agent.env]\nEDITOR = "vi"'), facts);
     const ip = plan.bundleIp;
     expect(plan.env).toEqual({
-      CLAUDE_BOTTLE_GIT_URL: `http://${ip}:8889`,
+      CLAUDE_BOTTLE_GIT_URL: `http://${ip}:8889/workspace.git`,
       CLAUDE_BOTTLE_NAME: "web",
       CLAUDE_BOTTLE_SUPERVISE_URL: `http://${ip}:8890`,
       EDITOR: "vi",

@@ -134,6 +134,9 @@ describe("claude-bottle CLI", () => {
     const plan = await cli(["plan", "--json"]);
     expect({ code: plan.code, stderr: plan.stderr }).toEqual({ code: 0, stderr: "" });
     expect(plan.stdout).not.toContain("sk-ant-test");
+    writeFileSync(join(cwd, "bottle.toml"), 'name = "off"\n[workspace]\nenabled = false\n');
+    const off = await cli(["plan", "--json"]);
+    expect({ code: off.code, workspace: JSON.parse(off.stdout).workspace }).toEqual({ code: 0, workspace: undefined });
     // Outside a repository the workspace is there to read, commented.
     const plain = tempDir("init-plain");
     expect((await runCli(["init"], { cwd: plain })).code).toBe(0);

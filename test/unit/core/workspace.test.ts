@@ -16,6 +16,11 @@ describe("the [workspace] table", () => {
     expect(parseManifest('name = "w"\n', "/p/bottle.toml").manifest.workspace).toBeUndefined();
   });
 
+  test("enabled = false opts out; enabled = true is the default spelled out", () => {
+    expect(parseManifest(manifest("enabled = false"), "/p/bottle.toml").manifest.workspace).toMatchObject({ enabled: false });
+    expect(parseManifest(manifest("enabled = true"), "/p/bottle.toml").manifest.workspace).toEqual({ refs: ["HEAD"], path: "/workspace", push: ["claude/*"] });
+  });
+
   test.each([
     ['refs = ["main"]', "workspace.refs.0", 'must be "HEAD" or a full branch name such as refs/heads/main'],
     ['refs = ["refs/tags/v1"]', "workspace.refs.0", 'must be "HEAD" or a full branch name such as refs/heads/main'],
@@ -28,7 +33,9 @@ describe("the [workspace] table", () => {
     ['push = ["a b"]', "workspace.push.0", "ref name has a forbidden character"],
     ['push = [""]', "workspace.push.0", "must not be empty"],
     ['repo = ""', "workspace.repo", "must not be empty"],
-    ["mirror = true", "workspace.mirror", "unknown key (known here: repo, refs, path, push)"],
+    ["mirror = true", "workspace.mirror", "unknown key (known here: enabled, repo, refs, path, push)"],
+    ['enabled = "no"', "workspace.enabled", 'expected boolean, got "no"'],
+    ['enabled = false\npush = ["x/*"]', "workspace.enabled", "is false, so repo, refs, path and push would be ignored: remove them or remove enabled"],
   ])("%s is refused at %s", (line, path, message) => {
     const error = (() => {
       try {
@@ -73,6 +80,12 @@ describe("findWorkspaceSource", () => {
     const relative = join("..", top.split("/").pop() as string);
     expect(await findWorkspaceSource(nodeFs, join(elsewhere, "bottle.toml"), { repo: relative })).toEqual({ repo: top, head: "refs/heads/feature/x" });
     await expect(findWorkspaceSource(nodeFs, join(elsewhere, "bottle.toml"), { repo: "." })).rejects.toMatchObject({ exitCode: 78, issues: [{ path: "workspace.repo", message: `"${elsewhere}" has no .git` }] });
+  });
+
+  test("enabled = false: no workspace even inside a work tree", async () => {
+    const top = tree();
+    expect(await findWorkspaceSource(nodeFs, join(top, "bottle.toml"), { enabled: false })).toBeUndefined();
+    expect(await findWorkspaceSource(nodeFs, join(top, "bottle.toml"), {})).toEqual({ repo: top, head: "refs/heads/feature/x" });
   });
 
   test("no repository: no workspace, unless [workspace] asks for one", async () => {

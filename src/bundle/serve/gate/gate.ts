@@ -7,13 +7,14 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
+import { GATE_REPO_PATH } from "../../../core/agent-env.ts";
 import type { Audit, AuditEvent } from "../audit.ts";
 import { GateStore } from "./gate-store.ts";
 import type { PackLimits } from "./pack-check.ts";
 import { handleReceivePack, receiveAdvertisement, type RefVetter } from "./receive-pack.ts";
 import type { RefRules } from "./ref-policy.ts";
 
-export const GATE_REPO_PATH = "/workspace.git";
+export { GATE_REPO_PATH };
 
 export interface GateConfig extends RefRules {
   /** The mirror as the bundle sees it (read-only). */
