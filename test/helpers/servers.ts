@@ -32,6 +32,27 @@ export async function countingHttpServer(host = "127.0.0.1"): Promise<{ port: nu
   return { port, hits: () => hits };
 }
 
+/**
+ * An HTTP server keeping every body byte it receives, also of requests cut off midway: what a
+ * guard let through shows up in `received()`. `waitFor(n)` resolves once n body bytes arrived.
+ */
+export async function bodyRecordingServer(): Promise<{ port: number; received: () => Buffer; waitFor: (bytes: number) => Promise<void> }> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const waiting: { bytes: number; done: () => void }[] = [];
+  const server = createHttpServer((req, res) => {
+    req.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      for (const wait of waiting.filter((w) => w.bytes <= total)) waiting.splice(waiting.indexOf(wait), 1), wait.done();
+    });
+    req.on("end", () => res.end("reached\n"));
+  });
+  const port = await listen(server);
+  const waitFor = (bytes: number) => (total >= bytes ? Promise.resolve() : new Promise<void>((done) => waiting.push({ bytes, done })));
+  return { port, received: () => Buffer.concat(chunks), waitFor };
+}
+
 /** Echoes every byte back; half-close aware. */
 export async function echoServer(): Promise<number> {
   const server = createTcpServer({ allowHalfOpen: true }, (socket) => {

@@ -5,6 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import { execFile, execFileSync } from "node:child_process";
+import { connect } from "node:net";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createCa } from "../../../src/bundle/bundle-ca.ts";
@@ -13,7 +14,7 @@ import type { CredentialSpec } from "../../../src/core/credentials.ts";
 import { STAND_IN, startBundle, rawExchange, type TestBundle } from "../../helpers/bundle.ts";
 import { tempDir } from "../../helpers/cli.ts";
 import { dnsQuery } from "../../helpers/dns.ts";
-import { countingHttpServer, gitHttpsServer } from "../../helpers/servers.ts";
+import { bodyRecordingServer, countingHttpServer, gitHttpsServer } from "../../helpers/servers.ts";
 import { recordingUpstream, upstreamProxy } from "../../helpers/terminator.ts";
 
 const resolve = async (name: string) => (name.endsWith(".test") ? [STAND_IN] : Promise.reject(new Error("ENOTFOUND")));
@@ -137,4 +138,42 @@ test("upstream_proxy: opaque tunnels and plain HTTP go through the operator's pr
   expect(tunnel).toContain("reached");
   expect(corporate.asked).toEqual([`plain.test:${target.port}`, `opaque.test:${target.port}`]);
   expect(target.hits()).toBe(2);
+});
+
+const percentAll = (text: string) => [...Buffer.from(text)].map((byte) => `%${byte.toString(16).padStart(2, "0")}`).join("");
+
+test("plain HTTP: a sentinel split between two body chunks is refused, and no byte of it ever left", async () => {
+  const target = await bodyRecordingServer();
+  const s = await setup([`plain.test:${target.port}`]);
+  const padding = "p".repeat(64 * 1024);
+  const [first, second] = [`${padding}k=${s.sentinel.slice(0, 40)}`, `${s.sentinel.slice(40)}&end`];
+  const socket = connect(s.bundle.ports.proxy, "127.0.0.1");
+  let answer = "";
+  socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
+  const closed = new Promise((done) => socket.on("close", done));
+  const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+  socket.write(`POST http://plain.test:${target.port}/ HTTP/1.1\r\nHost: plain.test\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(first)}`);
+  await target.waitFor(60_000); // the padding went on: the first chunk was passed, less what is held back
+  socket.end(`${chunk(second)}0\r\n\r\n`);
+  await closed;
+  expect(answer).toStartWith("HTTP/1.1 403");
+  expect(target.received().length).toBeGreaterThanOrEqual(60_000);
+  expect(target.received().toString("latin1")).not.toContain("k=sk-ant");
+});
+
+test("percent-encoded sentinels in bodies: refused as canaries on plain HTTP and inside a terminated connection", async () => {
+  const target = await bodyRecordingServer();
+  const upstream = await recordingUpstream("api.test");
+  const s = await setup([`plain.test:${target.port}`, `api.test:${upstream.port}`], { dlp: "off" }, [upstream.caPem]);
+  const body = `k=${percentAll(s.sentinel)}`;
+  const plain = await rawExchange(s.bundle.ports.proxy, `POST http://plain.test:${target.port}/ HTTP/1.1\r\nHost: plain.test\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  expect(plain).toStartWith("HTTP/1.1 403");
+  expect(target.received().toString("latin1")).not.toContain("%73%6b");
+  const proxy = `http://127.0.0.1:${s.bundle.ports.proxy}`;
+  const init = { method: "POST", body: `p=${percentAll(s.sentinel)}`, headers: { "x-api-key": s.sentinel } };
+  const answer = await fetch(`https://api.test:${upstream.port}/v1/messages`, { ...init, proxy, tls: { ca: bottleCa.certificate } } as RequestInit);
+  expect([answer.status, answer.headers.get("x-claude-bottle-rule")]).toEqual([403, "canary"]);
+  expect(upstream.seen).toEqual([]);
+  const status = JSON.parse((await s.bundle.supervise("GET", "/status")).body);
+  expect(status.canaries).toEqual({ ANTHROPIC_API_KEY: 2 });
 });

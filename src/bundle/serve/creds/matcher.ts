@@ -62,17 +62,27 @@ export class Matcher {
   readonly longestExact: number;
   /** Longest normalised form: how much normalised text a streaming scan must carry over. */
   readonly longest: number;
+  private readonly hasSpace: boolean;
 
   constructor(known: readonly Known[]) {
     this.forms = known.flatMap(({ name, value }) => encodedForms(value).map((form) => ({ name, form })));
     this.longest = Math.max(0, ...this.forms.map(({ form }) => form.length));
     this.exact = known.flatMap(({ name, value }) => exactForms(value).map((form) => ({ name, form })));
     this.longestExact = Math.max(0, ...this.exact.map(({ form }) => form.length));
+    this.hasSpace = this.exact.some(({ form }) => form.includes(0x20));
   }
 
   /** The name of the first known value found in `bytes` in one of its exact forms. */
   findBytes(bytes: Buffer): string | undefined {
     return this.exact.find(({ form }) => bytes.includes(form))?.name;
+  }
+
+  /**
+   * Whether a known value holds a space: only then can "+" (a space in form encoding) hide one,
+   * so only then is a body with "+" in it worth form-decoding.
+   */
+  get spaced(): boolean {
+    return this.hasSpace;
   }
 
   get empty(): boolean {
@@ -91,8 +101,30 @@ export class Matcher {
   }
 }
 
-/** Percent-decoding byte by byte that never throws: a stray "%" stays as it is. */
+const PERCENT = /%([0-9A-Fa-f]{2})/g;
+/** Rounds of percent-decoding: "%2573" is "%73" is "s"; a value encoded more often than this is noise. */
+const DECODE_ROUNDS = 3;
+
+/**
+ * Percent-decoding byte by byte that never throws (a stray "%" stays as it is), repeated while
+ * it changes something, so a double- or triple-encoded value decodes to itself.
+ */
 export function safeDecode(text: string): string {
-  if (!text.includes("%")) return text;
-  return text.replace(/%([0-9A-Fa-f]{2})/g, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  let decoded = text;
+  for (let round = 0; round < DECODE_ROUNDS && decoded.includes("%"); round++) {
+    const next = decoded.replace(PERCENT, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    if (next === decoded) break;
+    decoded = next;
+  }
+  return decoded;
+}
+
+/** Whether `text` holds anything `safeDecode` would change. */
+export function percentEncoded(text: string): boolean {
+  return text.includes("%") && /%[0-9A-Fa-f]{2}/.test(text);
+}
+
+/** HTML-form decoding ("+" is a space, then percent-decoding), as a form body or a query is read. */
+export function formDecode(text: string): string {
+  return safeDecode(text.includes("+") ? text.replaceAll("+", " ") : text);
 }

@@ -49,8 +49,10 @@ export function requestHeadFinding(
 }
 
 /**
- * Pipes a plain-HTTP body to `upstream`, inspecting each chunk before it is written; a blocking
- * finding destroys the upstream request (it never completes) and calls `refused`.
+ * Pipes a plain-HTTP body to `upstream`, inspecting each chunk before any of it is written and
+ * holding the last `span - 1` bytes back until the next chunk (or the end) is inspected, so no
+ * byte of a value split between chunks leaves before the value is found. A blocking finding
+ * destroys the upstream request (it never completes) and calls `refused`.
  */
 export function pipeInspected(
   creds: CredsRuntime,
@@ -59,6 +61,7 @@ export function pipeInspected(
   refused: (refusal: Refusal) => void,
 ): void {
   const scanner = new StreamInspection(creds.inspection);
+  let held = Buffer.alloc(0);
   let over = false;
   req.on("data", (chunk: Buffer) => {
     if (over) return;
@@ -69,13 +72,18 @@ export function pipeInspected(
       upstream.destroy();
       return refused(findingRefusal(finding));
     }
-    if (!upstream.write(chunk)) {
+    const all = held.length > 0 ? Buffer.concat([held, chunk]) : chunk;
+    const keep = Math.min(all.length, scanner.span - 1);
+    held = Buffer.from(all.subarray(all.length - keep));
+    if (keep < all.length && !upstream.write(all.subarray(0, all.length - keep))) {
       req.pause();
       upstream.once("drain", () => req.resume());
     }
   });
   req.on("end", () => {
-    if (!over) upstream.end();
+    if (over) return;
+    if (held.length > 0) upstream.end(held);
+    else upstream.end();
   });
 }
 

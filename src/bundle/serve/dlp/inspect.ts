@@ -4,7 +4,7 @@
  * credential or a pattern, never the matched text. Pure; the streaming form carries just
  * enough of the previous chunk over that a value split between chunks is still found.
  */
-import { Matcher, normalise, safeDecode } from "../creds/matcher.ts";
+import { formDecode, Matcher, normalise, percentEncoded, safeDecode } from "../creds/matcher.ts";
 import { BLOCKING_PATTERNS, ENTROPY_WARN_BITS, TOKEN_RUN, entropy } from "./dlp-patterns.ts";
 
 export type DlpMode = "block" | "warn" | "off";
@@ -64,23 +64,34 @@ export function inspectText(inspection: Inspection, text: string): Finding | und
   return knownValues(inspection, forms.map(normalise)) ?? forms.map((form) => patterns(inspection, form)).find(Boolean);
 }
 
-/** How much raw text a pattern match can span: carried over between chunks. */
-const RAW_CARRY = 512;
+/** How much raw text a pattern match can span, at least: carried over between chunks. */
+const PATTERN_SPAN = 512;
+/** A fully percent-encoded value is three times its length. */
+const PERCENT_GROWTH = 3;
 /**
  * Entropy warnings look at a body's first 64 KiB only: they never block, and over a large
  * upload (an image, an archive) they would cost most of the scan for a warning already given.
  */
 const WARN_SCAN_BYTES = 64 * 1024;
 
-/** Inspects a body chunk by chunk; `push` returns the first finding that involves the new bytes. */
+/**
+ * Inspects a body chunk by chunk; `push` returns the first finding that involves the new bytes.
+ * The last `span - 1` bytes are carried over and searched again with the next chunk, so a value
+ * split between chunks is found in the chunk that completes it; a sender that holds back that
+ * many bytes never lets any byte of a match leave before the match is found. Each body is also
+ * searched percent-decoded (and form-decoded where a known value has a space) when it holds an
+ * escape. A warning is given once per body.
+ */
 export class StreamInspection {
-  private rawTail = "";
-  private byteTail = Buffer.alloc(0);
+  /** The longest stretch of bytes one match can cover. */
+  readonly span: number;
+  private tail = Buffer.alloc(0);
   private scanned = 0;
-  private readonly byteCarry: number;
+  private warned = false;
 
   constructor(private readonly inspection: Inspection) {
-    this.byteCarry = Math.max(inspection.canaries.longestExact, inspection.secrets.longestExact);
+    const longest = Math.max(inspection.canaries.longestExact, inspection.secrets.longestExact);
+    this.span = Math.max(PATTERN_SPAN, longest * PERCENT_GROWTH);
   }
 
   private known(bytes: Buffer): Finding | undefined {
@@ -91,13 +102,33 @@ export class StreamInspection {
     return secret ? { kind: "secret", credential: secret } : undefined;
   }
 
+  /** The decoded view of `raw`, when decoding changes something that could matter. */
+  private decoded(raw: string): string | undefined {
+    const { canaries, secrets } = this.inspection;
+    if ((canaries.spaced || secrets.spaced) && raw.includes("+")) return formDecode(raw);
+    return percentEncoded(raw) ? safeDecode(raw) : undefined;
+  }
+
+  private search(bytes: Buffer, warnings: boolean): Finding | undefined {
+    const raw = bytes.toString("latin1");
+    const decoded = this.decoded(raw);
+    const view = decoded === undefined ? undefined : Buffer.from(decoded, "latin1");
+    return (
+      this.known(bytes) ??
+      (view && this.known(view)) ??
+      patterns(this.inspection, raw, warnings) ??
+      (decoded === undefined ? undefined : patterns(this.inspection, decoded, false))
+    );
+  }
+
   push(chunk: Buffer): Finding | undefined {
-    const bytes = this.byteTail.length > 0 ? Buffer.concat([this.byteTail, chunk]) : chunk;
-    this.byteTail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - this.byteCarry + 1)));
-    const raw = this.rawTail + chunk.toString("latin1");
-    this.rawTail = raw.slice(-RAW_CARRY);
-    const warnings = this.scanned < WARN_SCAN_BYTES;
+    const bytes = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : chunk;
+    this.tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - this.span + 1)));
+    const finding = this.search(bytes, !this.warned && this.scanned < WARN_SCAN_BYTES);
     this.scanned += chunk.length;
-    return this.known(bytes) ?? patterns(this.inspection, raw, warnings);
+    if (!finding || blocks(finding)) return finding;
+    if (this.warned) return undefined;
+    this.warned = true;
+    return finding;
   }
 }

@@ -117,7 +117,8 @@ class Forwarding {
     this.warning ??= finding;
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    if (this.upstream || this.heldBytes > HOLD_BYTES) this.release(Math.min(CARRY_BYTES, this.heldBytes));
+    const carry = Math.max(CARRY_BYTES, this.scanner.span - 1);
+    if (this.upstream || this.heldBytes > HOLD_BYTES) this.release(Math.min(carry, this.heldBytes));
   }
 
   end(): void {

@@ -56,3 +56,53 @@ test("streaming: a value split between chunks is still found, in the chunk that 
   expect(keys.push(Buffer.from(`x ${key.slice(0, 7)}`))).toBeUndefined();
   expect(keys.push(Buffer.from(`${key.slice(7)} y`))).toEqual({ kind: "dlp", pattern: "aws-access-key-id", block: true });
 });
+
+const percentAll = (text: string) => [...Buffer.from(text)].map((byte) => `%${byte.toString(16).padStart(2, "0")}`).join("");
+
+/** Pushes `body` in pieces of `size` bytes; the first finding, and how many pieces it took. */
+function streamed(body: string, size: number, over: Inspection = inspection()): { finding: unknown; pieces: number } {
+  const stream = new StreamInspection(over);
+  const bytes = Buffer.from(body);
+  for (let at = 0, pieces = 1; at < bytes.length; at += size, pieces++) {
+    const finding = stream.push(bytes.subarray(at, at + size));
+    if (finding) return { finding, pieces };
+  }
+  return { finding: undefined, pieces: 0 };
+}
+
+test("bodies: the sentinel percent-encoded (every byte, twice over), form-encoded, base64url — each a canary", () => {
+  const canary = { kind: "canary", credential: "ANTHROPIC_API_KEY" };
+  const bodies = [
+    `k=${percentAll(SENTINEL)}`,
+    `k=${encodeURIComponent(percentAll(SENTINEL))}`,
+    `${new URLSearchParams({ k: Buffer.from(`!${SENTINEL}`).toString("base64") })}`,
+    `{"k":"${Buffer.from(`ab${SENTINEL}`).toString("base64url")}"}`,
+  ];
+  for (const body of bodies) expect([body.slice(0, 12), streamed(body, 1 << 16).finding]).toEqual([body.slice(0, 12), canary]);
+  // Split anywhere, one byte at a time: found in the piece that completes it, not before, not after.
+  // (dlp off: with it on, the key pattern the sentinel is shaped like fires a few bytes earlier.)
+  const body = `${"x".repeat(300)}k=${percentAll(SENTINEL)}&more`;
+  expect(streamed(body, 1, inspection("off"))).toEqual({ finding: canary, pieces: body.indexOf("&more") });
+  expect(streamed(body, 1)).toEqual({ finding: expect.objectContaining({ block: true }), pieces: expect.any(Number) });
+});
+
+test("bodies: a real secret with spaces is found form-encoded (+ for space); a provider key percent-encoded blocks", () => {
+  const spaced = "correct horse battery staple 42";
+  const over: Inspection = { ...inspection(), secrets: new Matcher([{ name: "DB_PASSWORD", value: spaced }]) };
+  const form = `${new URLSearchParams({ password: spaced })}`;
+  expect(form).toContain("+");
+  expect(streamed(form, 7, over).finding).toEqual({ kind: "secret", credential: "DB_PASSWORD" });
+  expect(streamed(`k=${percentAll(fake["github-token"])}`, 5).finding).toEqual({ kind: "dlp", pattern: "github-token", block: true });
+});
+
+test("hostile escapes never throw and never match by accident; a warning is given once per body", () => {
+  for (const body of ["%", "%%", "%zz%4", "%%41%2", "+".repeat(1000), `%${"25".repeat(500)}`]) {
+    expect(streamed(body, 3).finding).toBeUndefined();
+    expect(inspectText(inspection(), body)).toBeUndefined();
+  }
+  expect(inspectText(inspection(), `/x?k=${encodeURIComponent(encodeURIComponent(percentAll(SENTINEL)))}`)).toEqual({ kind: "canary", credential: "ANTHROPIC_API_KEY" });
+  const random = "q8Zr/4Lm+Tn2Vb7Xc0Wd9Ke3Jf6Hg1Ps5Ua";
+  const stream = new StreamInspection(inspection());
+  expect(stream.push(Buffer.from(`a=${random}`))).toEqual({ kind: "dlp", pattern: "high-entropy", block: false });
+  expect(stream.push(Buffer.from(`&b=${random}`))).toBeUndefined();
+});
