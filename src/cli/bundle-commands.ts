@@ -82,11 +82,12 @@ export async function denyCommand(ctx: CliContext, name: string, target: string)
 export async function whyCommand(ctx: CliContext, name: string, target: string, options: { json?: boolean }): Promise<number> {
   const match = /^(.*?)(?::(\d{1,5}))?$/.exec(target.replace(/^\[(.*)\](?=:|$)/, "$1"))!;
   const query = new URLSearchParams({ host: match[1] ?? target, port: match[2] ?? "443" });
-  const answer = (await supervise(ctx, name, "GET", `/why?${query}`)) as { decision: string; rule: string; reason?: string; address?: string; origin?: string; resolves?: boolean };
+  const answer = (await supervise(ctx, name, "GET", `/why?${query}`)) as { decision: string; rule: string; reason?: string; address?: string; origin?: string; resolves?: boolean; tls?: { upgrade?: boolean } };
   if (options.json) ctx.out(json(answer));
   else {
     const where = answer.address ? ` → ${answer.address}` : answer.resolves ? " (the name is resolved only on connect)" : "";
-    ctx.out(terminalSafe(`${answer.decision.toUpperCase()} ${query.get("host")}:${query.get("port")} by ${answer.rule}${answer.origin ? ` (${answer.origin})` : ""}${where}${answer.reason ? ` — ${answer.reason}` : ""}`) + "\n");
+    const tls = answer.tls ? `; TLS ends in the bundle, upgrades ${answer.tls.upgrade ? "pass ([egress] upgrade)" : "refused"}` : "";
+    ctx.out(terminalSafe(`${answer.decision.toUpperCase()} ${query.get("host")}:${query.get("port")} by ${answer.rule}${answer.origin ? ` (${answer.origin})` : ""}${where}${answer.reason ? ` — ${answer.reason}` : ""}${tls}`) + "\n");
   }
   return answer.decision === "allow" ? EXIT.ok : EXIT.failed;
 }

@@ -42,6 +42,15 @@ export function formatFindings(findings: readonly Finding[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** The hosts whose TLS the bundle terminates (credentials, inspect), marking those upgrades pass. */
+function terminatedRow(plan: Plan): [string, string][] {
+  const inspection = plan.bundle.inspection;
+  const hosts = [...new Set([...(inspection?.credentials ?? []).flatMap((c) => c.hosts), ...(inspection?.inspect ?? [])])];
+  if (hosts.length === 0) return [];
+  const upgrade = new Set(inspection?.upgrade ?? []);
+  return [["terminated", hosts.sort().map((host) => (upgrade.has(host) ? `${host} (upgrade passes)` : host)).join(", ")]];
+}
+
 export function formatPlan(plan: Plan, summary: Readonly<Record<string, string>> = {}): string {
   const egress = plan.bundle.egressNetwork;
   const rows: [string, string][] = [
@@ -50,6 +59,7 @@ export function formatPlan(plan: Plan, summary: Readonly<Record<string, string>>
     ["bundle", `${plan.bundleIp} on ${plan.bundleSubnet}, gateway ${plan.bundleGateway}`],
     ...(egress ? [["egress", `${egress.bundleIp} on ${egress.subnet}`] as [string, string]] : []),
     ["state", plan.stateDir],
+    ...terminatedRow(plan),
     ...Object.entries(summary),
   ];
   const width = Math.max(...rows.map(([key]) => key.length));

@@ -41,6 +41,8 @@ export const BundleConfigSchema = v.object({
   dlp: v.optional(v.picklist(["block", "warn", "off"]), "block"),
   /** What a canary hit does beyond refusing the request: "stop" ends all egress. */
   onCanary: v.optional(v.picklist(["block", "stop"]), "block"),
+  /** Terminated hosts whose connections may pass a protocol upgrade (WebSocket). */
+  upgrade: v.optional(v.array(v.string()), []),
   /** The operator's HTTP proxy every allowed connection goes through. */
   upstreamProxy: v.optional(v.pipe(v.string(), v.check((text) => parseUpstreamProxy(text).ok, "must be http://host:port"))),
   /** Seconds: a dial, an idle tunnel or forwarded request, a supervise request body. Generous by default. */
@@ -70,6 +72,7 @@ function inspectionConfig(plan: CorePlan): Partial<BundleConfig> {
   return {
     ...(inspection.dlp !== "block" ? { dlp: inspection.dlp } : {}),
     ...(inspection.onCanary !== "block" ? { onCanary: inspection.onCanary } : {}),
+    ...(inspection.upgrade ? { upgrade: [...inspection.upgrade] } : {}),
     ...(inspection.upstreamProxy ? { upstreamProxy: inspection.upstreamProxy } : {}),
   };
 }

@@ -44,6 +44,7 @@ export function planInspection(bottle: Bottle, facts: HostFacts): InspectionPlan
     })),
     onCanary: credentials.onCanary,
     inspect: egress.inspect,
+    ...(egress.upgrade.length > 0 ? { upgrade: egress.upgrade } : {}),
     dlp: egress.dlp,
     ...(egress.upstream_proxy ? { upstreamProxy: egress.upstream_proxy } : {}),
     upstreamCa: egress.upstream_ca.map((path) => (isAbsolute(path) ? path : join(manifestDir, path))),

@@ -56,6 +56,15 @@ function credentialIssues(manifest: Manifest): ConfigIssue[] {
   });
 }
 
+/** An `[egress] upgrade` host must be one the bundle terminates: an opaque tunnel passes upgrades anyway. */
+function upgradeIssues(manifest: Manifest): ConfigIssue[] {
+  const terminated = new Set([...manifest.egress.inspect, ...manifest.credentials.list.flatMap((spec) => spec.hosts)]);
+  return manifest.egress.upgrade.flatMap((host, index) => terminated.has(host) ? [] : [{
+    path: `egress.upgrade.${index}`,
+    message: `"${host}" is not terminated (no credential or [egress] inspect names it), so its tunnel passes upgrades already; remove it`,
+  }]);
+}
+
 /** Parses and validates manifest text. Pure; throws ConfigError listing every issue. */
 export function parseManifest(text: string, manifestPath: string): Bottle {
   let data: unknown;
@@ -71,7 +80,7 @@ export function parseManifest(text: string, manifestPath: string): Bottle {
     throw error;
   }
   const result = v.safeParse(ManifestSchema, data);
-  const issues = [...(result.success ? credentialIssues(result.output) : manifestIssues(result.issues)), ...reservedEnvIssues(data)];
+  const issues = [...(result.success ? [...credentialIssues(result.output), ...upgradeIssues(result.output)] : manifestIssues(result.issues)), ...reservedEnvIssues(data)];
   if (!result.success || issues.length > 0) {
     throw new ConfigError("E_MANIFEST_INVALID", `Cannot use manifest "${manifestPath}": ${issues.length} problem${issues.length === 1 ? "" : "s"}`, issues, {
       hint: "see the manifest reference in the README, or run claude-bottle init for a commented example",

@@ -98,6 +98,8 @@ const ManifestTables = v.strictObject({
       allow: v.optional(v.array(EgressRuleSchema), []),
       /** Hosts whose TLS the bundle terminates to inspect (canaries, DLP) without a credential. */
       inspect: v.optional(v.array(v.pipe(v.string(), v.check(isCredentialHost, "must be a host name (no wildcard, port or address)"))), []),
+      /** Terminated hosts whose connections may pass a protocol upgrade (WebSocket); frames go unread. */
+      upgrade: v.optional(v.array(v.pipe(v.string(), v.check(isCredentialHost, "must be a host name (no wildcard, port or address)"))), []),
       dlp: v.optional(v.picklist(["block", "warn", "off"], 'must be "block", "warn" or "off"'), "block"),
       upstream_proxy: v.optional(v.pipe(v.string(), v.rawCheck(({ dataset, addIssue }) => {
         if (!dataset.typed) return;

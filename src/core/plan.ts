@@ -34,6 +34,8 @@ export interface InspectionPlan {
   readonly onCanary: "block" | "stop";
   /** Hosts terminated for inspection without a credential. */
   readonly inspect: readonly string[];
+  /** Terminated hosts whose connections may pass a protocol upgrade; absent when none. */
+  readonly upgrade?: readonly string[];
   readonly dlp: "block" | "warn" | "off";
   readonly upstreamProxy?: string;
   /** Extra CAs for upstream TLS, absolute host paths (read by `up`). */

@@ -70,6 +70,26 @@ export async function recordingUpstream(name: string): Promise<{ port: number; c
   return { port: await listen(server), caPem, seen, connections: () => connections };
 }
 
+/**
+ * HTTPS for `name` (own CA) that takes WebSocket-style upgrades: answers 101 (with the RFC 6455
+ * accept key) and echoes every byte after it. `upgrades` records each handshake's headers.
+ */
+export async function upgradeUpstream(name: string): Promise<{ port: number; caPem: string; upgrades: IncomingMessage["headers"][] }> {
+  const { key, cert, caPem } = await tlsCredentials(name);
+  const upgrades: IncomingMessage["headers"][] = [];
+  const server = createHttpsServer({ key, cert }, (_req, res) => res.writeHead(426).end());
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    tunnels.push(socket);
+    upgrades.push(req.headers);
+    const accept = createHash("sha1").update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    if (head.length > 0) socket.write(head);
+    socket.pipe(socket);
+    socket.on("error", () => socket.destroy());
+  });
+  return { port: await listen(server), caPem, upgrades };
+}
+
 /** A corporate-style CONNECT proxy: sends every tunnel to 127.0.0.1:`port`, recording the authority asked for. */
 export async function upstreamProxy(port: number): Promise<{ port: number; asked: string[] }> {
   const asked: string[] = [];

@@ -142,6 +142,7 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
     audit,
     dlp: config.dlp,
     onCanary: config.onCanary,
+    upgrade: config.upgrade,
     counters,
     openUpstream: upstreamProxy ?? upstreamOpener(undefined, options.dial),
     // on_canary = "stop": open tunnels and keep-alive connections end too, not only new ones.
@@ -163,7 +164,11 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
     creds,
     ...(upstreamProxy ? { upstreamProxy } : {}),
   });
-  const why = (host: string, port: number) => whyAnswer(host, port, policy.active(), own);
+  const why = (host: string, port: number) => {
+    const answer = whyAnswer(host, port, policy.active(), own);
+    const tls = answer["decision"] === "allow" ? creds.tlsFacts(host) : undefined;
+    return tls ? { ...answer, tls } : answer;
+  };
   const bodyMs = config.timeouts.bodySeconds * 1000;
   const canaries = () => ({ ...creds.canaryByCredential });
   const supervise = createSupervise({ why, bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters, bodyMs, canaries });

@@ -6,6 +6,7 @@
 import { expect, test } from "bun:test";
 import { execFile, execFileSync } from "node:child_process";
 import { connect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createCa } from "../../../src/bundle/bundle-ca.ts";
@@ -15,7 +16,7 @@ import { STAND_IN, startBundle, rawExchange, type TestBundle } from "../../helpe
 import { tempDir } from "../../helpers/cli.ts";
 import { dnsQuery } from "../../helpers/dns.ts";
 import { bodyRecordingServer, countingHttpServer, gitHttpsServer } from "../../helpers/servers.ts";
-import { recordingUpstream, upstreamProxy } from "../../helpers/terminator.ts";
+import { recordingUpstream, upgradeUpstream, upstreamProxy } from "../../helpers/terminator.ts";
 
 const resolve = async (name: string) => (name.endsWith(".test") ? [STAND_IN] : Promise.reject(new Error("ENOTFOUND")));
 const REAL = `sk-ant-api03-${"R3al".repeat(23)}AA`;
@@ -176,4 +177,49 @@ test("percent-encoded sentinels in bodies: refused as canaries on plain HTTP and
   expect(upstream.seen).toEqual([]);
   const status = JSON.parse((await s.bundle.supervise("GET", "/status")).body);
   expect(status.canaries).toEqual({ ANTHROPIC_API_KEY: 2 });
+});
+
+/** A WebSocket-style handshake through the bundle's CONNECT, then "ping"; resolves all the client read. */
+function upgradeThrough(proxyPort: number, authority: string, apiKey: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const raw = connect(proxyPort, "127.0.0.1", () => raw.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`));
+    raw.once("data", (answer: Buffer) => {
+      if (!answer.toString().startsWith("HTTP/1.1 200")) return reject(new Error(answer.toString()));
+      const tls = tlsConnect({ socket: raw, servername: authority.split(":")[0], ca: bottleCa.certificate }, () => {
+        const key = Buffer.from("sixteen byte key").toString("base64");
+        tls.write(`GET /ws?t=1 HTTP/1.1\r\nHost: ${authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nx-api-key: ${apiKey}\r\n\r\n`);
+      });
+      let read = "";
+      tls.on("data", (chunk: Buffer) => {
+        read += chunk.toString("latin1");
+        if (read.includes("\r\n\r\n") && !read.includes("ping")) tls.write("ping");
+        if (read.endsWith("ping")) tls.end();
+      });
+      tls.on("close", () => resolve(read));
+      tls.on("error", reject);
+    });
+  });
+}
+
+test("Upgrade inside a terminated connection: refused by default, relayed (sentinel swapped) for an [egress] upgrade host", async () => {
+  const upstream = await upgradeUpstream("api.test");
+  const refusedSetup = await setup([`api.test:${upstream.port}`], {}, [upstream.caPem]);
+  const refused = await upgradeThrough(refusedSetup.bundle.ports.proxy, `api.test:${upstream.port}`, refusedSetup.sentinel);
+  expect(refused).toStartWith("HTTP/1.1 403");
+  expect(refused).toContain("X-Claude-Bottle-Rule: upgrade");
+  expect(upstream.upgrades).toEqual([]);
+  const s = await setup([`api.test:${upstream.port}`], { upgrade: ["api.test"] }, [upstream.caPem]);
+  const relayed = await upgradeThrough(s.bundle.ports.proxy, `api.test:${upstream.port}`, s.sentinel);
+  expect(relayed).toStartWith("HTTP/1.1 101");
+  expect(relayed).toEndWith("\r\n\r\nping");
+  expect(upstream.upgrades.map((headers) => [headers.upgrade, headers["x-api-key"]])).toEqual([["websocket", REAL]]);
+  const canary = await upgradeThrough(s.bundle.ports.proxy, `api.test:${upstream.port}`, "sk-ant-api03-someone-elses");
+  expect(canary).toContain("X-Claude-Bottle-Rule: foreign-credential");
+  expect(upstream.upgrades.length).toBe(1);
+  const why = JSON.parse((await s.bundle.supervise("GET", `/why?host=api.test&port=${upstream.port}`)).body);
+  expect(why.tls).toEqual({ terminated: true, upgrade: true });
+  await s.bundle.audit.flushed();
+  expect(s.events().filter((event) => event.kind === "tls").map((event) => [event.path, event.decision, event.status, event.rule])).toEqual([
+    ["/ws", "allow", 101, `api.test:${upstream.port}`], ["/ws", "deny", 403, "foreign-credential"],
+  ]);
 });

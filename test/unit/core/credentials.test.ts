@@ -91,5 +91,26 @@ upstream_proxy = "https://proxy.corp.test:3128"
     'egress.upstream_proxy: "https://proxy.corp.test:3128" must be an http:// proxy (the bundle speaks CONNECT to it)',
   ]);
   const { manifest } = parseManifest(`name = "web"\n[egress]\nupstream_proxy = "http://proxy.corp.test:3128"\nupstream_ca = ["corp.pem"]\n`, "/x/bottle.toml");
-  expect(manifest.egress).toEqual({ allow: [], inspect: [], dlp: "block", upstream_proxy: "http://proxy.corp.test:3128", upstream_ca: ["corp.pem"] });
+  expect(manifest.egress).toEqual({ allow: [], inspect: [], upgrade: [], dlp: "block", upstream_proxy: "http://proxy.corp.test:3128", upstream_ca: ["corp.pem"] });
+});
+
+test("[egress] upgrade names terminated hosts only; the plan and bundle.json carry it", async () => {
+  expect(issuesOf(`name = "web"\n[egress]\ninspect = ["ws.test"]\nupgrade = ["ws.test", "plain.test", "*.x.test"]\n`)).toEqual([
+    "egress.upgrade.2: must be a host name (no wildcard, port or address)",
+  ]);
+  expect(issuesOf(`name = "web"\n[egress]\ninspect = ["ws.test"]\nupgrade = ["ws.test", "plain.test"]\n`)).toEqual([
+    'egress.upgrade.1: "plain.test" is not terminated (no credential or [egress] inspect names it), so its tunnel passes upgrades already; remove it',
+  ]);
+  const { planBottle } = await import("../../../src/lifecycle/bottle.ts");
+  const { docker } = await import("../../../src/backends/docker/index.ts");
+  const { bundleConfig } = await import("../../../src/core/bundle-config.ts");
+  const { formatPlan } = await import("../../../src/cli/report.ts");
+  const facts = { home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [], backend: undefined };
+  const text = `name = "web"\n[egress]\ninspect = ["ws.test"]\nupgrade = ["api.anthropic.com"]\n[credentials.ANTHROPIC_API_KEY]\nfrom_env = "K"\n`;
+  const plan = planBottle(docker, parseManifest(text, "/x/bottle.toml"), facts);
+  expect(plan.bundle.inspection?.upgrade).toEqual(["api.anthropic.com"]);
+  expect(bundleConfig(plan).upgrade).toEqual(["api.anthropic.com"]);
+  expect(formatPlan(plan)).toContain("\nterminated  api.anthropic.com (upgrade passes), ws.test\n");
+  const none = planBottle(docker, parseManifest(`name = "web"\n[egress]\ninspect = ["ws.test"]\n`, "/x/bottle.toml"), facts);
+  expect(["upgrade" in none.bundle.inspection!, "upgrade" in bundleConfig(none)]).toEqual([false, false]);
 });

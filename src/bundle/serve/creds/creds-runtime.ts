@@ -19,6 +19,8 @@ export interface CredsOptions {
   readonly audit: Audit;
   readonly dlp: DlpMode;
   readonly onCanary: "block" | "stop";
+  /** Terminated hosts whose connections may pass a protocol upgrade (`[egress] upgrade`). */
+  readonly upgrade?: readonly string[];
   readonly openUpstream: OpenUpstream;
   /** The bundle's /status counters: canaryHits, dlpBlocked and dlpWarned are kept in it. */
   readonly counters: Record<string, number>;
@@ -67,6 +69,13 @@ export class CredsRuntime {
     return Object.hasOwn(this.material.leaves, host);
   }
 
+  /** For `why`: whether TLS to `host` ends here and upgrades pass it; undefined for an opaque tunnel. */
+  tlsFacts(host: string): { terminated: true; upgrade: boolean } | undefined {
+    const name = host.toLowerCase();
+    if (!this.terminates(name)) return undefined;
+    return { terminated: true, upgrade: this.options.upgrade?.includes(name) ?? false };
+  }
+
   /** Counts a finding and applies on_canary. */
   record(finding: Finding): void {
     const counters = this.options.counters;
@@ -102,6 +111,7 @@ export class CredsRuntime {
       port: target.port,
       address: target.address,
       rule: target.rule,
+      upgrade: this.options.upgrade?.includes(target.host) ?? false,
       secureContext: this.secureContext(target.host),
       credentials: this.credentials,
       inspection: this.inspection,

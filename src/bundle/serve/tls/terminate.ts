@@ -20,6 +20,7 @@ import type { Audit, AuditEvent } from "../audit.ts";
 import { swapHeader, credentialsByHeader, type Credential } from "../creds/credential-header.ts";
 import { blocks, inspectText, type Finding, type Inspection } from "../dlp/inspect.ts";
 import { findingRefusal, forwardBody, type Refusal } from "./forward-body.ts";
+import { relayUpgrade } from "./upgrade.ts";
 import { upstreamTls, type OpenUpstream } from "./upstream.ts";
 
 export interface TerminateContext {
@@ -31,6 +32,8 @@ export interface TerminateContext {
   /** The address the policy admitted (audit and direct dialling). */
   readonly address: string;
   readonly rule: string;
+  /** Whether a protocol upgrade may pass (`[egress] upgrade`); refused otherwise. */
+  readonly upgrade?: boolean;
   readonly secureContext: SecureContext;
   readonly credentials: readonly Credential[];
   readonly inspection: Inspection;
@@ -64,6 +67,12 @@ const DROP_DOWN = new Set([
   "upgrade",
 ]);
 
+const UPGRADE_REFUSED: Refusal = {
+  status: 403,
+  rule: "upgrade",
+  reason: "protocol upgrades pass a terminated connection only for a host in [egress] upgrade",
+};
+
 type Checked = { readonly headers: OutgoingHttpHeaders; readonly warning?: Finding } | Refusal;
 
 function sniMatches(context: TerminateContext, socket: TLSSocket): boolean {
@@ -87,8 +96,7 @@ function checkHead(context: TerminateContext, req: IncomingMessage): Checked {
       rule: "host-mismatch",
       reason: `Host ${JSON.stringify(req.headers.host ?? "")} is not ${context.host}`,
     };
-  if (req.headers.upgrade !== undefined)
-    return { status: 403, rule: "upgrade", reason: "protocol upgrades are not passed through a terminated connection" };
+  if (req.headers.upgrade !== undefined && !context.upgrade) return UPGRADE_REFUSED;
   const byHeader = credentialsByHeader(context.credentials, context.host);
   const headers: OutgoingHttpHeaders = {};
   const inspected: string[] = [req.url ?? ""];
@@ -207,6 +215,23 @@ function handle(context: TerminateContext, agent: Agent, req: IncomingMessage, r
   forwardBody(req, res, open, context.inspection, hooks, DROP_DOWN);
 }
 
+/** A request asking for an upgrade: checked like any other, then relayed (if its host's rule allows) or refused. */
+function onUpgrade(context: TerminateContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const base = requestEvent(context, req, Date.now());
+  const checked = checkHead(context, req);
+  if (!("status" in checked)) {
+    if (checked.warning) context.onFinding?.(checked.warning);
+    return relayUpgrade(context, req, socket, head, checked.headers, { ...base, ...auditFields(checked.warning) });
+  }
+  if (checked.finding) context.onFinding?.(checked.finding);
+  const { status, rule, reason } = checked;
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 421 ? "Misdirected Request" : "Forbidden"}\r\nX-Claude-Bottle-Rule: ${rule}\r\n` +
+      "Content-Length: 0\r\nConnection: close\r\n\r\n",
+  );
+  context.audit.write({ ...base, decision: "deny", rule, reason, status, ...auditFields(checked.finding) });
+}
+
 /** Takes over `client` (a CONNECT socket already answered 200) and terminates its TLS. */
 export function terminate(client: Duplex, head: Buffer, context: TerminateContext): void {
   if (head.length > 0) client.unshift(head);
@@ -218,26 +243,7 @@ export function terminate(client: Duplex, head: Buffer, context: TerminateContex
   );
   const agent = upstreamAgent(context);
   const inner = createServer({ maxHeaderSize: 16_384 }, (req, res) => handle(context, agent, req, res));
-  inner.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
-    const reason = "protocol upgrades are not passed through a terminated connection";
-    socket.end(
-      `HTTP/1.1 403 Forbidden\r\nX-Claude-Bottle-Rule: upgrade\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
-    );
-    context.audit.write({
-      time: new Date().toISOString(),
-      bottle: context.bottle,
-      kind: "tls",
-      client: context.client,
-      method: req.method ?? "?",
-      host: context.host,
-      port: context.port,
-      path: (req.url ?? "/").split("?")[0]!,
-      decision: "deny",
-      rule: "upgrade",
-      reason,
-      status: 403,
-    });
-  });
+  inner.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(context, req, socket, head));
   tls.on("error", () => tls.destroy());
   tls.once("close", () => {
     agent.destroy();
