@@ -120,6 +120,8 @@ export interface MaterialInput {
   readonly inspect: readonly string[];
   readonly ca: { readonly certificate: string; readonly privateKey: string };
   readonly upstreamCa: readonly string[];
+  /** `Proxy-Authorization` for the operator's proxy, when the manifest gives it a user. */
+  readonly upstreamProxyAuthorization?: string;
   readonly now?: Date;
 }
 
@@ -139,7 +141,9 @@ export function bundleMaterial(input: MaterialInput): BundleMaterial {
     sentinel: input.sentinels[spec.name]!,
     value: input.values.get(spec.name)!,
   }));
-  return { version: MATERIAL_VERSION, credentials, leaves, upstreamCa: [...input.upstreamCa] };
+  const proxyAuth = input.upstreamProxyAuthorization;
+  const authorization = proxyAuth ? { upstreamProxyAuthorization: proxyAuth } : {};
+  return { version: MATERIAL_VERSION, credentials, leaves, upstreamCa: [...input.upstreamCa], ...authorization };
 }
 
 /** Writes the material into the bundle directory, 0600, atomically. */

@@ -16,6 +16,12 @@ export const BUNDLE_CONFIG_VERSION = 1;
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
 const seconds = v.pipe(v.number(), v.minValue(0.001), v.maxValue(604_800));
 
+/** bundle.json may name the proxy, never its credentials (they come in the 0600 material). */
+function addressOnly(text: string): boolean {
+  const parsed = parseUpstreamProxy(text);
+  return parsed.ok && parsed.proxy.authorization === undefined;
+}
+
 export const BundleConfigSchema = v.object({
   version: v.literal(BUNDLE_CONFIG_VERSION),
   bottle: v.string(),
@@ -44,7 +50,7 @@ export const BundleConfigSchema = v.object({
   /** Terminated hosts whose connections may pass a protocol upgrade (WebSocket). */
   upgrade: v.optional(v.array(v.string()), []),
   /** The operator's HTTP proxy every allowed connection goes through. */
-  upstreamProxy: v.optional(v.pipe(v.string(), v.check((text) => parseUpstreamProxy(text).ok, "must be http://host:port"))),
+  upstreamProxy: v.optional(v.pipe(v.string(), v.check(addressOnly, "must be http://host:port, with no user or password"))),
   /** Seconds: a dial, an idle tunnel or forwarded request, a supervise request body. Generous by default. */
   timeouts: v.optional(
     v.object({

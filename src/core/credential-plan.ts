@@ -8,6 +8,7 @@ import type { CredentialSpec, SecretSource } from "./credentials.ts";
 import type { HostFacts } from "./host-facts.ts";
 import type { Bottle } from "./load-manifest.ts";
 import type { InspectionPlan } from "./plan.ts";
+import { parseUpstreamProxy } from "./upstream-proxy.ts";
 import { DEFAULT_SHAPE, KNOWN_SHAPES, sentinelFor, sentinelSeed } from "./sentinel.ts";
 
 function from(source: SecretSource): string {
@@ -19,6 +20,13 @@ function from(source: SecretSource): string {
 function sentinelOf(spec: CredentialSpec, facts: HostFacts, seed: string): string {
   const shape = facts.credentialShapes?.[spec.name] ?? KNOWN_SHAPES[spec.name] ?? DEFAULT_SHAPE;
   return sentinelFor(shape, seed, spec.name);
+}
+
+/** The proxy's address for the plan; its user and password stay out (only `up` reads them). */
+function proxyPlan(text: string | undefined): Pick<InspectionPlan, "upstreamProxy" | "upstreamProxyAuth"> {
+  const parsed = text === undefined ? undefined : parseUpstreamProxy(text);
+  if (!parsed?.ok) return {};
+  return { upstreamProxy: parsed.address, ...(parsed.proxy.authorization ? { upstreamProxyAuth: true } : {}) };
 }
 
 /** The inspection plan, or undefined when the manifest asks for nothing of it. */
@@ -46,7 +54,7 @@ export function planInspection(bottle: Bottle, facts: HostFacts): InspectionPlan
     inspect: egress.inspect,
     ...(egress.upgrade.length > 0 ? { upgrade: egress.upgrade } : {}),
     dlp: egress.dlp,
-    ...(egress.upstream_proxy ? { upstreamProxy: egress.upstream_proxy } : {}),
+    ...proxyPlan(egress.upstream_proxy),
     upstreamCa: egress.upstream_ca.map((path) => (isAbsolute(path) ? path : join(manifestDir, path))),
   };
 }

@@ -37,7 +37,10 @@ export interface InspectionPlan {
   /** Terminated hosts whose connections may pass a protocol upgrade; absent when none. */
   readonly upgrade?: readonly string[];
   readonly dlp: "block" | "warn" | "off";
+  /** `http://host:port`, never with the user or password the manifest may give it. */
   readonly upstreamProxy?: string;
+  /** True when the manifest gives the proxy a user and password (`up` hands them to the bundle only). */
+  readonly upstreamProxyAuth?: boolean;
   /** Extra CAs for upstream TLS, absolute host paths (read by `up`). */
   readonly upstreamCa: readonly string[];
 }

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { BottleError, EXIT } from "../core/errors.ts";
+import { parseUpstreamProxy } from "../core/upstream-proxy.ts";
 import type { Bottle } from "../core/load-manifest.ts";
 import type { CorePlan } from "../core/plan.ts";
 import { shapeOf, type SentinelShape } from "../core/sentinel.ts";
@@ -53,6 +54,13 @@ async function readUpstreamCas(ctx: LifecycleContext, paths: readonly string[]):
   );
 }
 
+/** The operator's proxy credentials, read from the manifest here and nowhere else. */
+function proxyAuthorization(text: string | undefined): { upstreamProxyAuthorization?: string } {
+  const parsed = text === undefined ? undefined : parseUpstreamProxy(text);
+  const authorization = parsed?.ok ? parsed.proxy.authorization : undefined;
+  return authorization ? { upstreamProxyAuthorization: authorization } : {};
+}
+
 /** Writes the bundle's credential material (nothing when the plan has no inspection part). */
 export async function writeBottleMaterial(
   ctx: LifecycleContext,
@@ -77,6 +85,7 @@ export async function writeBottleMaterial(
     inspect: inspection.inspect,
     ca,
     upstreamCa: await readUpstreamCas(ctx, inspection.upstreamCa),
+    ...proxyAuthorization(bottle.manifest.egress.upstream_proxy),
   });
   await writeMaterial(ctx.deps.fs, plan.bundle.dir, material);
 }

@@ -7,11 +7,11 @@
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage } from "../helpers/docker.ts";
 import { standInAgentImage } from "../helpers/agent-images.ts";
@@ -24,17 +24,23 @@ import { httpProbe } from "../../src/runtime/http-probe.ts";
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const AGENT = `claude-bottle-curl:test-${run}`;
 const REAL = `sk-ant-api03-${"Dk3r".repeat(23)}AA`;
+const PROXY_PASSWORD = "C0rp-pr0xy-pa55word";
+const PROXY_AUTH = `Basic ${Buffer.from(`corp-user:${PROXY_PASSWORD}`).toString("base64")}`;
 let bundleImage = "";
 let corporate: Server;
 const homes: string[] = [];
 const tunnels: Duplex[] = [];
 
-/** The corporate proxy, on every host address: each CONNECT goes to the test's upstream on loopback. */
+/**
+ * The corporate proxy, on every host address: each CONNECT with the right Proxy-Authorization goes
+ * to the test's upstream on loopback; one without it gets a 407.
+ */
 async function corporateProxy(upstreamPort: number, asked: string[]): Promise<number> {
   corporate = createHttpServer();
   corporate.on("connect", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    asked.push(req.url ?? "");
     tunnels.push(socket);
+    if (req.headers["proxy-authorization"] !== PROXY_AUTH) return void socket.end("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n");
+    asked.push(req.url ?? "");
     const upstream = connect(upstreamPort, "127.0.0.1", () => {
       socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length > 0) upstream.write(head);
@@ -63,6 +69,19 @@ afterAll(() => {
   cleanupDocker();
 });
 
+/** Resolves once `file` holds `text`: the bundle appends its audit after it answered. */
+function auditHolds(file: string, text: string): Promise<void> {
+  const holds = () => existsSync(file) && readFileSync(file, "utf8").includes(text);
+  if (holds()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const watcher = watch(dirname(file), () => {
+      if (!holds()) return;
+      watcher.close();
+      resolve();
+    });
+  });
+}
+
 /** Asynchronously: the upstream and the corporate proxy live in this process and must keep serving. */
 function inAgent(container: string, script: string): Promise<{ code: number; out: string }> {
   return new Promise((done) => {
@@ -86,7 +105,7 @@ image = "${AGENT}"
 [bundle]
 image = "${bundleImage}"
 [egress]
-upstream_proxy = "http://172.17.0.1:${proxyPort}"
+upstream_proxy = "http://corp-user:${PROXY_PASSWORD}@172.17.0.1:${proxyPort}"
 upstream_ca = ["corp-ca.pem"]
 [credentials.ANTHROPIC_API_KEY]
 from_env = "HOST_KEY"
@@ -108,17 +127,28 @@ hosts = ["api.anthropic.test"]
   // The guest: its environment, its files, and what docker shows of both containers.
   expect((await inAgent(agent, "env")).out).toContain(`ANTHROPIC_API_KEY=${sentinel}`);
   expect((await inAgent(agent, `grep -rl "${REAL.slice(13, 40)}" /etc /tmp /workspace /bin /usr 2>/dev/null; echo done`)).out.trim()).toBe("done");
-  for (const name of [agent, plan.bundle.containerName]) expect(docker(["inspect", name]).stdout).not.toContain(REAL);
+  for (const name of [agent, plan.bundle.containerName]) {
+    for (const secret of [REAL, PROXY_PASSWORD, PROXY_AUTH.slice(6)]) expect(docker(["inspect", name]).stdout).not.toContain(secret);
+  }
   expect(docker(["inspect", agent]).stdout).toContain(sentinel);
 
   // A canary: the sentinel in a URL is refused before anything leaves; logs shows it first.
   const canary = await inAgent(agent, `curl -sS --max-time 30 -o /dev/null -w "%{http_code}" --cacert /etc/claude-bottle/bundle-ca.crt "https://api.anthropic.test/leak?k=$ANTHROPIC_API_KEY"`);
   expect(canary.out).toBe("403");
   expect(upstream.seen).toHaveLength(1);
+  await auditHolds(join(home, "bottles/creds/bundle/audit.jsonl"), '"canary":"ANTHROPIC_API_KEY"');
   const logs = await cli(["logs", "creds"]);
   expect(logs.stdout).toStartWith("== canary hits and DLP findings ==\n");
   expect(logs.stdout.split("\n")[1]).toContain("GET api.anthropic.test:443/leak [canary] 403 CANARY ANTHROPIC_API_KEY");
   expect(logs.stdout).not.toContain(REAL);
+  // The proxy's password: nowhere in the plan, state.json, bundle.json, audit or logs; in the 0600 material only.
+  const bottleDir = join(home, "bottles/creds");
+  const planOut = (await cli(["plan", "--json"])).stdout;
+  for (const file of ["state.json", "bundle/bundle.json", "bundle/audit.jsonl"]) {
+    const text = readFileSync(join(bottleDir, file), "utf8") + planOut + logs.stdout;
+    for (const secret of [PROXY_PASSWORD, PROXY_AUTH.slice(6)]) expect(text).not.toContain(secret);
+  }
+  expect(readFileSync(join(bottleDir, "bundle/credentials.json"), "utf8")).toContain(PROXY_AUTH);
 
   expect((await cli(["down", "creds"])).code).toBe(0);
 }, 240_000);

@@ -90,12 +90,20 @@ export async function upgradeUpstream(name: string): Promise<{ port: number; caP
   return { port: await listen(server), caPem, upgrades };
 }
 
-/** A corporate-style CONNECT proxy: sends every tunnel to 127.0.0.1:`port`, recording the authority asked for. */
-export async function upstreamProxy(port: number): Promise<{ port: number; asked: string[] }> {
+/**
+ * A corporate-style CONNECT proxy: sends every tunnel to 127.0.0.1:`port`, recording the authority
+ * asked for; with `requires`, a CONNECT without that Proxy-Authorization gets a 407 (and is not recorded).
+ */
+export async function upstreamProxy(port: number, requires?: string): Promise<{ port: number; asked: string[]; refused: () => number }> {
   const asked: string[] = [];
+  let refused = 0;
   const server = createHttpServer();
   server.on("connect", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     tunnels.push(socket);
+    if (requires !== undefined && req.headers["proxy-authorization"] !== requires) {
+      refused++;
+      return void socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n');
+    }
     asked.push(req.url ?? "");
     const upstream = connect(port, "127.0.0.1", () => {
       socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
@@ -106,7 +114,7 @@ export async function upstreamProxy(port: number): Promise<{ port: number; asked
     upstream.on("error", () => socket.destroy());
     socket.on("error", () => upstream.destroy());
   });
-  return { port: await listen(server), asked };
+  return { port: await listen(server), asked, refused: () => refused };
 }
 
 /** A CONNECT front that answers 200 and hands every tunnel to `onTunnel`. */

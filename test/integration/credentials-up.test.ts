@@ -104,3 +104,29 @@ test("preflight says which credential source is missing, with the fix, and passe
   expect(passed.stdout).toContain("credentials readable: ANTHROPIC_API_KEY");
   expect(passed.stdout).not.toContain(REAL);
 });
+
+test("upstream_proxy with a user and password: only bundle/credentials.json holds them; plan, state, bundle.json, argv never", async () => {
+  const password = "Pr0xy-S3cret-pa55";
+  const proxied = `${manifest("docker")}`.replace("[egress]\n", `[egress]\nupstream_proxy = "http://corp%2Duser:${password}@proxy.corp.test:3128"\n`);
+  const world = fakeWorld({ smolvm: "1.9.3", manifest: proxied, env: { HOST_ANTHROPIC_KEY: REAL } });
+  const plan = await world.cli(["plan", "--json"]);
+  const inspection = JSON.parse(plan.stdout).bundle.inspection;
+  expect([inspection.upstreamProxy, inspection.upstreamProxyAuth]).toEqual(["http://proxy.corp.test:3128", true]);
+  const up = await world.cli(["up", "--detach"]);
+  expect(up.stderr).toContain('bottle "web" is up');
+  const dir = join(world.home, "bottles/web");
+  const material = join(dir, "bundle/credentials.json");
+  const basic = `Basic ${Buffer.from(`corp-user:${password}`).toString("base64")}`;
+  expect(JSON.parse(readFileSync(material, "utf8")).upstreamProxyAuthorization).toBe(basic);
+  expect(JSON.parse(readFileSync(join(dir, "bundle/bundle.json"), "utf8")).upstreamProxy).toBe("http://proxy.corp.test:3128");
+  for (const secret of [password, basic.slice(6)]) {
+    expect(filesUnder(dir).filter((file) => readFileSync(file, "latin1").includes(secret))).toEqual(secret === password ? [] : [material]);
+    expect(JSON.stringify(world.calls()) + plan.stdout + up.stdout + up.stderr).not.toContain(secret);
+  }
+  await world.cli(["down", "web"]);
+  const refused = fakeWorld({ smolvm: "1.9.3", manifest: proxied.replace("http://corp", "https://corp") });
+  const error = await refused.cli(["plan"]);
+  expect(error.code).toBe(78);
+  expect(error.stderr).toContain('egress.upstream_proxy: "https://***@proxy.corp.test:3128" is an https:// proxy');
+  expect(error.stderr).not.toContain(password);
+});

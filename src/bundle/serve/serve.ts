@@ -28,7 +28,7 @@ import { createSupervise } from "./supervise.ts";
 import { parseUpstreamProxy } from "../../core/upstream-proxy.ts";
 import { CredsRuntime } from "./creds/creds-runtime.ts";
 import { loadMaterial, MATERIAL_FILE } from "./creds/material.ts";
-import { upstreamOpener } from "./tls/upstream.ts";
+import { upstreamOpener, type OpenUpstream } from "./tls/upstream.ts";
 
 export const TOKEN_FILE = "supervise.token";
 export const APPROVED_FILE = "approved.json";
@@ -121,6 +121,13 @@ function trackSockets(servers: readonly (Server | import("node:net").Server)[], 
   }
 }
 
+/** The opener through the operator's proxy, with its credentials from the material (never bundle.json). */
+function operatorProxy(address: string | undefined, authorization: string | undefined): OpenUpstream | undefined {
+  const parsed = address ? parseUpstreamProxy(address) : undefined;
+  if (!parsed?.ok) return undefined;
+  return upstreamOpener({ ...parsed.proxy, ...(authorization ? { authorization } : {}) });
+}
+
 export async function serveBundle(configPath: string, options: ServeOptions): Promise<RunningBundle> {
   const { fs } = options;
   const config = await loadBundleConfig(fs, configPath);
@@ -134,10 +141,10 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
   const counters = { allowed: 0, denied: 0, activeTunnels: 0, dnsRefused: 0, resolveRefused: 0 };
   const own = ownNetworks([config.subnet, ...config.hostAddresses], (options.interfaces ?? networkInterfaces)());
   const resolve = auditedResolver(options.resolve ?? systemResolver, options.nameBudget, audit, config.bottle, counters);
-  const proxied = config.upstreamProxy ? parseUpstreamProxy(config.upstreamProxy) : undefined;
-  const upstreamProxy = proxied?.ok ? upstreamOpener(proxied.proxy) : undefined;
+  const material = await loadMaterial(fs, join(dir, MATERIAL_FILE));
+  const upstreamProxy = operatorProxy(config.upstreamProxy, material.upstreamProxyAuthorization);
   const sockets = new Set<import("node:net").Socket>();
-  const creds = new CredsRuntime(await loadMaterial(fs, join(dir, MATERIAL_FILE)), {
+  const creds = new CredsRuntime(material, {
     bottle: config.bottle,
     audit,
     dlp: config.dlp,

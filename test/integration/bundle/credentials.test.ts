@@ -32,11 +32,11 @@ interface Setup {
   readonly events: () => Record<string, unknown>[];
 }
 
-async function setup(allow: string[], config: object = {}, upstreamCa: string[] = []): Promise<Setup> {
+async function setup(allow: string[], config: object = {}, upstreamCa: string[] = [], proxyAuth?: string): Promise<Setup> {
   const specs = [spec("ANTHROPIC_API_KEY", ["api.test"], "x-api-key"), spec("GH_TOKEN", ["git.test"], "authorization", ["bearer", "basic"])];
   const sentinel = `sk-ant-api03-${"S3nt".repeat(23)}AA`;
   const ghSentinel = `ghp_${"S3n".repeat(12)}`;
-  const material = bundleMaterial({ specs, values: new Map([["ANTHROPIC_API_KEY", REAL], ["GH_TOKEN", GH_REAL]]), sentinels: { ANTHROPIC_API_KEY: sentinel, GH_TOKEN: ghSentinel }, inspect: [], ca: bottleCa, upstreamCa });
+  const material = bundleMaterial({ specs, values: new Map([["ANTHROPIC_API_KEY", REAL], ["GH_TOKEN", GH_REAL]]), sentinels: { ANTHROPIC_API_KEY: sentinel, GH_TOKEN: ghSentinel }, inspect: [], ca: bottleCa, upstreamCa, ...(proxyAuth ? { upstreamProxyAuthorization: proxyAuth } : {}) });
   const bundle = await startBundle(allow, { resolve }, { config, files: { "credentials.json": JSON.stringify(material) } });
   const caFile = join(tempDir("creds"), "bottle-ca.pem");
   writeFileSync(caFile, bottleCa.certificate);
@@ -222,4 +222,25 @@ test("Upgrade inside a terminated connection: refused by default, relayed (senti
   expect(s.events().filter((event) => event.kind === "tls").map((event) => [event.path, event.decision, event.status, event.rule])).toEqual([
     ["/ws", "allow", 101, `api.test:${upstream.port}`], ["/ws", "deny", 403, "foreign-credential"],
   ]);
+});
+
+test("upstream_proxy with a user: every CONNECT to it carries Proxy-Authorization from the 0600 material only", async () => {
+  const target = await countingHttpServer();
+  const basic = `Basic ${Buffer.from("corp-user:Pr0xy-pa55word-xyz").toString("base64")}`;
+  const corporate = await upstreamProxy(target.port, basic);
+  const proxyUrl = `http://127.0.0.1:${corporate.port}`;
+  const s = await setup([`plain.test:${target.port}`, `opaque.test:${target.port}`], { upstreamProxy: proxyUrl }, [], basic);
+  const plain = await rawExchange(s.bundle.ports.proxy, `GET http://plain.test:${target.port}/ HTTP/1.1\r\nHost: plain.test\r\nConnection: close\r\n\r\n`);
+  expect(plain).toStartWith("HTTP/1.1 200");
+  const tunnel = await rawExchange(s.bundle.ports.proxy, `CONNECT opaque.test:${target.port} HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nHost: opaque.test\r\nConnection: close\r\n\r\n`, /reached/);
+  expect(tunnel).toContain("reached");
+  expect([corporate.asked, corporate.refused(), target.hits()]).toEqual([[`plain.test:${target.port}`, `opaque.test:${target.port}`], 0, 2]);
+  // Without the material's credentials the same proxy refuses, and the agent is told the CONNECT failed.
+  const bare = await setup([`opaque.test:${target.port}`], { upstreamProxy: proxyUrl });
+  expect(await rawExchange(bare.bundle.ports.proxy, `CONNECT opaque.test:${target.port} HTTP/1.1\r\n\r\n`)).toStartWith("HTTP/1.1 502");
+  expect(corporate.refused()).toBe(1);
+  await Promise.all([s.bundle.audit.flushed(), bare.bundle.audit.flushed()]);
+  for (const dir of [s.bundle.dir, bare.bundle.dir]) {
+    for (const file of ["bundle.json", "audit.jsonl"]) expect(readFileSync(join(dir, file), "utf8")).not.toContain(basic.slice(6));
+  }
 });

@@ -88,7 +88,7 @@ upstream_proxy = "https://proxy.corp.test:3128"
 `).sort()).toEqual([
     'egress.dlp: expected ("block" | "warn" | "off"), got "loud"',
     "egress.inspect.0: must be a host name (no wildcard, port or address)",
-    'egress.upstream_proxy: "https://proxy.corp.test:3128" must be an http:// proxy (the bundle speaks CONNECT to it)',
+    'egress.upstream_proxy: "https://proxy.corp.test:3128" is an https:// proxy: the bundle speaks plain CONNECT to its proxy; use its http:// port',
   ]);
   const { manifest } = parseManifest(`name = "web"\n[egress]\nupstream_proxy = "http://proxy.corp.test:3128"\nupstream_ca = ["corp.pem"]\n`, "/x/bottle.toml");
   expect(manifest.egress).toEqual({ allow: [], inspect: [], upgrade: [], dlp: "block", upstream_proxy: "http://proxy.corp.test:3128", upstream_ca: ["corp.pem"] });
@@ -113,4 +113,23 @@ test("[egress] upgrade names terminated hosts only; the plan and bundle.json car
   expect(formatPlan(plan)).toContain("\nterminated  api.anthropic.com (upgrade passes), ws.test\n");
   const none = planBottle(docker, parseManifest(`name = "web"\n[egress]\ninspect = ["ws.test"]\n`, "/x/bottle.toml"), facts);
   expect(["upgrade" in none.bundle.inspection!, "upgrade" in bundleConfig(none)]).toEqual([false, false]);
+});
+
+test("upstream_proxy: a user and password become Proxy-Authorization; no message ever quotes them", async () => {
+  const { parseUpstreamProxy, redactProxy } = await import("../../../src/core/upstream-proxy.ts");
+  expect(parseUpstreamProxy("http://corp%40user:p%3Ass@[::1]:3128")).toEqual({
+    ok: true, proxy: { host: "::1", port: 3128, authorization: `Basic ${Buffer.from("corp@user:p:ss").toString("base64")}` }, address: "http://[::1]:3128",
+  });
+  expect(parseUpstreamProxy("http://proxy.test")).toEqual({ ok: true, proxy: { host: "proxy.test", port: 80 }, address: "http://proxy.test" });
+  const refused = ["http://a%3Ab:pw-1@p.test:1", "http://u:pw-%0a@p.test:1", "http://u:pw-%zz@p.test:1", "ftp://u:pw-2@p.test", "http://u:pw-3@p.test/path", "http//u:pw-4@"];
+  for (const text of refused) {
+    const parsed = parseUpstreamProxy(text);
+    expect(parsed.ok).toBe(false);
+    expect(JSON.stringify(parsed)).not.toMatch(/pw-/);
+  }
+  expect([redactProxy("http://u:p@ss@h:1"), redactProxy("http//u:p@"), redactProxy("http://h:1")]).toEqual(["http://***@h:1", "***@", "http://h:1"]);
+  const { BundleConfigSchema } = await import("../../../src/core/bundle-config.ts");
+  const v = await import("valibot");
+  expect(v.safeParse(BundleConfigSchema.entries.upstreamProxy, "http://u:p@h.test:1").success).toBe(false);
+  expect(v.safeParse(BundleConfigSchema.entries.upstreamProxy, "http://h.test:1").success).toBe(true);
 });

@@ -26,6 +26,8 @@ export const MaterialSchema = v.object({
   ),
   leaves: v.record(v.string(), v.object({ cert: text, key: text })),
   upstreamCa: v.array(text),
+  /** `Proxy-Authorization` for the operator's proxy (`Basic …`), when upstream_proxy has a user. */
+  upstreamProxyAuthorization: v.optional(text),
 });
 
 export type BundleMaterial = v.InferOutput<typeof MaterialSchema>;

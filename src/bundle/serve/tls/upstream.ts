@@ -35,7 +35,7 @@ function connected(socket: Socket): Promise<Socket> {
 }
 
 /** The CONNECT exchange with the upstream proxy; resolves the socket once it answered 2xx. */
-function proxyConnect(socket: Socket, target: UpstreamTarget): Promise<Socket> {
+function proxyConnect(socket: Socket, target: UpstreamTarget, authorization: string | undefined): Promise<Socket> {
   const authority = `${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
   return new Promise((resolve, reject) => {
     let answer = Buffer.alloc(0);
@@ -57,7 +57,8 @@ function proxyConnect(socket: Socket, target: UpstreamTarget): Promise<Socket> {
     socket.on("data", onData);
     socket.once("error", reject);
     socket.once("end", () => reject(new Error(`upstream proxy closed before answering CONNECT ${authority}`)));
-    socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
+    const credentials = authorization ? `Proxy-Authorization: ${authorization}\r\n` : "";
+    socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${credentials}\r\n`);
   });
 }
 
@@ -65,7 +66,11 @@ function proxyConnect(socket: Socket, target: UpstreamTarget): Promise<Socket> {
 export function upstreamOpener(proxy?: UpstreamProxy, dial?: (address: string, port: number) => Socket): OpenUpstream {
   if (proxy) {
     return async (target) =>
-      proxyConnect(await connected(connect({ host: proxy.host, port: proxy.port, allowHalfOpen: true })), target);
+      proxyConnect(
+        await connected(connect({ host: proxy.host, port: proxy.port, allowHalfOpen: true })),
+        target,
+        proxy.authorization,
+      );
   }
   return (target) => {
     const socket = dial
