@@ -9,7 +9,7 @@
  * bumps API_VERSION.
  */
 import { API_VERSION, defineBackend } from "./plugins/types.ts";
-import { BUNDLE_PORTS, GUEST_CA_PATH } from "./core/agent-env.ts";
+import { BUNDLE_PORTS, GUEST_CA_PATH, GUEST_TRUST_PATH } from "./core/agent-env.ts";
 import { ConfigError } from "./core/errors.ts";
 import { addressInSubnet } from "./core/subnet.ts";
 import { ensureSuccess } from "./core/runner.ts";
@@ -29,6 +29,7 @@ export const pluginApi = {
   ConfigError,
   BUNDLE_PORTS,
   GUEST_CA_PATH,
+  GUEST_TRUST_PATH,
   /** Label keys every docker resource of a bottle carries: `gc` finds leftovers by them. */
   LABEL_HOME,
   LABEL_SLUG,

@@ -56,6 +56,8 @@ export interface PluginApi {
   readonly BUNDLE_PORTS: { readonly proxy: 8888; readonly gitGate: 8889; readonly supervise: 8890 };
   /** Where the bundle CA certificate must be in the guest (NODE_EXTRA_CA_CERTS points there). */
   readonly GUEST_CA_PATH: "/etc/claude-bottle/bundle-ca.crt";
+  /** Where the image's roots plus the bundle CA go when `info.features.guestTrust` is set. */
+  readonly GUEST_TRUST_PATH: "/etc/claude-bottle/ca-bundle.crt";
   /** Label keys every docker resource of a bottle carries: `gc` finds leftovers by them. */
   readonly LABEL_HOME: "dev.claude-bottle.home";
   readonly LABEL_SLUG: "dev.claude-bottle.slug";

@@ -11,6 +11,18 @@ export const GATE_REPO_PATH = "/workspace.git";
 export const GUEST_CA_PATH = "/etc/claude-bottle/bundle-ca.crt";
 
 /**
+ * Where the guest's combined trust lands: the image's own roots plus the bundle CA, made at `up`
+ * for any image, so OpenSSL, curl, git and Python trust terminated hosts without the image's help.
+ */
+export const GUEST_TRUST_PATH = "/etc/claude-bottle/ca-bundle.crt";
+
+/** Where images keep their roots: Debian, Ubuntu and Alpine; Fedora and RHEL; OpenSSL's default. */
+export const IMAGE_ROOTS_PATHS = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+
+/** The variables that point OpenSSL (and curl, git, Python requests) at GUEST_TRUST_PATH. */
+export const TRUST_ENV_NAMES = ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "REQUESTS_CA_BUNDLE"] as const;
+
+/**
  * Names the manifest may not set: they are how the agent finds the bundle, and a manifest value
  * would route around it. Compared case-insensitively (curl honours both spellings).
  */
@@ -29,8 +41,11 @@ export function isReservedEnvName(name: string): boolean {
   return RESERVED_ENV_NAMES.includes(name.toUpperCase());
 }
 
-/** The agent's bundle environment for a bottle whose bundle listens on `bundleIp`. */
-export function bundleAgentEnv(slug: string, bundleIp: string): Record<string, string> {
+/**
+ * The agent's bundle environment for a bottle whose bundle listens on `bundleIp`; with
+ * `guestTrust` (the backend provides GUEST_TRUST_PATH) also the variables pointing TLS there.
+ */
+export function bundleAgentEnv(slug: string, bundleIp: string, guestTrust = false): Record<string, string> {
   const proxy = `http://${bundleIp}:${BUNDLE_PORTS.proxy}`;
   const noProxy = `${bundleIp},localhost,127.0.0.1,::1`;
   return {
@@ -41,6 +56,7 @@ export function bundleAgentEnv(slug: string, bundleIp: string): Record<string, s
     NO_PROXY: noProxy,
     no_proxy: noProxy,
     NODE_EXTRA_CA_CERTS: GUEST_CA_PATH,
+    ...(guestTrust ? Object.fromEntries(TRUST_ENV_NAMES.map((name) => [name, GUEST_TRUST_PATH])) : {}),
     CLAUDE_BOTTLE_GIT_URL: `http://${bundleIp}:${BUNDLE_PORTS.gitGate}${GATE_REPO_PATH}`,
     CLAUDE_BOTTLE_SUPERVISE_URL: `http://${bundleIp}:${BUNDLE_PORTS.supervise}`,
     CLAUDE_BOTTLE_NAME: slug,

@@ -27,6 +27,8 @@ export interface BundleNeeds {
   readonly isolatedNetwork: boolean;
   /** The agent shares the host's kernel: said in the plan's warnings. */
   readonly hostKernelShared: boolean;
+  /** The backend provides GUEST_TRUST_PATH in the guest: the trust variables may point there. */
+  readonly guestTrust?: boolean;
 }
 
 /** The uid:gid the bundle runs as when the host user is root: nobody's, never uid 0. */
@@ -138,7 +140,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
     bundleSubnet: addresses.subnet,
     bundleGateway: addresses.gateway,
     bundleIp: addresses.bundleIp,
-    env: sortedRecord({ ...manifest.agent.env, ...sentinelEnv(inspection), ...bundleAgentEnv(slug, addresses.bundleIp) }),
+    env: sortedRecord({ ...manifest.agent.env, ...sentinelEnv(inspection), ...bundleAgentEnv(slug, addresses.bundleIp, needs.guestTrust) }),
     warnings: planWarnings(bottle, needs),
     host: { platform: facts.platform, arch: facts.arch },
     agentImage: manifest.agent.image,

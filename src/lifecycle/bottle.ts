@@ -38,6 +38,7 @@ export function planBottle<A, F>(backend: Backend<A, F>, bottle: Bottle, facts: 
     isolation: info.isolation,
     isolatedNetwork: info.network.isolated,
     hostKernelShared: info.features.hostKernelShared,
+    guestTrust: info.features.guestTrust === true,
   };
   const core = planBundle(bottle, facts, needs);
   const options = checkBackendOptions(backend.name, backend.options, bottle.manifest.backendOptions);

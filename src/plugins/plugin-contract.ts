@@ -16,7 +16,12 @@ export const BackendShape = v.object({
     isolation: v.pipe(v.string(), v.minLength(1)),
     binaries: v.array(v.string()),
     network: v.object({ description: v.string(), isolated: v.boolean() }),
-    features: v.object({ interactiveAttach: v.boolean(), hostKernelShared: v.boolean(), dnsSink: v.boolean() }),
+    features: v.object({
+      interactiveAttach: v.boolean(),
+      hostKernelShared: v.boolean(),
+      dnsSink: v.boolean(),
+      guestTrust: v.optional(v.boolean()),
+    }),
   }),
   options: v.optional(
     v.record(

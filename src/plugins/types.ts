@@ -44,7 +44,13 @@ export interface BackendFeatures {
   readonly hostKernelShared: boolean;
   /** The agent's resolver is the bundle's DNS sink. */
   readonly dnsSink: boolean;
-  readonly [flag: string]: boolean;
+  /**
+   * The backend puts the image's roots plus the bundle CA at `GUEST_TRUST_PATH` in the guest:
+   * only then does the core point SSL_CERT_FILE, CURL_CA_BUNDLE, GIT_SSL_CAINFO and
+   * REQUESTS_CA_BUNDLE there (a variable naming a missing file would break TLS altogether).
+   */
+  readonly guestTrust?: boolean;
+  readonly [flag: string]: boolean | undefined;
 }
 
 export interface BackendInfo {

@@ -37,6 +37,14 @@ test.each([["smolmachines"], ["docker"]])("%s: the guest gets a sentinel; the re
   const argv = JSON.stringify(world.calls());
   expect(argv).not.toContain(REAL);
   expect(up.stdout + up.stderr).not.toContain(REAL);
+  if (backend === "docker") {
+    // Any image: its roots (the fake's) then the bottle CA, for SSL_CERT_FILE and the others; the roots container is gone.
+    const trust = readFileSync(join(dir, "ca/guest-trust.pem"), "utf8");
+    expect(trust).toBe(`-----BEGIN CERTIFICATE-----\nRkFLRS1JTUFHRS1ST09U\n-----END CERTIFICATE-----\n${readFileSync(join(dir, "ca/ca.crt"), "utf8")}`);
+    expect(state.plan.env.SSL_CERT_FILE).toBe("/etc/claude-bottle/ca-bundle.crt");
+    const calls = world.calls().map((argv) => argv.slice(0, 3).join(" "));
+    expect(calls.filter((call) => call.startsWith("docker create") || call.startsWith("docker cp"))).toEqual(["docker create --pull", "docker cp --follow-link"]);
+  }
   expect((await world.cli(["down", "web"])).code).toBe(0);
   expect(existsSync(dir)).toBe(false);
 });

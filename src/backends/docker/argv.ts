@@ -1,5 +1,7 @@
 /** docker command lines for the agent container. Pure builders, table-tested. */
-import { GUEST_CA_PATH } from "../../core/agent-env.ts";
+import { dirname, join } from "node:path";
+import { GUEST_CA_PATH, GUEST_TRUST_PATH } from "../../core/agent-env.ts";
+export { IMAGE_ROOTS_PATHS } from "../../core/agent-env.ts";
 import { LABEL_HOME, LABEL_SLUG } from "../../core/slug.ts";
 import type { Plan } from "../../core/plan.ts";
 import type { DockerPlan } from "./plan.ts";
@@ -56,10 +58,27 @@ export function agentRunArgv(plan: Pick<Plan<DockerPlan>, "slug" | "home" | "age
     "--env", `HOME=${WORKSPACE}`,
     ...Object.entries(plan.env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
     "--mount", `type=bind,source=${plan.bundle.caCertPath},target=${GUEST_CA_PATH},readonly`,
+    "--mount", `type=bind,source=${guestTrustHostPath(plan)},target=${GUEST_TRUST_PATH},readonly`,
     "--entrypoint", entrypoint!,
     plan.agentImage,
     ...command,
   ];
+}
+
+/** Where `up` writes the agent's combined trust (the image's roots + the bottle CA): beside the CA. */
+export function guestTrustHostPath(plan: Pick<Plan<DockerPlan>, "bundle">): string {
+  return join(dirname(plan.bundle.caCertPath), "guest-trust.pem");
+}
+
+/** A container made from the agent image only to copy its roots out: never started, no network. */
+export function rootsContainerArgv(plan: Pick<Plan<DockerPlan>, "slug" | "home" | "agentImage">, name: string): string[] {
+  const labels = ["--label", `${LABEL_SLUG}=${plan.slug}`, "--label", `${LABEL_HOME}=${plan.home}`];
+  return ["docker", "create", "--pull", "never", "--name", name, "--network", "none", ...labels, "--entrypoint", IDLE[0]!, plan.agentImage];
+}
+
+/** Copies one file out of a (stopped) container, following a symlink (Alpine's cert.pem is one). */
+export function rootsCopyArgv(name: string, path: string, destination: string): string[] {
+  return ["docker", "cp", "--follow-link", `${name}:${path}`, destination];
 }
 
 export function agentExecArgv(name: string, command: readonly string[], tty: boolean): string[] {

@@ -36,7 +36,7 @@ export const smolmachines = defineBackend<SmolmachinesPlan, SmolvmProbe>({
       description: "smolvm allow_cidrs = [<bundle-ip>/32]; bundle on its own docker network",
       isolated: false,
     },
-    features: { interactiveAttach: true, hostKernelShared: false, dnsSink: true },
+    features: { interactiveAttach: true, hostKernelShared: false, dnsSink: true, guestTrust: true },
   },
   facts: (deps) => probeSmolvm(deps.runner),
   plan: planSmolmachines,

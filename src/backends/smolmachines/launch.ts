@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { BottleError, EXIT } from "../../core/errors.ts";
 import { ensureSuccess } from "../../core/runner.ts";
-import { GUEST_CA_PATH } from "../../core/agent-env.ts";
+import { GUEST_CA_PATH, GUEST_TRUST_PATH, IMAGE_ROOTS_PATHS } from "../../core/agent-env.ts";
 import { agentImageFix } from "../../bundle/bundle-preflight.ts";
 import { imageIdArgv, imageSaveArgv } from "../../bundle/docker-argv.ts";
 import type { BackendDeps } from "../../core/deps.ts";
@@ -122,10 +122,15 @@ function startStep(plan: P): Step {
   };
 }
 
-/** The bundle CA certificate into the guest, where NODE_EXTRA_CA_CERTS points. */
+/**
+ * The bundle CA certificate into the guest, where NODE_EXTRA_CA_CERTS points, and the combined
+ * trust (the image's first roots file found, then the CA) where SSL_CERT_FILE and the others do.
+ */
 export function provisionCommand(): string[] {
   const dir = GUEST_CA_PATH.slice(0, GUEST_CA_PATH.lastIndexOf("/"));
-  return ["sh", "-c", `umask 022 && mkdir -p ${dir} && cat > ${GUEST_CA_PATH}`];
+  const roots = `for f in ${IMAGE_ROOTS_PATHS.join(" ")}; do if [ -r "$f" ]; then cat "$f"; echo; break; fi; done`;
+  const trust = `{ ${roots}; cat ${GUEST_CA_PATH}; } > ${GUEST_TRUST_PATH}`;
+  return ["sh", "-c", `umask 022 && mkdir -p ${dir} && cat > ${GUEST_CA_PATH} && ${trust}`];
 }
 
 function provisionStep(plan: P): Step {
