@@ -125,11 +125,17 @@ export interface MaterialInput {
   readonly now?: Date;
 }
 
-/** The material file's contents: leaves minted here for every credential and inspect host. */
+/**
+ * The material file's contents: leaves minted here for every credential and exact inspect host;
+ * for `*.suffix` inspect entries the suffixes and — only then — the CA with its key, since those
+ * names are known only when the agent connects (the file is 0600, the bundle user's alone).
+ */
 export function bundleMaterial(input: MaterialInput): BundleMaterial {
   const issuer = loadIssuer(input.ca.certificate, input.ca.privateKey);
   const key = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
-  const hosts = [...new Set([...input.specs.flatMap((spec) => spec.hosts), ...input.inspect])].sort();
+  const exact = input.inspect.filter((host) => !host.startsWith("*."));
+  const wildcards = input.inspect.filter((host) => host.startsWith("*.")).map((host) => host.slice(1));
+  const hosts = [...new Set([...input.specs.flatMap((spec) => spec.hosts), ...exact])].sort();
   const leaves = Object.fromEntries(
     hosts.map((host) => [host, mintLeaf(issuer, host, { key, ...(input.now ? { now: input.now } : {}) })]),
   );
@@ -143,7 +149,8 @@ export function bundleMaterial(input: MaterialInput): BundleMaterial {
   }));
   const proxyAuth = input.upstreamProxyAuthorization;
   const authorization = proxyAuth ? { upstreamProxyAuthorization: proxyAuth } : {};
-  return { version: MATERIAL_VERSION, credentials, leaves, upstreamCa: [...input.upstreamCa], ...authorization };
+  const minting = wildcards.length === 0 ? {} : { wildcards, ca: { cert: input.ca.certificate, key: input.ca.privateKey } };
+  return { version: MATERIAL_VERSION, credentials, leaves, ...minting, upstreamCa: [...input.upstreamCa], ...authorization };
 }
 
 /** Writes the material into the bundle directory, 0600, atomically. */

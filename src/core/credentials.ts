@@ -49,6 +49,18 @@ export function isCredentialHost(host: string): boolean {
   );
 }
 
+/** An `[egress] inspect` entry: a credential-style host, or `*.suffix` (every name under it, not the suffix). */
+export function isInspectHost(host: string): boolean {
+  if (!host.startsWith("*.")) return isCredentialHost(host);
+  const parsed = parseEgressRule(host);
+  return parsed.ok && parsed.rule.kind === "suffix" && parsed.rule.source === host && !host.includes(":");
+}
+
+/** Whether `host` is terminated by an inspect entry or credential host in `terminated`. */
+export function inspectCovers(terminated: readonly string[], host: string): boolean {
+  return terminated.some((entry) => (entry.startsWith("*.") ? host.endsWith(entry.slice(1)) : entry === host));
+}
+
 const scheme = v.picklist(["bearer", "basic"], 'must be "bearer" or "basic"');
 
 export const CredentialTable = v.strictObject({

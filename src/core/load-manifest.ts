@@ -9,6 +9,7 @@ import { ConfigError, type ConfigIssue } from "./errors.ts";
 import type { Fs } from "./fs.ts";
 import { ManifestSchema, type Manifest } from "./manifest.ts";
 import { isReservedEnvName } from "./agent-env.ts";
+import { inspectCovers } from "./credentials.ts";
 import { knownKeysAt, unknownKeyMessage } from "./nearest-key.ts";
 import type { WorkspaceSource } from "./workspace.ts";
 import { findWorkspaceSource } from "./workspace-source.ts";
@@ -58,8 +59,8 @@ function credentialIssues(manifest: Manifest): ConfigIssue[] {
 
 /** An `[egress] upgrade` host must be one the bundle terminates: an opaque tunnel passes upgrades anyway. */
 function upgradeIssues(manifest: Manifest): ConfigIssue[] {
-  const terminated = new Set([...manifest.egress.inspect, ...manifest.credentials.list.flatMap((spec) => spec.hosts)]);
-  return manifest.egress.upgrade.flatMap((host, index) => terminated.has(host) ? [] : [{
+  const terminated = [...manifest.egress.inspect, ...manifest.credentials.list.flatMap((spec) => spec.hosts)];
+  return manifest.egress.upgrade.flatMap((host, index) => inspectCovers(terminated, host) ? [] : [{
     path: `egress.upgrade.${index}`,
     message: `"${host}" is not terminated (no credential or [egress] inspect names it), so its tunnel passes upgrades already; remove it`,
   }]);

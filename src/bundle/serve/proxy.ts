@@ -86,17 +86,34 @@ async function onConnect(deps: ProxyDeps, req: IncomingMessage, client: Duplex, 
     deps.audit.write({ ...base, decision: "deny", rule: decision.rule, reason: decision.reason, ...(decision.address ? { address: decision.address } : {}) });
     return;
   }
-  if (deps.creds?.terminates(target.host.toLowerCase())) return terminated(deps, client, head, base, decision);
+  if (deps.creds?.terminates(terminationName(target.host))) return terminated(deps, client, head, base, decision);
   tunnel(deps, client, head, base, decision);
+}
+
+/**
+ * The name termination is decided by, as the policy read it (lowercase, no trailing dot):
+ * "api.test." must not pass as an opaque tunnel where "api.test" is terminated.
+ */
+function terminationName(host: string): string {
+  return host.toLowerCase().replace(/\.$/, "");
 }
 
 /** A CONNECT to a host with a credential or inspect rule: answered 200, then its TLS ends here. */
 function terminated(deps: ProxyDeps, client: Duplex, head: Buffer, base: ConnectBase, decision: Extract<Decision, { allowed: true }>): void {
   const started = Date.parse(base.time);
+  const rule = decision.rule.rule.source;
+  let context: ReturnType<NonNullable<ProxyDeps["creds"]>["contextFor"]>;
+  try {
+    context = deps.creds!.contextFor({ host: terminationName(base.host), port: base.port!, address: decision.address, rule, client: base.client });
+  } catch (error) {
+    // A wildcard-inspected name no leaf can carry: refused, never let through uninspected.
+    const refusal = { status: 403, rule: "inspect-name", reason: (error as Error).message };
+    refuseConnect(client, refusal);
+    return deps.audit.write({ ...base, address: decision.address, decision: "deny", ...refusalFields(refusal) });
+  }
   deps.counters.activeTunnels++;
   client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-  const rule = decision.rule.rule.source;
-  terminate(client, head, deps.creds!.contextFor({ host: base.host.toLowerCase(), port: base.port!, address: decision.address, rule, client: base.client }));
+  terminate(client, head, context);
   client.once("close", () => {
     deps.counters.activeTunnels--;
     deps.audit.write({ ...base, address: decision.address, decision: "allow", rule, reason: "terminated: each request is audited on its own", durationMs: Date.now() - started });

@@ -82,12 +82,12 @@ hosts = ["t.test"]
 test("[egress] inspect, dlp, upstream_proxy and upstream_ca are checked", () => {
   expect(issuesOf(`name = "web"
 [egress]
-inspect = ["*.x.test"]
+inspect = ["*.x.test:8443"]
 dlp = "loud"
 upstream_proxy = "https://proxy.corp.test:3128"
 `).sort()).toEqual([
     'egress.dlp: expected ("block" | "warn" | "off"), got "loud"',
-    "egress.inspect.0: must be a host name (no wildcard, port or address)",
+    "egress.inspect.0: must be a host name or *.suffix (no port or address)",
     'egress.upstream_proxy: "https://proxy.corp.test:3128" is an https:// proxy: the bundle speaks plain CONNECT to its proxy; use its http:// port',
   ]);
   const { manifest } = parseManifest(`name = "web"\n[egress]\nupstream_proxy = "http://proxy.corp.test:3128"\nupstream_ca = ["corp.pem"]\n`, "/x/bottle.toml");
@@ -95,7 +95,7 @@ upstream_proxy = "https://proxy.corp.test:3128"
 });
 
 test("[egress] upgrade names terminated hosts only; the plan and bundle.json carry it", async () => {
-  expect(issuesOf(`name = "web"\n[egress]\ninspect = ["ws.test"]\nupgrade = ["ws.test", "plain.test", "*.x.test"]\n`)).toEqual([
+  expect(issuesOf(`name = "web"\n[egress]\ninspect = ["ws.test", "*.wild.test"]\nupgrade = ["a.wild.test", "ws.test", "*.x.test"]\n`)).toEqual([
     "egress.upgrade.2: must be a host name (no wildcard, port or address)",
   ]);
   expect(issuesOf(`name = "web"\n[egress]\ninspect = ["ws.test"]\nupgrade = ["ws.test", "plain.test"]\n`)).toEqual([

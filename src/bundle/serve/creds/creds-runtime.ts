@@ -10,6 +10,8 @@ import type { Audit } from "../audit.ts";
 import type { Finding, DlpMode, Inspection } from "../dlp/inspect.ts";
 import type { TerminateContext } from "../tls/terminate.ts";
 import { upstreamTrust, type OpenUpstream } from "../tls/upstream.ts";
+import { LeafCache } from "../tls/leaf-cache.ts";
+import { loadIssuer } from "../tls/mint-leaf.ts";
 import type { Credential } from "./credential-header.ts";
 import type { BundleMaterial } from "./material.ts";
 import { Matcher } from "./matcher.ts";
@@ -43,6 +45,8 @@ export class CredsRuntime {
   private readonly credentials: readonly Credential[];
   private readonly contexts = new Map<string, SecureContext>();
   private readonly upstreamTrust: SecureContext | undefined;
+  /** Leaves for `[egress] inspect` wildcards, minted here; absent without wildcards. */
+  private readonly wildcardLeaves: LeafCache | undefined;
   private stoppedBy: string | undefined;
 
   constructor(
@@ -56,6 +60,8 @@ export class CredsRuntime {
       dlp: options.dlp,
     };
     this.upstreamTrust = upstreamTrust(material.upstreamCa);
+    const ca = material.ca;
+    this.wildcardLeaves = ca && material.wildcards?.length ? new LeafCache(loadIssuer(ca.cert, ca.key)) : undefined;
     Object.assign(options.counters, { canaryHits: 0, dlpBlocked: 0, dlpWarned: 0 });
   }
 
@@ -66,7 +72,8 @@ export class CredsRuntime {
 
   /** Whether a CONNECT to `host` is terminated: it has a credential or an inspect rule (a leaf). */
   terminates(host: string): boolean {
-    return Object.hasOwn(this.material.leaves, host);
+    if (Object.hasOwn(this.material.leaves, host)) return true;
+    return this.wildcardLeaves !== undefined && (this.material.wildcards ?? []).some((suffix) => host.endsWith(suffix));
   }
 
   /** For `why`: whether TLS to `host` ends here and upgrades pass it; undefined for an opaque tunnel. */
@@ -93,6 +100,7 @@ export class CredsRuntime {
   }
 
   private secureContext(host: string): SecureContext {
+    if (!Object.hasOwn(this.material.leaves, host)) return this.wildcardLeaves!.context(host);
     let context = this.contexts.get(host);
     if (!context) {
       const leaf = this.material.leaves[host]!;
@@ -102,7 +110,7 @@ export class CredsRuntime {
     return context;
   }
 
-  /** The terminator's context for one CONNECT to a host that `terminates`. */
+  /** The terminator's context for one CONNECT to a host that `terminates`; throws when no leaf can be had. */
   contextFor(target: TunnelTarget): TerminateContext {
     return {
       bottle: this.options.bottle,

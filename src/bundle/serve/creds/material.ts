@@ -26,6 +26,13 @@ export const MaterialSchema = v.object({
   ),
   leaves: v.record(v.string(), v.object({ cert: text, key: text })),
   upstreamCa: v.array(text),
+  /** `[egress] inspect` wildcards as suffixes (".example.test"): their leaves are minted in the bundle. */
+  wildcards: v.optional(v.array(v.pipe(text, v.startsWith(".")))),
+  /**
+   * The bottle CA, key included, only when there are wildcards: their names are not known at `up`,
+   * so their leaves can only be minted when a CONNECT names them. Exact hosts stay host-minted.
+   */
+  ca: v.optional(v.object({ cert: text, key: text })),
   /** `Proxy-Authorization` for the operator's proxy (`Basic …`), when upstream_proxy has a user. */
   upstreamProxyAuthorization: v.optional(text),
 });

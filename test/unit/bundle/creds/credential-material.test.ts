@@ -65,3 +65,15 @@ test("material: sentinels shaped by the values, a leaf per credential and inspec
   expect(error).toContain("bad credentials.0.");
   expect(error).not.toContain("sk-ant");
 });
+
+test("a *.suffix inspect entry: no leaf at up, the suffix listed, and only then the CA key in the 0600 material", async () => {
+  const ca = await createCa("wild");
+  const base = { specs: [], values: new Map<string, string>(), sentinels: {}, ca, upstreamCa: [] };
+  const wild = bundleMaterial({ ...base, inspect: ["exact.test", "*.wild.test"] });
+  expect([Object.keys(wild.leaves), wild.wildcards, wild.ca]).toEqual([["exact.test"], [".wild.test"], { cert: ca.certificate, key: ca.privateKey }]);
+  expect(bundleMaterial({ ...base, inspect: ["exact.test"] })).not.toContainKey("ca");
+  const dir = tempDir("wild");
+  await writeMaterial(nodeFs, dir, wild);
+  expect(statSync(join(dir, "credentials.json")).mode & 0o777).toBe(0o600);
+  expect(await loadMaterial(nodeFs, join(dir, "credentials.json"))).toEqual(wild);
+});
