@@ -3,10 +3,13 @@
  * bundle as an opaque CONNECT tunnel, and through the bundle terminating TLS (credential host:
  * sentinel swapped for the real key, canary/DLP scan). Three processes: this one is the client,
  * the bundle and the upstream HTTPS servers (own CA) run in children of their own.
- *   fresh:      N × (TCP [+ CONNECT] + TLS handshake + GET + close), per-request p50 / p99
+ *   fresh:      N × (TCP [+ CONNECT] + TLS handshake + GET + close), per-request p50 / p99,
+ *               the rows taking turns connection by connection
  *   keep-alive: N GETs on one TLS connection, per-request p50 / p99
  *   bulk:       one 256 MiB download and one 64 MiB upload, MiB/s
- * Run: bun bench/termination.ts [N=500]
+ * Run: bun bench/termination.ts [N=500] [--baseline DIR]
+ * --baseline DIR: one more bundle, run from another checkout (DIR/bench/termination.ts, e.g. a
+ * `git archive` of main), whose terminated row is measured in the same run as this one's.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
@@ -19,8 +22,8 @@ if (role === "upstream") await (await import("./termination-roles.ts")).upstream
 else if (role === "bundle") await (await import("./termination-roles.ts")).bundle(JSON.parse(process.argv[3]!));
 else await main();
 
-function child(args: string[]): Promise<{ process: ChildProcess; info: Record<string, unknown> }> {
-  const proc = spawn(process.execPath, [import.meta.path, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+function child(args: string[], script = import.meta.path): Promise<{ process: ChildProcess; info: Record<string, unknown> }> {
+  const proc = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve) => {
     let text = "";
     proc.stdout!.on("data", (chunk) => {
@@ -93,16 +96,22 @@ function percentiles(times: number[]): string {
   return `${at(0.5)} | ${at(0.99)}`;
 }
 
-async function fresh(target: Target, n: number, host: string, sentinel: string): Promise<string> {
-  const times: number[] = [];
+/**
+ * Fresh connections, the targets taking turns one connection each: on a shared machine the load
+ * changes by the second, and turns spread it evenly over the rows compared.
+ */
+async function fresh(targets: readonly Target[], n: number, hostOf: (target: Target) => string, sentinel: string): Promise<string[]> {
+  const times: number[][] = targets.map(() => []);
   for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    const tls = await target.open();
-    await exchange(tls, "/small", host, sentinel);
-    tls.destroy();
-    times.push(performance.now() - started);
+    for (const [index, target] of targets.entries()) {
+      const started = performance.now();
+      const tls = await target.open();
+      await exchange(tls, "/small", hostOf(target), sentinel);
+      tls.destroy();
+      times[index]!.push(performance.now() - started);
+    }
   }
-  return percentiles(times);
+  return times.map(percentiles);
 }
 
 async function keepAlive(target: Target, n: number, host: string, sentinel: string): Promise<string> {
@@ -132,24 +141,38 @@ async function bulk(target: Target, host: string, sentinel: string): Promise<str
   return `${down.toFixed(0)} | ${up.toFixed(0)}`;
 }
 
+type BundleInfo = { proxy: number; sentinel: string; bottleCa: string };
+
+function terminatedTarget(label: string, info: BundleInfo, port: number): Target {
+  return { label, open: async () => secure(await connectThrough(info.proxy, `term.bench.test:${port}`), port, "term.bench.test", info.bottleCa) };
+}
+
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 500);
+  const at = process.argv.indexOf("--baseline");
+  const baselineDir = at === -1 ? undefined : process.argv[at + 1]!;
   const upstream = await child(["upstream"]);
   const { port, caPem } = upstream.info as { port: number; caPem: string };
   const bundle = await child(["bundle", JSON.stringify({ port, caPem })]);
-  const { proxy, sentinel, bottleCa } = bundle.info as { proxy: number; sentinel: string; bottleCa: string };
+  const info = bundle.info as BundleInfo;
+  const { proxy, sentinel } = info;
+  const baseline = baselineDir ? await child(["bundle", JSON.stringify({ port, caPem })], `${baselineDir}/bench/termination.ts`) : undefined;
   const targets: Target[] = [
     { label: "direct", open: () => secure(undefined, port, "opaque.bench.test", caPem) },
     { label: "opaque tunnel (bundle)", open: async () => secure(await connectThrough(proxy, `opaque.bench.test:${port}`), port, "opaque.bench.test", caPem) },
-    { label: "terminated (bundle)", open: async () => secure(await connectThrough(proxy, `term.bench.test:${port}`), port, "term.bench.test", bottleCa) },
+    ...(baseline ? [terminatedTarget("terminated (baseline bundle)", baseline.info as BundleInfo, port)] : []),
+    terminatedTarget("terminated (bundle)", info, port),
   ];
   console.log(`| path | fresh p50 ms | fresh p99 ms | keep-alive p50 ms | keep-alive p99 ms | download MiB/s | upload MiB/s |\n|---|---:|---:|---:|---:|---:|---:|`);
-  for (const target of targets) {
-    const host = target.label.startsWith("terminated") ? `term.bench.test:${port}` : `opaque.bench.test:${port}`;
-    await fresh(target, 50, host, sentinel); // warm-up
-    const row = [await fresh(target, n, host, sentinel), await keepAlive(target, n, host, sentinel), await bulk(target, host, sentinel)];
+  const hostOf = (target: Target) => (target.label.startsWith("terminated") ? `term.bench.test:${port}` : `opaque.bench.test:${port}`);
+  await fresh(targets, 50, hostOf, sentinel); // warm-up
+  const freshRows = await fresh(targets, n, hostOf, sentinel);
+  for (const [index, target] of targets.entries()) {
+    const host = hostOf(target);
+    const row = [freshRows[index]!, await keepAlive(target, n, host, sentinel), await bulk(target, host, sentinel)];
     console.log(`| ${target.label} | ${row.join(" | ")} |`);
   }
   upstream.process.kill();
   bundle.process.kill();
+  baseline?.process.kill();
 }

@@ -193,6 +193,7 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
   });
   let closing: Promise<void> | undefined;
   const close = async () => {
+    creds.close();
     for (const socket of sockets) socket.destroy();
     await Promise.all(closers.map((closeOne) => closeOne()));
     dns.stop();

@@ -244,3 +244,12 @@ test("upstream_proxy with a user: every CONNECT to it carries Proxy-Authorizatio
     for (const file of ["bundle.json", "audit.jsonl"]) expect(readFileSync(join(dir, file), "utf8")).not.toContain(basic.slice(6));
   }
 });
+
+test("fresh client connections to a credential host share the bundle's verified upstream connection", async () => {
+  const upstream = await recordingUpstream("api.test");
+  const s = await setup([`api.test:${upstream.port}`], {}, [upstream.caPem]);
+  const args = ["-sS", "--noproxy", "", "--proxy", `http://127.0.0.1:${s.bundle.ports.proxy}`, "--cacert", s.caFile, "-H", `x-api-key: ${s.sentinel}`];
+  for (const via of ["one", "two", "three"]) expect((await run("curl", [...args, `https://api.test:${upstream.port}/v1/${via}`])).stderr).toBe("");
+  expect(upstream.seen.map((seen) => [seen.url, seen.headers["x-api-key"]])).toEqual(["one", "two", "three"].map((via) => [`/v1/${via}`, REAL]));
+  expect(upstream.connections()).toBe(1);
+});

@@ -9,7 +9,8 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import type { Audit } from "../audit.ts";
 import type { Finding, DlpMode, Inspection } from "../dlp/inspect.ts";
 import type { TerminateContext } from "../tls/terminate.ts";
-import { upstreamTrust, type OpenUpstream } from "../tls/upstream.ts";
+import { upstreamTls, upstreamTrust, type OpenUpstream } from "../tls/upstream.ts";
+import { UpstreamPool } from "../tls/upstream-pool.ts";
 import { LeafCache } from "../tls/leaf-cache.ts";
 import { loadIssuer } from "../tls/mint-leaf.ts";
 import type { Credential } from "./credential-header.ts";
@@ -47,6 +48,8 @@ export class CredsRuntime {
   private readonly upstreamTrust: SecureContext | undefined;
   /** Leaves for `[egress] inspect` wildcards, minted here; absent without wildcards. */
   private readonly wildcardLeaves: LeafCache | undefined;
+  /** Verified upstream connections shared across client connections, per host and port. */
+  private readonly pool: UpstreamPool;
   private stoppedBy: string | undefined;
 
   constructor(
@@ -60,6 +63,8 @@ export class CredsRuntime {
       dlp: options.dlp,
     };
     this.upstreamTrust = upstreamTrust(material.upstreamCa);
+    const trust = this.upstreamTrust;
+    this.pool = new UpstreamPool((target) => options.openUpstream(target).then((raw) => upstreamTls(raw, target.host, trust)));
     const ca = material.ca;
     this.wildcardLeaves = ca && material.wildcards?.length ? new LeafCache(loadIssuer(ca.cert, ca.key)) : undefined;
     Object.assign(options.counters, { canaryHits: 0, dlpBlocked: 0, dlpWarned: 0 });
@@ -91,6 +96,7 @@ export class CredsRuntime {
       this.canaryByCredential[finding.credential] = (this.canaryByCredential[finding.credential] ?? 0) + 1;
       if (this.options.onCanary === "stop" && this.stoppedBy === undefined) {
         this.stoppedBy = finding.credential;
+        this.pool.close();
         this.options.onStop?.();
       }
     } else {
@@ -110,6 +116,11 @@ export class CredsRuntime {
     return context;
   }
 
+  /** Closes the pooled upstream connections (the bundle is closing). */
+  close(): void {
+    this.pool.close();
+  }
+
   /** The terminator's context for one CONNECT to a host that `terminates`; throws when no leaf can be had. */
   contextFor(target: TunnelTarget): TerminateContext {
     return {
@@ -126,6 +137,7 @@ export class CredsRuntime {
       audit: this.options.audit,
       openUpstream: this.options.openUpstream,
       upstreamTrust: this.upstreamTrust,
+      upstreamAgent: this.pool.agentFor({ host: target.host, port: target.port, address: target.address }),
       onFinding: (finding) => this.record(finding),
     };
   }

@@ -41,6 +41,8 @@ export interface TerminateContext {
   readonly openUpstream: OpenUpstream;
   /** What upstream TLS trusts (upstreamTrust); undefined means the system roots. */
   readonly upstreamTrust: SecureContext | undefined;
+  /** Upstream connections shared by every client connection to this host (a pool); per connection when absent. */
+  readonly upstreamAgent?: Agent;
   /** Told of every finding (canary counters, on_canary = "stop"). */
   readonly onFinding?: (finding: Finding) => void;
 }
@@ -137,21 +139,22 @@ function auditFields(finding: Finding | undefined): Partial<AuditEvent> {
   return { dlp: finding.kind === "secret" ? `secret:${finding.credential}` : finding.pattern };
 }
 
+function openVerified(context: TerminateContext): Promise<Socket> {
+  const target = { host: context.host, port: context.port, address: context.address };
+  return context.openUpstream(target).then((raw) => upstreamTls(raw, context.host, context.upstreamTrust));
+}
+
+/** Without a pool: one upstream connection for this client connection, opened on its first request. */
 function upstreamAgent(context: TerminateContext): Agent {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const target = { host: context.host, port: context.port, address: context.address };
-  // One upstream connection per terminated client connection, opened on the first request.
   (agent as unknown as { createConnection: unknown }).createConnection = (
     _options: unknown,
     done: (error: Error | null, socket?: Socket) => void,
   ) => {
-    context
-      .openUpstream(target)
-      .then((raw) => upstreamTls(raw, context.host, context.upstreamTrust))
-      .then(
-        (socket) => done(null, socket),
-        (error: Error) => done(error),
-      );
+    openVerified(context).then(
+      (socket) => done(null, socket),
+      (error: Error) => done(error),
+    );
     return undefined;
   };
   return agent;
@@ -235,18 +238,19 @@ function onUpgrade(context: TerminateContext, req: IncomingMessage, socket: Dupl
 /** Takes over `client` (a CONNECT socket already answered 200) and terminates its TLS. */
 export function terminate(client: Duplex, head: Buffer, context: TerminateContext): void {
   if (head.length > 0) client.unshift(head);
+  (client as Socket).setNoDelay?.(true);
   const tls = new TLSSocket(
     client as Socket,
     { isServer: true, secureContext: context.secureContext, ALPNProtocols: ["http/1.1"] } as ConstructorParameters<
       typeof TLSSocket
     >[1],
   );
-  const agent = upstreamAgent(context);
+  const agent = context.upstreamAgent ?? upstreamAgent(context);
   const inner = createServer({ maxHeaderSize: 16_384 }, (req, res) => handle(context, agent, req, res));
   inner.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(context, req, socket, head));
   tls.on("error", () => tls.destroy());
   tls.once("close", () => {
-    agent.destroy();
+    if (agent !== context.upstreamAgent) agent.destroy();
     client.destroy();
   });
   client.on("error", () => tls.destroy());

@@ -28,6 +28,8 @@ export type OpenUpstream = (target: UpstreamTarget) => Promise<Socket>;
 const MAX_PROXY_ANSWER = 16_384;
 
 function connected(socket: Socket): Promise<Socket> {
+  // Small TLS records and request heads go out at once: Nagle against a delayed ACK stalls them.
+  socket.setNoDelay(true);
   return new Promise((resolve, reject) => {
     socket.once("connect", () => resolve(socket));
     socket.once("error", reject);
