@@ -14,6 +14,10 @@ export interface Fs {
   /** True when the current user may read and write the path (e.g. /dev/kvm). */
   canReadWrite(path: string): Promise<boolean>;
   listDir(path: string): Promise<string[]>;
+  /** Appends to the file (not atomic: for logs), creating it with `mode` when absent. */
+  append(path: string, contents: string, mode: number): Promise<void>;
+  /** The file's size in bytes; undefined when it does not exist. */
+  size(path: string): Promise<number | undefined>;
   /** rename(2): atomic within one file system. */
   move(from: string, to: string): Promise<void>;
   /** The file in chunks, for files too large to hold (the audit log). Optional: readText otherwise. */

@@ -1,6 +1,6 @@
 /** The real Fs on `node:fs`, which Bun and Deno both provide. */
 import { constants, createReadStream } from "node:fs";
-import { access, chmod, chown, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { access, appendFile, chmod, chown, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { dirname, basename, join } from "node:path";
 import type { Fs } from "../core/fs.ts";
@@ -75,6 +75,19 @@ export const nodeFs: Fs = {
       return await readdir(path);
     } catch (error) {
       if (isMissing(error) || isNotDirectory(error)) return [];
+      throw error;
+    }
+  },
+
+  async append(path, contents, mode) {
+    await appendFile(path, contents, { mode });
+  },
+
+  async size(path) {
+    try {
+      return (await stat(path)).size;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
       throw error;
     }
   },

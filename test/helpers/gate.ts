@@ -7,6 +7,7 @@ import { createGate, type GateConfig } from "../../src/bundle/serve/gate/gate.ts
 import { buildMirror, type MirrorInfo } from "../../src/workspace/mirror.ts";
 import { importPushes, type ImportResult, type WorkspacePaths } from "../../src/workspace/import-push.ts";
 import type { RefVetter } from "../../src/bundle/serve/gate/receive-pack.ts";
+import type { Fs } from "../../src/core/fs.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
 import { tempDir } from "./cli.ts";
@@ -34,7 +35,16 @@ export interface TestGate {
 
 export const hostDeps = { runner: nodeRunner(gitEnv("/nonexistent-host-home")), fs: nodeFs };
 
-export async function startGate(options: { repo?: string; limits?: Partial<GateConfig["limits"]>; push?: string[]; vet?: RefVetter } = {}): Promise<TestGate> {
+export interface GateOptions {
+  readonly repo?: string;
+  readonly limits?: Partial<GateConfig["limits"]>;
+  readonly push?: string[];
+  readonly vet?: RefVetter;
+  /** The gate's and the audit's Fs (the host's import keeps the real one). */
+  readonly fs?: Fs;
+}
+
+export async function startGate(options: GateOptions = {}): Promise<TestGate> {
   const repo = options.repo ?? (await userRepo());
   const state = tempDir("gate-state");
   const paths: WorkspacePaths = {
@@ -53,8 +63,9 @@ export async function startGate(options: { repo?: string; limits?: Partial<GateC
     limits: { maxBytes: 64 * 1024 * 1024, maxObjects: 100_000, ...options.limits },
   };
   const auditPath = join(state, "audit.jsonl");
-  const audit = new Audit(auditPath);
-  const server = await createGate({ bottle: "test", audit, config, ...(options.vet ? { vet: options.vet } : {}) });
+  const fs = options.fs ?? nodeFs;
+  const audit = new Audit({ path: auditPath, fs });
+  const server = await createGate({ bottle: "test", audit, fs, config, ...(options.vet ? { vet: options.vet } : {}) });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   closers.push(async () => {
     server.closeAllConnections?.();

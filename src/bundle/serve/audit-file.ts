@@ -4,7 +4,7 @@
  * of the total, the files shift by one and the oldest is removed; that removal is itself written
  * down (a counted event), so history is never lost silently. Appends are serialised by the caller.
  */
-import { appendFile, rename, rm, stat } from "node:fs/promises";
+import type { Fs } from "../../core/fs.ts";
 
 export interface AuditFileLimits {
   /** Total bytes over the current file and the rotated ones. */
@@ -14,18 +14,6 @@ export interface AuditFileLimits {
 }
 
 export const DEFAULT_AUDIT_LIMITS: AuditFileLimits = { maxBytes: 50 * 1024 * 1024, rotated: 4 };
-
-const isMissing = (error: unknown) => (error as { code?: string }).code === "ENOENT";
-
-/** A file's size; 0 when it does not exist. */
-async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch (error) {
-    if (isMissing(error)) return 0;
-    throw error;
-  }
-}
 
 /** `text` cut at line ends into pieces of at most `limit` bytes (a longer line is a piece of its own). */
 function pieces(text: string, limit: number): string[] {
@@ -56,6 +44,7 @@ export class AuditFile {
 
   constructor(
     readonly path: string,
+    private readonly fs: Fs,
     readonly limits: AuditFileLimits = DEFAULT_AUDIT_LIMITS,
   ) {}
 
@@ -71,11 +60,11 @@ export class AuditFile {
    */
   async append(text: string, note: (removedBytes: number) => string): Promise<void> {
     for (const piece of pieces(text, this.perFile)) {
-      const size = this.size ?? (await sizeOf(this.path));
+      const size = this.size ?? (await this.fs.size(this.path)) ?? 0;
       this.size = size;
       if (size > 0 && size + Buffer.byteLength(piece) > this.perFile) await this.rotate();
       const batch = (this.removedBytes > 0 ? note(this.removedBytes) : "") + piece;
-      await appendFile(this.path, batch, { mode: 0o600 });
+      await this.fs.append(this.path, batch, 0o600);
       this.removedBytes = 0;
       this.size = (this.size ?? 0) + Buffer.byteLength(batch);
     }
@@ -84,14 +73,13 @@ export class AuditFile {
   private async rotate(): Promise<void> {
     const rotated = Math.max(1, this.limits.rotated);
     const oldest = `${this.path}.${rotated}`;
-    const removed = await sizeOf(oldest);
-    await rm(oldest, { force: true });
+    const removed = (await this.fs.size(oldest)) ?? 0;
+    await this.fs.remove(oldest);
     for (let index = rotated - 1; index >= 1; index--) {
-      await rename(`${this.path}.${index}`, `${this.path}.${index + 1}`).catch((error) =>
-        isMissing(error) ? undefined : Promise.reject(error),
-      );
+      const from = `${this.path}.${index}`;
+      if ((await this.fs.size(from)) !== undefined) await this.fs.move(from, `${this.path}.${index + 1}`);
     }
-    await rename(this.path, `${this.path}.1`);
+    await this.fs.move(this.path, `${this.path}.1`);
     this.size = 0;
     this.rotations++;
     this.removedBytes += removed;

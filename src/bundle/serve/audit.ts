@@ -4,6 +4,7 @@
  * The file is bounded (see audit-file.ts); whatever does not reach it is counted, in /status and
  * in the file itself as a `"kind":"audit"` line once writing works again.
  */
+import type { Fs } from "../../core/fs.ts";
 import { AuditFile, type AuditFileLimits } from "./audit-file.ts";
 
 export interface AuditEvent {
@@ -71,8 +72,9 @@ export class Audit {
   private unreported = { lines: 0, why: "" };
   private readonly counts = { bytesWritten: 0, droppedLines: 0, writeErrors: 0 };
 
-  constructor(path: string | undefined, private readonly options: AuditOptions = {}) {
-    this.file = path ? new AuditFile(path, options.limits) : undefined;
+  /** `file`: where the lines go, through the injected Fs; undefined keeps them in memory only. */
+  constructor(file: { readonly path: string; readonly fs: Fs } | undefined, private readonly options: AuditOptions = {}) {
+    this.file = file ? new AuditFile(file.path, file.fs, options.limits) : undefined;
   }
 
   write(event: AuditEvent): void {

@@ -137,7 +137,8 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
   const policy = new Policy(manifestRules(config.allow), join(dir, APPROVED_FILE), { fs });
   await policy.load();
   const auditLimits = options.auditLimits ?? { maxBytes: config.auditMaxMb * 1024 * 1024, rotated: 4 };
-  const audit = new Audit(join(dir, AUDIT_FILE), { limits: auditLimits, ...(options.log ? { log: options.log } : {}) });
+  const auditOptions = { limits: auditLimits, ...(options.log ? { log: options.log } : {}) };
+  const audit = new Audit({ path: join(dir, AUDIT_FILE), fs }, auditOptions);
   const counters = { allowed: 0, denied: 0, activeTunnels: 0, dnsRefused: 0, resolveRefused: 0 };
   const own = ownNetworks([config.subnet, ...config.hostAddresses], (options.interfaces ?? networkInterfaces)());
   const resolve = auditedResolver(options.resolve ?? systemResolver, options.nameBudget, audit, config.bottle, counters);
@@ -185,7 +186,8 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
     if (canary) creds.record({ kind: "canary", credential: canary });
     return canary;
   });
-  const gate = await createGate({ bottle: config.bottle, audit, ...gateConfig(config), ...(options.vetRef ? { vet: options.vetRef } : {}) });
+  const vet = options.vetRef ? { vet: options.vetRef } : {};
+  const gate = await createGate({ bottle: config.bottle, audit, fs, ...gateConfig(config), ...vet });
   trackSockets([proxy, gate, supervise, dns.tcp], sockets);
   const { ports, closers } = await listenAll(config, { proxy, gate, supervise, dns }).catch((error) => {
     dns.stop();

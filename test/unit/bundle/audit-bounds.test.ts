@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Audit, type AuditEvent } from "../../../src/bundle/serve/audit.ts";
 import { DnsAggregator, type DnsLine } from "../../../src/bundle/serve/dns-aggregate.ts";
+import { nodeFs } from "../../../src/runtime/node-fs.ts";
 import { tempDir } from "../../helpers/cli.ts";
 
 const event = (i: number): AuditEvent => ({ time: "2026-11-25T00:00:00.000Z", bottle: "b", kind: "connect", client: "c", host: `h${i}.example.com`, decision: "deny", rule: "default-deny" });
@@ -11,7 +12,7 @@ const event = (i: number): AuditEvent => ({ time: "2026-11-25T00:00:00.000Z", bo
 test("rotation: audit.jsonl, then .1 (newest) … .N (oldest), 0600, the total under the cap, the removal written down", async () => {
   const dir = tempDir("audit-rot");
   const path = join(dir, "audit.jsonl");
-  const audit = new Audit(path, { limits: { maxBytes: 12_000, rotated: 2 } });
+  const audit = new Audit({ path, fs: nodeFs }, { limits: { maxBytes: 12_000, rotated: 2 } });
   for (let i = 0; i < 600; i++) {
     audit.write(event(i));
     if (i % 7 === 0) await audit.flushed(); // batches of different sizes
@@ -39,7 +40,7 @@ test("a write that fails is counted and logged; the next one that works says how
   const dir = tempDir("audit-fail");
   const missing = join(dir, "not-yet");
   const logged: string[] = [];
-  const audit = new Audit(join(missing, "audit.jsonl"), { log: (line) => logged.push(line) });
+  const audit = new Audit({ path: join(missing, "audit.jsonl"), fs: nodeFs }, { log: (line) => logged.push(line) });
   for (let i = 0; i < 3; i++) audit.write(event(i));
   await audit.flushed();
   expect(audit.stats()).toMatchObject({ writeErrors: 1, droppedLines: 3 });

@@ -5,8 +5,8 @@
  * written last, atomically: a push exists once its JSON does).
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Fs } from "../../../core/fs.ts";
 import type { RefCommand } from "./receive-request.ts";
 
 export const PUSHES_DIR = "pushes";
@@ -46,16 +46,17 @@ export class GateStore {
   constructor(
     readonly mirror: string,
     readonly quarantine: string,
+    private readonly fs: Fs,
   ) {}
 
   async prepare(): Promise<void> {
-    await mkdir(join(this.quarantine, PUSHES_DIR), { recursive: true, mode: 0o700 });
-    await mkdir(join(this.quarantine, INCOMING_DIR), { recursive: true, mode: 0o700 });
+    await this.fs.makeDir(join(this.quarantine, PUSHES_DIR), 0o700);
+    await this.fs.makeDir(join(this.quarantine, INCOMING_DIR), 0o700);
   }
 
   /** Accepted pushes not yet taken by the host, oldest first. */
   async pending(): Promise<PushRecord[]> {
-    const names = await readdir(join(this.quarantine, PUSHES_DIR)).catch(() => [] as string[]);
+    const names = await this.fs.listDir(join(this.quarantine, PUSHES_DIR)).catch(() => [] as string[]);
     const ids = names
       .filter((name) => name.endsWith(".json"))
       .map((name) => name.slice(0, -5))
@@ -63,7 +64,7 @@ export class GateStore {
       .sort();
     const records: PushRecord[] = [];
     for (const id of ids) {
-      const text = await readFile(join(this.quarantine, PUSHES_DIR, `${id}.json`), "utf8").catch(() => undefined);
+      const text = await this.fs.readTextIfExists(join(this.quarantine, PUSHES_DIR, `${id}.json`)).catch(() => undefined);
       if (text !== undefined) records.push(JSON.parse(text) as PushRecord);
     }
     return records;
@@ -75,7 +76,8 @@ export class GateStore {
    */
   async currentRefs(): Promise<Map<string, string>> {
     const records = await this.pending();
-    const refs = parseInfoRefs(await readFile(join(this.mirror, "info", "refs"), "utf8").catch(() => ""));
+    const infoRefs = await this.fs.readTextIfExists(join(this.mirror, "info", "refs")).catch(() => undefined);
+    const refs = parseInfoRefs(infoRefs ?? "");
     for (const record of records) for (const command of record.refs) refs.set(command.ref, command.newId);
     return refs;
   }
@@ -98,13 +100,12 @@ export class GateStore {
     const id = `${String(Date.now()).padStart(15, "0")}-${String(this.counter).padStart(6, "0")}`;
     const full: PushRecord = { id, time: new Date().toISOString(), ...record };
     const dir = join(this.quarantine, PUSHES_DIR);
-    await rename(packPath, join(dir, `${id}.pack`));
-    await writeFile(join(dir, `${id}.json.tmp`), `${JSON.stringify(full)}\n`, { mode: 0o600 });
-    await rename(join(dir, `${id}.json.tmp`), join(dir, `${id}.json`));
+    await this.fs.move(packPath, join(dir, `${id}.pack`));
+    await this.fs.writeAtomic(join(dir, `${id}.json`), `${JSON.stringify(full)}\n`, 0o600);
     return full;
   }
 
   async discard(packPath: string): Promise<void> {
-    await rm(packPath, { force: true });
+    await this.fs.remove(packPath);
   }
 }

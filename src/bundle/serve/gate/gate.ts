@@ -8,6 +8,7 @@ import { stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { GATE_REPO_PATH } from "../../../core/agent-env.ts";
+import type { Fs } from "../../../core/fs.ts";
 import type { Audit, AuditEvent } from "../audit.ts";
 import { GateStore } from "./gate-store.ts";
 import type { PackLimits } from "./pack-check.ts";
@@ -27,6 +28,8 @@ export interface GateConfig extends RefRules {
 export interface GateDeps {
   readonly bottle: string;
   readonly audit: Audit;
+  /** The quarantine and the mirror's refs are read and written through it. */
+  readonly fs: Fs;
   /** Undefined when the bottle has no workspace: every request is then a 404 saying so. */
   readonly config?: GateConfig;
   readonly vet?: RefVetter;
@@ -153,7 +156,7 @@ async function route(
 
 /** The gate's HTTP server (not listening yet). Prepares the quarantine directories first. */
 export async function createGate(deps: GateDeps): Promise<Server> {
-  const store = deps.config ? new GateStore(deps.config.mirror, deps.config.quarantine) : undefined;
+  const store = deps.config ? new GateStore(deps.config.mirror, deps.config.quarantine, deps.fs) : undefined;
   await store?.prepare();
   return createServer((req, res) => {
     const started = performance.now();
