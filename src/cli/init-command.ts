@@ -12,6 +12,27 @@ export function slugFromDirectory(dir: string): string {
   return SLUG_PATTERN.test(slug) ? slug : "my-bottle";
 }
 
+const WRITE_FAILURES: Readonly<Record<string, (dir: string) => { why: string; hint: string }>> = {
+  ENOENT: (dir) => ({ why: `the directory "${dir}" does not exist`, hint: `create it first (mkdir -p ${dir}), or name a file in an existing directory` }),
+  ENOTDIR: (dir) => ({ why: `"${dir}" is not a directory`, hint: "name a file inside a directory" }),
+  EISDIR: () => ({ why: "it is a directory", hint: "name a file, e.g. DIR/bottle.toml" }),
+  EACCES: (dir) => ({ why: `permission denied in "${dir}"`, hint: "choose a directory you may write to" }),
+  EROFS: (dir) => ({ why: `"${dir}" is on a read-only file system`, hint: "choose a writable directory" }),
+};
+
+/** The starter, written atomically; a path that cannot be written is one clear message. */
+async function writeStarter(ctx: CliContext, target: string, contents: string): Promise<void> {
+  try {
+    await ctx.fs.writeAtomic(target, contents, 0o644);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const known = typeof code === "string" ? WRITE_FAILURES[code === "EPERM" ? "EACCES" : code] : undefined;
+    if (!known) throw error;
+    const { why, hint } = known(dirname(target));
+    throw new BottleError("E_INIT_WRITE", `Cannot write "${target}": ${why}`, { exitCode: EXIT.cantCreate, hint, cause: error });
+  }
+}
+
 export async function initCommand(ctx: CliContext, path: string | undefined, force: boolean): Promise<number> {
   const target = resolve(ctx.host.cwd, path ?? DEFAULT_MANIFEST);
   if (!force && (await ctx.fs.exists(target))) {
@@ -22,7 +43,7 @@ export async function initCommand(ctx: CliContext, path: string | undefined, for
   }
   // A work tree has .git (a directory, or a file in a linked worktree) beside the manifest.
   const inGitRepo = await ctx.fs.exists(join(dirname(target), ".git"));
-  await ctx.fs.writeAtomic(target, starterManifest(slugFromDirectory(dirname(target)), { inGitRepo }), 0o644);
+  await writeStarter(ctx, target, starterManifest(slugFromDirectory(dirname(target)), { inGitRepo }));
   ctx.out(`wrote ${target}\nnext: claude-bottle plan ${path ?? ""}`.trimEnd() + "\n");
   return EXIT.ok;
 }

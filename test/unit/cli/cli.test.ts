@@ -114,6 +114,24 @@ describe("claude-bottle CLI", () => {
     expect((await runCli(["init", "--force"], { cwd })).code).toBe(0);
   });
 
+  test("init into a directory that does not exist, or onto a directory: one message, exit 73, nothing written", async () => {
+    const cwd = tempDir("init-missing");
+    const missing = await runCli(["init", "no-such-dir/bottle.toml"], { cwd });
+    expect(missing).toEqual({
+      code: 73,
+      stdout: "",
+      stderr: `error: Cannot write "${join(cwd, "no-such-dir/bottle.toml")}": the directory "${join(cwd, "no-such-dir")}" does not exist\n`
+        + `hint: create it first (mkdir -p ${join(cwd, "no-such-dir")}), or name a file in an existing directory\n`,
+    });
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(join(cwd, "sub"));
+    const onDir = await runCli(["init", "--force", "sub"], { cwd });
+    expect(onDir.code).toBe(73);
+    expect(onDir.stderr).toStartWith(`error: Cannot write "${join(cwd, "sub")}": it is a directory\n`);
+    expect(readdirSync(cwd)).toEqual(["sub"]);
+    expect(readdirSync(join(cwd, "sub"))).toEqual([]);
+  });
+
   test("init in a git repository writes the workspace, and a credential that plans once uncommented", async () => {
     const { mkdirSync, readFileSync, writeFileSync } = await import("node:fs");
     const { spawnSync } = await import("node:child_process");
