@@ -27,11 +27,18 @@ async function knownBackends(ctx: LifecycleContext, states: readonly BottleState
   return [...byName.values()];
 }
 
+/** One backend's leftovers, its own facts probed once for them. */
+async function backendLeftovers(ctx: LifecycleContext, backend: AnyBackend): Promise<Leftover[]> {
+  if (!backend.leftovers) return [];
+  const facts = backend.facts ? await backend.facts(ctx.deps) : undefined;
+  return backend.leftovers(ctx.home, ctx.deps, facts);
+}
+
 export async function gcBottles(ctx: LifecycleContext, dryRun: boolean): Promise<GcResult> {
   const states = await listStates(ctx.deps.fs, ctx.home);
   const owned = new Set(states.map((state) => state.slug));
   const backends = await knownBackends(ctx, states);
-  const agentSide = await Promise.all(backends.map((backend) => backend.leftovers?.(ctx.home, ctx.deps) ?? Promise.resolve([])));
+  const agentSide = await Promise.all(backends.map((backend) => backendLeftovers(ctx, backend)));
   const all = [...agentSide.flat(), ...(await dockerLeftovers(ctx.home, ctx.deps))];
   // Containers before networks: a network with a container attached cannot be removed.
   const order = (leftover: Leftover) => (leftover.kind === "network" ? 1 : 0);

@@ -107,8 +107,11 @@ export interface Backend<A = unknown, F = undefined> {
   inspect?(plans: readonly Plan<A>[], deps: BackendDeps): Promise<Map<string, string>>;
   /** Streams the agent side's logs (console) to our terminal. */
   logs?(plan: Plan<A>, deps: BackendDeps, options: { follow: boolean }): Promise<number>;
-  /** Agent-side resources of this home found on the host (for `gc`). Read-only. */
-  leftovers?(home: string, deps: BackendDeps): Promise<Leftover[]>;
+  /**
+   * Agent-side resources of this home found on the host (for `gc`). Read-only. `facts` is what
+   * this backend's `facts` probe found, run once by `gc` (undefined when it has none).
+   */
+  leftovers?(home: string, deps: BackendDeps, facts: F): Promise<Leftover[]>;
   /** Reads the backend fields of a plan recorded by API 1 (flat), so such a bottle still goes down. */
   upgrade?(legacy: Readonly<Record<string, unknown>>): A;
 }

@@ -3,7 +3,7 @@
  * executables log every argv), and the plan's facts serve preflight and launch.
  */
 import { expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeWorld } from "../helpers/fake-world.ts";
 
@@ -47,4 +47,23 @@ test("preflight and plan each ask once too", async () => {
     expect(counts["docker network ls"]).toBe(1);
     expect(counts["docker version"]).toBe(command === "preflight" ? 1 : 0);
   }
+});
+
+test("gc asks smolvm its version once (the backend's facts), and an old smolvm's machines are stopped before delete", async () => {
+  const world = fakeWorld({ smolvm: "0.8.0" });
+  const state = world.env.FAKE_STATE!;
+  const name = JSON.parse((await world.cli(["plan", "--json"])).stdout).machineName.replace(/web$/, "gone");
+  mkdirSync(join(state, "smolvm/machines", name), { recursive: true });
+  writeFileSync(join(state, "smolvm/machines", name, "state"), "running");
+  const before = world.calls().length;
+  const gc = await world.cli(["gc"]);
+  expect({ code: gc.code, stdout: gc.stdout }).toEqual({ code: 0, stdout: `removed machine ${name}\n` });
+  const calls = world.calls().slice(before);
+  expect(probeCounts(calls)["smolvm --version"]).toBe(1);
+  expect(calls.filter((argv) => argv[0] === "smolvm" && argv[1] !== "--version")).toEqual([
+    ["smolvm", "machine", "ls", "--json"],
+    ["smolvm", "machine", "stop", "--name", name],
+    ["smolvm", "machine", "delete", name, "-f"],
+  ]);
+  expect(world.orphans()).toEqual([]);
 });

@@ -10,7 +10,8 @@ import type { Leftover } from "../../core/step.ts";
 import type { ExecOptions } from "../../plugins/types.ts";
 import { machineDataDirArgv, machineDeleteArgv, machineExecArgv, machineListArgv, machineStopArgv } from "./argv.ts";
 import type { SmolmachinesPlan } from "./plan.ts";
-import { parseSemver, smolvmFeatures } from "./version.ts";
+import type { SmolvmProbe } from "./smolvm-probe.ts";
+import { smolvmFeatures } from "./version.ts";
 
 type P = Plan<SmolmachinesPlan>;
 
@@ -56,12 +57,11 @@ export async function logsSmolmachines(plan: P, deps: BackendDeps, options: { fo
   return result.exitCode;
 }
 
-/** smolvm machines named with this home's prefix. */
-export async function leftoversSmolmachines(home: string, deps: BackendDeps): Promise<Leftover[]> {
+/** smolvm machines named with this home's prefix; none to look for when the probe found no smolvm. */
+export async function leftoversSmolmachines(home: string, deps: BackendDeps, probe: SmolvmProbe): Promise<Leftover[]> {
+  if (probe.state !== "found") return [];
   const prefix = resourcePrefix(home);
-  const version = await deps.runner.run(["smolvm", "--version"], { timeoutMs: 10_000 });
-  const semver = parseSemver(/(\d+\.\d+\.\d+)/.exec(version.stdout)?.[1] ?? "");
-  if (!semver) return [];
+  const found = smolvmFeatures(probe.version);
   return (await listMachines(deps))
     .map((row) => String(row.name ?? ""))
     .filter((name) => name.startsWith(prefix))
@@ -70,6 +70,6 @@ export async function leftoversSmolmachines(home: string, deps: BackendDeps): Pr
       name,
       slug: name.slice(prefix.length),
       // Before 0.8.1 delete would orphan a running VM: stop it first.
-      removeArgvs: [...(smolvmFeatures(semver).deleteStops ? [] : [machineStopArgv(name)]), machineDeleteArgv(smolvmFeatures(semver), name)],
+      removeArgvs: [...(found.deleteStops ? [] : [machineStopArgv(name)]), machineDeleteArgv(found, name)],
     }));
 }
