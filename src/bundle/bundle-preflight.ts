@@ -1,6 +1,6 @@
 /** Preflight findings about the bundle's side, shared by every backend. Read-only. */
 import { cidrsOverlap, parseCidr } from "../core/cidr.ts";
-import type { HostFacts } from "../core/host-facts.ts";
+import type { AgentImageFact, HostFacts } from "../core/host-facts.ts";
 import { tail, type Runner } from "../core/runner.ts";
 import type { Finding } from "../core/step.ts";
 import { claimedSubnets } from "../core/bundle-plan.ts";
@@ -43,12 +43,26 @@ export function subnetFinding(plan: Pick<CorePlan, "slug" | "bundleSubnet" | "bu
   return { code: "SUBNET_FREE", level: "ok", message: `${claimed.join(" and ")} ${claimed.length === 1 ? "is" : "are"} free` };
 }
 
-/** The agent image must already be on the host: nothing is ever pulled for the guest. */
-export async function agentImageFinding(image: string, runner: Runner): Promise<Finding> {
+/** Asks the engine for the agent image's ID: the `agentImage` fact, gathered once per command. */
+export async function probeAgentImage(image: string, runner: Runner): Promise<AgentImageFact> {
   const result = await runner.run(imageIdArgv(image), { timeoutMs: 15_000 });
-  if (result.exitCode === 0) return { code: "AGENT_IMAGE_OK", level: "ok", message: `agent image ${image} is present` };
-  if (result.spawnError) return { code: "AGENT_IMAGE_UNKNOWN", level: "warn", message: "cannot check the agent image without docker", fix: "install docker" };
+  if (result.spawnError) return { state: "unknown", detail: "cannot check the agent image without docker" };
+  if (result.exitCode !== 0) return { state: "missing" };
+  const id = result.stdout.trim().replace(/^sha256:/, "");
+  if (/^[0-9a-f]{12,64}$/.test(id)) return { state: "present", id };
+  return { state: "unknown", detail: `docker gave no image ID for ${image}: "${result.stdout.trim().slice(0, 80)}"` };
+}
+
+/** The agent image must already be on the host: nothing is ever pulled for the guest. Pure. */
+export function agentImageFactFinding(image: string, fact: AgentImageFact): Finding {
+  if (fact.state === "present") return { code: "AGENT_IMAGE_OK", level: "ok", message: `agent image ${image} is present` };
+  if (fact.state === "unknown") return { code: "AGENT_IMAGE_UNKNOWN", level: "warn", message: fact.detail, fix: "install docker" };
   return { code: "AGENT_IMAGE_MISSING", level: "fail", message: `agent image ${image} is not on this host`, fix: agentImageFix(image) };
+}
+
+/** The agent image must already be on the host (asks the engine; `facts.agentImage` has the answer). */
+export async function agentImageFinding(image: string, runner: Runner): Promise<Finding> {
+  return agentImageFactFinding(image, await probeAgentImage(image, runner));
 }
 
 /** How to get an agent image onto the host: build the default one here, or load/pull your own. */
@@ -63,10 +77,12 @@ export function agentImageFix(image: string): string {
  */
 export async function agentImageFindings(
   plan: Pick<CorePlan, "agentImage" | "agentCommand">,
+  facts: Pick<HostFacts, "agentImage">,
   runner: Runner,
   options: Omit<ImageCheckOptions, "command"> = {},
 ): Promise<Finding[]> {
-  const present = await agentImageFinding(plan.agentImage, runner);
+  const fact = facts.agentImage ?? (await probeAgentImage(plan.agentImage, runner));
+  const present = agentImageFactFinding(plan.agentImage, fact);
   if (present.level !== "ok") return [present];
   return [present, ...(await checkAgentImage(runner, plan.agentImage, { ...options, command: plan.agentCommand }))];
 }

@@ -17,6 +17,6 @@ export interface Prepared {
 export async function prepare(ctx: CliContext, manifestPath: string | undefined): Promise<Prepared> {
   const bottle = await loadManifest(ctx.fs, manifestPath ?? DEFAULT_MANIFEST, ctx.host.cwd);
   const { backend } = await resolveBackend(ctx.registry, bottle);
-  const facts = await bottleFacts(backend, backendDeps(ctx), ctx.host, ctx.home);
+  const facts = await bottleFacts(backend, bottle, backendDeps(ctx), ctx);
   return { bottle, backend, facts, plan: planBottle(backend, bottle, facts) };
 }

@@ -24,6 +24,15 @@ export interface UsedSubnet {
   readonly owner?: string;
 }
 
+/**
+ * The agent image as the engine answered, asked once per command: its ID, or why there is none
+ * (`missing`: the engine does not have it; `unknown`: docker could not be asked or gave no ID).
+ */
+export type AgentImageFact =
+  | { readonly state: "present"; readonly id: string }
+  | { readonly state: "missing" }
+  | { readonly state: "unknown"; readonly detail: string };
+
 /** The core's host facts, gathered once per command before planning and handed down as data. */
 export interface HostFacts {
   /** claude-bottle's state root. */
@@ -32,6 +41,8 @@ export interface HostFacts {
   readonly arch: string;
   readonly user: { readonly uid: number; readonly gid: number };
   readonly usedSubnets: readonly UsedSubnet[];
+  /** The bottle's agent image; absent when the command did not ask (one made without a bottle). */
+  readonly agentImage?: AgentImageFact;
   /**
    * The shapes of the credentials' real values (prefix, length, alphabet; never a value), read
    * by `up` when it resolves them; other commands plan with the well-known shapes.
@@ -104,18 +115,22 @@ export async function bottleSubnets(fs: Fs, home: string): Promise<UsedSubnet[]>
 
 /**
  * Everything a plan may need from the host, read once per command. `backendFacts` is the chosen
- * backend's own probe (e.g. the smolvm version); it runs alongside the common ones.
+ * backend's own probe (e.g. the smolvm version), `agentImage` the bottle's image's; they run
+ * alongside the common ones.
  */
 export async function gatherFacts<F>(
   deps: FactsDeps,
   where: Pick<HostFacts, "home" | "platform" | "arch" | "user">,
   backendFacts: () => Promise<F>,
+  agentImage?: () => Promise<AgentImageFact>,
 ): Promise<Facts<F>> {
-  const [routes, docker, bottles, backend] = await Promise.all([
+  const [routes, docker, bottles, backend, image] = await Promise.all([
     routeSubnets(deps.runner, where.platform),
     dockerSubnets(deps.runner, deps.dockerApi),
     bottleSubnets(deps.fs, where.home),
     backendFacts(),
+    agentImage?.(),
   ]);
-  return { ...where, usedSubnets: [...routes, ...docker, ...bottles], backend };
+  const used = { usedSubnets: [...routes, ...docker, ...bottles] };
+  return { ...where, ...used, ...(image ? { agentImage: image } : {}), backend };
 }

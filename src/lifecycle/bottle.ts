@@ -15,19 +15,22 @@ import { isCurrentPlan, upgradeLegacyPlan, type RecordedPlan } from "../core/pla
 import type { Finding, PreflightOptions, Step } from "../core/step.ts";
 import type { RenderedFile } from "../core/write-files.ts";
 import { bundleFiles, bundleFindings, bundleSteps, isReservedFileName } from "../bundle/bundle-phases.ts";
+import { probeAgentImage } from "../bundle/bundle-preflight.ts";
 import type { AnyBackend, Backend } from "../plugins/types.ts";
 import { workspaceFindings } from "../workspace/workspace-preflight.ts";
 import { workspaceCloneStep, workspaceMirrorStep } from "../workspace/workspace-steps.ts";
 
-/** The host facts and the backend's own, read once for the whole command. */
+/** The host facts, the bottle's agent image and the backend's own, read once for the whole command. */
 export function bottleFacts(
   backend: AnyBackend,
+  bottle: Bottle,
   deps: BackendDeps,
-  host: Pick<Host, "platform" | "arch" | "user">,
-  home: string,
+  where: { readonly host: Pick<Host, "platform" | "arch" | "user">; readonly home: string },
 ): Promise<Facts<unknown>> {
-  const where = { home, platform: host.platform, arch: host.arch, user: host.user };
-  return gatherFacts(deps, where, async () => (backend.facts ? backend.facts(deps) : undefined));
+  const { host, home } = where;
+  const facts = { home, platform: host.platform, arch: host.arch, user: host.user };
+  const own = async () => (backend.facts ? backend.facts(deps) : undefined);
+  return gatherFacts(deps, facts, own, () => probeAgentImage(bottle.manifest.agent.image, deps.runner));
 }
 
 /** The whole plan: the core plans the bundle from the backend's `info`, the backend its part. */

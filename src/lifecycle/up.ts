@@ -55,7 +55,7 @@ async function planAndClaim(
 ): Promise<Planned> {
   const release = await ctx.locks.acquire(subnetLockPath(ctx.home), "the subnet pool");
   try {
-    const gathered = await bottleFacts(backend, ctx.deps, ctx.host, ctx.home);
+    const gathered = await bottleFacts(backend, bottle, ctx.deps, ctx);
     const facts = secrets ? { ...gathered, credentialShapes: secrets.shapes } : gathered;
     const plan = planBottle(backend, bottle, facts);
     await ctx.deps.fs.makeDir(plan.stateDir, PRIVATE_DIR_MODE);

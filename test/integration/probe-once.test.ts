@@ -7,12 +7,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeWorld } from "../helpers/fake-world.ts";
 
+const AGENT_IMAGE = "claude-bottle:latest";
+
 const PROBES: Record<string, (argv: string[]) => boolean> = {
   "smolvm --version": (argv) => argv[0] === "smolvm" && argv[1] === "--version",
   "ip route show": (argv) => argv[0] === "ip" && argv[2] === "route" && argv[3] === "show",
   "docker network ls": (argv) => argv[0] === "docker" && argv[1] === "network" && argv[2] === "ls",
   "docker network inspect": (argv) => argv[0] === "docker" && argv[1] === "network" && argv[2] === "inspect",
   "docker version": (argv) => argv[0] === "docker" && argv[1] === "version",
+  "docker image inspect (agent)": (argv) => argv.slice(0, 3).join(" ") === "docker image inspect" && argv.at(-1) === AGENT_IMAGE,
+  "docker image save": (argv) => argv.slice(0, 3).join(" ") === "docker image save",
 };
 
 function probeCounts(calls: string[][]): Record<string, number> {
@@ -27,7 +31,16 @@ test("one up runs each host probe once, with other bottles' networks on the host
   const up = await world.cli(["up", "--detach", "two.toml"]);
   expect(up.code).toBe(0);
   const calls = world.calls().slice(before);
-  expect(probeCounts(calls)).toEqual({ "smolvm --version": 1, "ip route show": 1, "docker network ls": 1, "docker network inspect": 1, "docker version": 1 });
+  expect(probeCounts(calls)).toEqual({
+    "smolvm --version": 1,
+    "ip route show": 1,
+    "docker network ls": 1,
+    "docker network inspect": 1,
+    "docker version": 1,
+    // Preflight and the archive both use the ID the facts found; the first up saved the archive.
+    "docker image inspect (agent)": 1,
+    "docker image save": 0,
+  });
   // The first bottle's network was seen, and the second one steered around it.
   const first = world.networks().find((name) => name.endsWith("-web-net"))!;
   const inspect = calls.find(PROBES["docker network inspect"]!)!;
@@ -46,6 +59,7 @@ test("preflight and plan each ask once too", async () => {
     expect(counts["ip route show"]).toBe(1);
     expect(counts["docker network ls"]).toBe(1);
     expect(counts["docker version"]).toBe(command === "preflight" ? 1 : 0);
+    expect(counts["docker image inspect (agent)"]).toBe(1);
   }
 });
 

@@ -42,7 +42,7 @@ const goodHost = () => fakeRunner([
   [prefix("smolvm", "--version"), { stdout: "smolvm 1.9.3\n" }],
   [prefix("docker", "version"), { stdout: "20.10.24\n" }],
   [prefix("docker", "network", "ls"), { stdout: "" }],
-  [prefix("docker", "image", "inspect"), { stdout: "sha256:abc\n" }],
+  [prefix("docker", "image", "inspect"), { stdout: `sha256:${"c".repeat(64)}\n` }],
   [prefix("docker", "run", "--rm"), { stdout: "tool claude /usr/local/bin/claude\ntool git /usr/bin/git\ntool sh /bin/sh\nuid 1000\nhome /home/agent\nhome-writable yes\n" }],
   [prefix("ip", "-4", "route", "show"), { stdout: "default via 10.0.0.1 dev eth0\n10.0.0.0/24 dev eth0 scope link\n" }],
 ]);

@@ -32,10 +32,10 @@ export const docker = defineBackend<DockerPlan>({
   },
   plan: planDocker,
   summary: (plan) => ({ agentContainer: plan.agent.agentContainer.name, agentIp: plan.agent.agentContainer.ip }),
-  async preflight(plan, _facts, deps) {
+  async preflight(plan, facts, deps) {
     // The container runs as its planned user with a tmpfs home, and idles on `sleep`.
     const user = plan.agent.agentContainer.user;
-    return agentImageFindings(plan, deps.runner, { user, homeProvided: true, tools: ["sleep"] });
+    return agentImageFindings(plan, facts, deps.runner, { user, homeProvided: true, tools: ["sleep"] });
   },
   launch: dockerLaunchSteps,
   async exec(plan, deps, command, options) {

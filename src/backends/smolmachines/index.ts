@@ -21,7 +21,7 @@ function upgrade(legacy: Readonly<Record<string, unknown>>): SmolmachinesPlan {
   const fields = v.parse(LegacyFields, legacy);
   const version = parseSemver(fields.smolvmVersion ?? "");
   const smolvm = plannedSmolvm(version ? { state: "found", version } : { state: "missing" });
-  return { machineName: fields.machineName, smolfilePath: fields.smolfilePath, smolvm };
+  return { machineName: fields.machineName, smolfilePath: fields.smolfilePath, smolvm, imageArchive: null };
 }
 
 export const smolmachines = defineBackend<SmolmachinesPlan, SmolvmProbe>({

@@ -5,12 +5,12 @@
  * after a crash needs no live process.
  */
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { dirname } from "node:path";
 import { BottleError, EXIT } from "../../core/errors.ts";
 import { ensureSuccess } from "../../core/runner.ts";
 import { GUEST_CA_PATH, GUEST_TRUST_PATH, IMAGE_ROOTS_PATHS } from "../../core/agent-env.ts";
 import { agentImageFix } from "../../bundle/bundle-preflight.ts";
-import { imageIdArgv, imageSaveArgv } from "../../bundle/docker-argv.ts";
+import { imageSaveArgv } from "../../bundle/docker-argv.ts";
 import type { BackendDeps } from "../../core/deps.ts";
 import type { Plan } from "../../core/plan.ts";
 import type { Step } from "../../core/step.ts";
@@ -45,18 +45,21 @@ function recordedFeatures(plan: P): SmolvmFeatures {
   return plan.agent.smolvm?.features ?? smolvmFeatures([0, 0, 0]);
 }
 
-/** `docker save` of the agent image, cached under <home>/cache/images by image ID. */
-export async function cachedImageArchive(plan: Pick<P, "agentImage" | "home">, deps: BackendDeps): Promise<string> {
+/**
+ * The archive the plan named (keyed by the image ID the facts found): `docker save` makes it
+ * when it is not cached yet, through a partial file, so a cut save leaves no archive behind.
+ */
+export async function cachedImageArchive(plan: P, deps: BackendDeps): Promise<string> {
   const image = plan.agentImage;
-  const inspect = await deps.runner.run(imageIdArgv(image), { signal: deps.signal, timeoutMs: 30_000 });
-  ensureSuccess(inspect, `find the agent image ${image}`, agentImageFix(image));
-  const id = inspect.stdout.trim().replace(/^sha256:/, "");
-  if (!/^[0-9a-f]{12,64}$/.test(id))
-    throw new BottleError("E_IMAGE_ID", `Cannot read the ID of image ${image}: "${inspect.stdout.trim()}"`);
-  const dir = join(plan.home, "cache", "images");
-  const archive = join(dir, `${id}.tar`);
+  const archive = plan.agent.imageArchive;
+  if (!archive) {
+    throw new BottleError("E_AGENT_IMAGE", `Cannot launch "${plan.slug}": the agent image ${image} was not found when planning`, {
+      exitCode: EXIT.unavailable,
+      hint: agentImageFix(image),
+    });
+  }
   if (await deps.fs.exists(archive)) return archive;
-  await deps.fs.makeDir(dir, 0o700);
+  await deps.fs.makeDir(dirname(archive), 0o700);
   const partial = `${archive}.${randomBytes(6).toString("hex")}.partial`;
   const saved = await deps.runner.run(imageSaveArgv(image, partial), { signal: deps.signal, timeoutMs: 600_000 });
   if (saved.exitCode !== 0) await deps.fs.remove(partial);

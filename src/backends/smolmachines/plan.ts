@@ -26,6 +26,16 @@ export interface SmolmachinesPlan {
   readonly smolfilePath: string;
   /** null when no smolvm answered (preflight then fails and nothing is launched). */
   readonly smolvm: PlannedSmolvm | null;
+  /**
+   * The agent image's `docker save` archive, cached by the image ID the facts found (made at
+   * launch when absent); null when the engine had no such image (preflight then fails).
+   */
+  readonly imageArchive: string | null;
+}
+
+/** Where the archive of the image with this ID is cached, under the home. */
+export function imageArchivePath(home: string, imageId: string): string {
+  return join(home, "cache", "images", `${imageId}.tar`);
 }
 
 export function plannedSmolvm(probe: SmolvmProbe): PlannedSmolvm | null {
@@ -42,5 +52,6 @@ export function planSmolmachines(bottle: Bottle, facts: Facts<SmolvmProbe>, core
     machineName: resourceName(facts.home, bottle.slug),
     smolfilePath: join(core.stateDir, SMOLFILE_NAME),
     smolvm: plannedSmolvm(facts.backend),
+    imageArchive: facts.agentImage?.state === "present" ? imageArchivePath(facts.home, facts.agentImage.id) : null,
   };
 }

@@ -137,7 +137,7 @@ export async function preflightSmolmachines(
     smolvmFinding(facts.backend, options),
     ...(guestImage ? [guestImage] : []),
     egressFloorFinding(deps.env),
-    ...(await agentImageFindings(plan, deps.runner)),
+    ...(await agentImageFindings(plan, facts, deps.runner)),
     await hypervisorFinding(plan, deps),
   ];
 }

@@ -25,7 +25,7 @@ interface Setup { smolvm?: FakeAnswer; image?: FakeAnswer; kvm?: "rw" | "ro" | "
 async function findings(setup: Setup, options = {}): Promise<Record<string, Finding["level"]>> {
   const runner = fakeRunner([
     [prefix("smolvm", "--version"), setup.smolvm ?? { stdout: "smolvm 1.9.3\n" }],
-    [prefix("docker", "image", "inspect"), setup.image ?? { stdout: "sha256:abc\n" }],
+    [prefix("docker", "image", "inspect"), setup.image ?? { stdout: `sha256:${"a".repeat(64)}\n` }],
     [prefix("docker", "run", "--rm"), { stdout: "tool claude /c\ntool git /g\ntool sh /s\nuid 1000\nhome /h\nhome-writable yes\n" }],
   ]);
   const deps: BackendDeps = { runner, fs: fsWith(setup.kvm ?? "rw"), env: setup.env ?? {}, log: { info() {}, warn() {} } };

@@ -174,7 +174,7 @@ describe("claude-bottle CLI", () => {
     // A host with everything: docker answers, both images are present and complete, no route in the way.
     const ready = fakeRunner([
       [prefix("docker", "version"), { stdout: "20.10.24\n" }],
-      [prefix("docker", "image", "inspect"), { stdout: "sha256:0123\n" }],
+      [prefix("docker", "image", "inspect"), { stdout: `sha256:${"0".repeat(64)}\n` }],
       [prefix("docker", "run", "--rm"), { stdout: "tool claude /c\ntool git /g\ntool sh /s\ntool sleep /t\nuid 1000\nhome /h\nhome-writable yes\n" }],
     ], { exitCode: 0 });
     const passing = await runCli(["preflight", "--json"], { cwd: project('name = "web"\nbackend = "docker"\n'), runner: ready });
