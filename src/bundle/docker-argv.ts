@@ -65,8 +65,8 @@ export function bundleRunArgv(plan: BundleArgvPlan): string[] {
     "--tmpfs", "/tmp:rw,noexec,nosuid,size=16m",
     "--cap-drop", "ALL",
     "--security-opt", "no-new-privileges",
-    // The DNS sink listens on :53 without CAP_NET_BIND_SERVICE.
-    "--sysctl", "net.ipv4.ip_unprivileged_port_start=53",
+    // The DNS sink listens on :53 without CAP_NET_BIND_SERVICE; no sink, no lowered port floor.
+    ...(plan.bundle.dnsSink === false ? [] : ["--sysctl", "net.ipv4.ip_unprivileged_port_start=53"]),
     "--memory", "256m",
     "--pids-limit", "512",
     "--restart", "no",

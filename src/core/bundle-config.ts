@@ -30,7 +30,8 @@ export const BundleConfigSchema = v.object({
   subnet: CidrSchema,
   /** Address to listen on: 0.0.0.0 in the container; tests use 127.0.0.1. */
   listen: v.optional(v.string(), "0.0.0.0"),
-  ports: v.object({ proxy: port, gitGate: port, supervise: port, dns: port }),
+  /** `dns` absent: the backend does not send the agent's queries here, so nothing listens for them. */
+  ports: v.object({ proxy: port, gitGate: port, supervise: port, dns: v.optional(port) }),
   allow: v.array(EgressRuleSchema),
   /** The git gate's workspace, as the bundle sees it; absent when the bottle has none. */
   workspace: v.optional(
@@ -94,7 +95,8 @@ export function bundleConfig(plan: CorePlan): BundleConfig {
     bottle: plan.slug,
     bundleIp: plan.bundleIp,
     subnet: plan.bundleSubnet,
-    ports: { ...BUNDLE_PORTS, dns: 53 },
+    // A plan recorded before dnsSink was planned had a sink: only an explicit false drops it.
+    ports: { ...BUNDLE_PORTS, ...(plan.bundle.dnsSink === false ? {} : { dns: 53 }) },
     allow: [...plan.bundle.allow],
     auditMaxMb: plan.bundle.auditMaxMb,
     ...(plan.bundle.timeouts ? { timeouts: { ...plan.bundle.timeouts } } : {}),

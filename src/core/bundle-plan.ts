@@ -29,6 +29,8 @@ export interface BundleNeeds {
   readonly hostKernelShared: boolean;
   /** The backend provides GUEST_TRUST_PATH in the guest: the trust variables may point there. */
   readonly guestTrust?: boolean;
+  /** The backend points the agent's resolver at the bundle: the bundle then serves DNS. */
+  readonly dnsSink: boolean;
 }
 
 /** The uid:gid the bundle runs as when the host user is root: nobody's, never uid 0. */
@@ -88,6 +90,7 @@ function bundlePart(
   facts: HostFacts,
   egress: EgressNetworkPlan | undefined,
   inspection: ReturnType<typeof planInspection>,
+  dnsSink: boolean,
 ): CorePlan["bundle"] {
   const { manifest, slug } = bottle;
   const stateDir = bottleDir(facts.home, slug);
@@ -110,6 +113,7 @@ function bundlePart(
     ...bundleTimeouts(manifest.bundle.timeouts),
     caCertPath: join(stateDir, "ca", "ca.crt"),
     ...(inspection ? { inspection } : {}),
+    dnsSink,
   };
 }
 
@@ -147,7 +151,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
     agentCommand: manifest.agent.command,
     agentCpus: manifest.agent.cpus,
     agentMemoryMiB: manifest.agent.memory,
-    bundle: bundlePart(bottle, facts, egress, inspection),
+    bundle: bundlePart(bottle, facts, egress, inspection, needs.dnsSink),
     ...(workspace ? { workspace } : {}),
   };
 }

@@ -69,6 +69,8 @@ export function upgradeLegacyPlan(recorded: unknown): { core: CorePlan; rest: Re
       auditMaxMb: DEFAULT_AUDIT_MAX_MB,
       hostAddresses: [],
       caCertPath: p.caCertPath,
+      // Both API 1 backends pointed the agent at the bundle's DNS sink.
+      dnsSink: true,
     },
   };
   return { core, rest };

@@ -73,6 +73,11 @@ export interface BundlePlan {
   /** The bottle CA certificate on the host; the key beside it never leaves the host. */
   readonly caCertPath: string;
   readonly inspection?: InspectionPlan;
+  /**
+   * The agent's resolver is the bundle's DNS sink (the backend's `info.features.dnsSink`). When
+   * false the bundle has no DNS listener and its container no low-port sysctl: nothing to reach.
+   */
+  readonly dnsSink: boolean;
 }
 
 /** The core's part of every plan. The documented keys of `plan --json` are these. */

@@ -42,6 +42,7 @@ export function planBottle<A, F>(backend: Backend<A, F>, bottle: Bottle, facts: 
     isolatedNetwork: info.network.isolated,
     hostKernelShared: info.features.hostKernelShared,
     guestTrust: info.features.guestTrust === true,
+    dnsSink: info.features.dnsSink,
   };
   const core = planBundle(bottle, facts, needs);
   const options = checkBackendOptions(backend.name, backend.options, bottle.manifest.backendOptions);

@@ -41,7 +41,8 @@ export const systemResolver: Resolver = async (name) => {
 };
 
 export interface RunningBundle {
-  readonly ports: { readonly proxy: number; readonly gitGate: number; readonly supervise: number; readonly dns: number };
+  /** `dns` is absent when the config names no DNS port (the backend has no DNS sink). */
+  readonly ports: { readonly proxy: number; readonly gitGate: number; readonly supervise: number; readonly dns?: number };
   readonly audit: Audit;
   close(): Promise<void>;
 }
@@ -87,6 +88,21 @@ function closer(server: { close(callback: () => void): unknown }): Closer {
   return () => new Promise((resolve) => void server.close(() => resolve()));
 }
 
+/** The DNS sink on TCP and UDP; the UDP socket is closed again when its bind fails. */
+async function listenDns(sink: DnsSink, port: number, host: string): Promise<number> {
+  const dns = await listen(sink.tcp, port, host, "DNS (TCP)");
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sink.udp.once("error", (error) => reject(new BottleError("E_BUNDLE_LISTEN", `Cannot listen for DNS (UDP) on ${host}:${dns}: ${error.message}`, { exitCode: EXIT.unavailable })));
+      sink.udp.bind(dns, host, () => resolve());
+    });
+  } catch (error) {
+    await closer(sink.tcp)();
+    throw error;
+  }
+  return dns;
+}
+
 /** Binds the four listeners in order; on any failure the ones already bound are closed again. */
 async function listenAll(config: LoadedBundleConfig, servers: { proxy: Server; gate: Server; supervise: Server; dns: DnsSink }): Promise<{ ports: RunningBundle["ports"]; closers: Closer[] }> {
   const closers: Closer[] = [];
@@ -97,13 +113,9 @@ async function listenAll(config: LoadedBundleConfig, servers: { proxy: Server; g
     closers.push(closer(servers.gate));
     const supervise = await listen(servers.supervise, config.ports.supervise, config.listen, "supervise");
     closers.push(closer(servers.supervise));
-    const dns = await listen(servers.dns.tcp, config.ports.dns, config.listen, "DNS (TCP)");
-    closers.push(closer(servers.dns.tcp));
-    await new Promise<void>((resolve, reject) => {
-      servers.dns.udp.once("error", (error) => reject(new BottleError("E_BUNDLE_LISTEN", `Cannot listen for DNS (UDP) on ${config.listen}:${dns}: ${error.message}`, { exitCode: EXIT.unavailable })));
-      servers.dns.udp.bind(dns, config.listen, () => resolve());
-    });
-    closers.push(closer(servers.dns.udp));
+    if (config.ports.dns === undefined) return { ports: { proxy, gitGate, supervise }, closers };
+    const dns = await listenDns(servers.dns, config.ports.dns, config.listen);
+    closers.push(closer(servers.dns.tcp), closer(servers.dns.udp));
     return { ports: { proxy, gitGate, supervise, dns }, closers };
   } catch (error) {
     await Promise.all(closers.map((close) => close()));

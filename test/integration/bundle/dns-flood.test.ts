@@ -13,7 +13,7 @@ test("400 queries for 100 names: 5 names listed, repeats summed, the rest in one
     // One at a time, each answered before the next: the sink has taken it when the answer arrives.
     await new Promise<void>((resolve) => {
       udp.once("message", () => resolve());
-      udp.send(dnsQuery(`x${i % 100}.exfil.test`), bundle.ports.dns, "127.0.0.1");
+      udp.send(dnsQuery(`x${i % 100}.exfil.test`), bundle.ports.dns!, "127.0.0.1");
     });
   }
   udp.close();

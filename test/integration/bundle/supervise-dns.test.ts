@@ -68,13 +68,13 @@ test("the DNS sink answers REFUSED over UDP and TCP, and logs the name", async (
   const udp = createSocket("udp4");
   const udpAnswer = await new Promise<Buffer>((resolve) => {
     udp.once("message", (message) => resolve(message));
-    udp.send(dnsQuery("leak.via-dns.test"), bundle.ports.dns, "127.0.0.1");
+    udp.send(dnsQuery("leak.via-dns.test"), bundle.ports.dns!, "127.0.0.1");
   });
   udp.close();
   expect([udpAnswer.readUInt16BE(0), udpAnswer[3]! & 0x0f]).toEqual([0xbeef, 5]);
   const query = dnsQuery("tcp.via-dns.test");
   const tcpAnswer = await new Promise<Buffer>((resolve) => {
-    const socket = connect(bundle.ports.dns, "127.0.0.1");
+    const socket = connect(bundle.ports.dns!, "127.0.0.1");
     socket.once("data", (data) => {
       resolve(data as Buffer);
       socket.destroy();
