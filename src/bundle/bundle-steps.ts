@@ -3,7 +3,7 @@
  * ready. Each step's undo is idempotent (a resource already gone is fine).
  */
 import { BottleError, EXIT } from "../core/errors.ts";
-import { ensureSuccess, tail } from "../core/runner.ts";
+import { ensureSuccess, tail, type RunResult } from "../core/runner.ts";
 import type { BackendDeps } from "../core/deps.ts";
 import type { Step } from "../core/step.ts";
 import { BUNDLE_PORTS } from "../core/agent-env.ts";
@@ -25,6 +25,25 @@ async function removeIgnoringMissing(deps: BackendDeps, argv: string[], action: 
   if (result.exitCode !== 0 && !isDockerNotFound(result.stderr)) ensureSuccess(result, action);
 }
 
+/** The engine's answer when a network's subnet overlaps one it already has. */
+const POOL_OVERLAP = /pool overlaps/i;
+
+/**
+ * A network create's answer, checked. When the engine says the subnet is taken — by another home
+ * or user on this engine, between our planning and now — the error is `E_SUBNET_TAKEN`, which
+ * `up` answers by planning again around the networks it can then see.
+ */
+function checkNetworkCreate(result: RunResult, what: string, subnet: string): void {
+  if (result.exitCode !== 0 && POOL_OVERLAP.test(result.stderr)) {
+    throw new BottleError("E_SUBNET_TAKEN", `Cannot create the ${what}: ${subnet} is taken on this docker engine`, {
+      exitCode: EXIT.tempFail,
+      hint: `another network holds ${subnet} (another claude-bottle home or user may have just made it); run claude-bottle up again`,
+      run: result,
+    });
+  }
+  ensureSuccess(result, `create the ${what}`, `another network may hold ${subnet}; run claude-bottle preflight`);
+}
+
 /**
  * The bottle's own network. `isolated`: internal (no route out) and with no host address on its
  * bridge, so the agent on it can reach the bundle and nothing else — not even the host.
@@ -36,7 +55,7 @@ export function bundleNetworkStep(plan: BundleArgvPlan, options: { isolated?: bo
     async run(deps) {
       const network = { name: plan.bundle.networkName, subnet: plan.bundleSubnet, gateway: plan.bundleGateway };
       const result = await deps.runner.run(networkCreateArgv(plan, network, options), { signal: deps.signal, timeoutMs: 60_000 });
-      ensureSuccess(result, `create the bundle network ${plan.bundle.networkName}`, `another network may hold ${plan.bundleSubnet}; run claude-bottle preflight`);
+      checkNetworkCreate(result, `bundle network ${plan.bundle.networkName}`, plan.bundleSubnet);
       return { network: plan.bundle.networkName };
     },
     undo: (deps) => removeIgnoringMissing(deps, networkRemoveArgv(plan.bundle.networkName), `remove network ${plan.bundle.networkName}`),
@@ -98,7 +117,8 @@ export function egressNetworkStep(plan: BundleArgvPlan, egress: EgressNetworkPla
     title: `create egress network ${egress.networkName} (${egress.subnet})`,
     async run(deps) {
       const argv = networkCreateArgv(plan, { name: egress.networkName, subnet: egress.subnet, gateway: egress.gateway });
-      ensureSuccess(await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 60_000 }), `create the egress network ${egress.networkName}`);
+      const result = await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 60_000 });
+      checkNetworkCreate(result, `egress network ${egress.networkName}`, egress.subnet);
       return { network: egress.networkName };
     },
     undo: (deps) => removeIgnoringMissing(deps, networkRemoveArgv(egress.networkName), `remove network ${egress.networkName}`),

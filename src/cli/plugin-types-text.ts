@@ -454,7 +454,7 @@ export const PLUGIN_TYPES = [
   "    }",
   "    export function routeSubnets(runner: Runner, platform: string): Promise<UsedSubnet[]>;",
   "    /** Subnets of docker networks: from the engine's API when it answers, else from the CLI. */",
-  "    export function dockerSubnets(runner: Runner, api?: DockerApi): Promise<UsedSubnet[]>;",
+  "    export function dockerSubnets(runner: Runner, home: string, api?: DockerApi): Promise<UsedSubnet[]>;",
   "    export function bottleSubnets(fs: Fs, home: string): Promise<UsedSubnet[]>;",
   "    /**",
   "     * Everything a plan may need from the host, read once per command. `backendFacts` is the chosen",

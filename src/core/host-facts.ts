@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { Fs } from "./fs.ts";
 import type { Runner } from "./runner.ts";
-import { LABEL_SLUG } from "./slug.ts";
+import { LABEL_HOME, LABEL_SLUG } from "./slug.ts";
 import { parseBsdRoutes, parseDockerNetworks, parseLinuxLocalAddresses, parseLinuxRoutes } from "./host-routes.ts";
 import type { DockerApi } from "./deps.ts";
 import type { SentinelShape } from "./sentinel.ts";
@@ -71,15 +71,25 @@ export async function routeSubnets(runner: Runner, platform: string): Promise<Us
   return [...routes, ...local.map((cidr): UsedSubnet => ({ cidr, source: "local" }))];
 }
 
-function networkSubnets(network: { name: string; subnets: readonly string[]; labels: Readonly<Record<string, string>> }): UsedSubnet[] {
+interface SeenNetwork {
+  readonly name: string;
+  readonly subnets: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * A network's subnets. Its owner is the bottle named by its slug label only when it carries this
+ * home's label too: another home's bottle of the same name is someone else's network.
+ */
+function networkSubnets(network: SeenNetwork, home: string): UsedSubnet[] {
   return network.subnets.map((cidr): UsedSubnet => {
-    const owner = network.labels[LABEL_SLUG];
+    const owner = network.labels[LABEL_HOME] === home ? network.labels[LABEL_SLUG] : undefined;
     return owner ? { cidr, source: "docker", owner } : { cidr, source: "docker" };
   });
 }
 
 /** Subnets of docker networks: from the engine's API when it answers, else from the CLI. */
-export async function dockerSubnets(runner: Runner, api?: DockerApi): Promise<UsedSubnet[]> {
+export async function dockerSubnets(runner: Runner, home: string, api?: DockerApi): Promise<UsedSubnet[]> {
   const fromApi = api ? await api.get("/networks") : undefined;
   if (Array.isArray(fromApi)) {
     return fromApi.flatMap((network: { Name?: unknown; IPAM?: { Config?: { Subnet?: unknown }[] | null }; Labels?: Record<string, string> | null }) =>
@@ -87,20 +97,20 @@ export async function dockerSubnets(runner: Runner, api?: DockerApi): Promise<Us
         name: String(network.Name),
         subnets: (network.IPAM?.Config ?? []).flatMap((c) => (typeof c.Subnet === "string" && !c.Subnet.includes(":") ? [c.Subnet] : [])),
         labels: network.Labels ?? {},
-      }),
+      }, home),
     );
   }
-  return dockerSubnetsFromCli(runner);
+  return dockerSubnetsFromCli(runner, home);
 }
 
-async function dockerSubnetsFromCli(runner: Runner): Promise<UsedSubnet[]> {
+async function dockerSubnetsFromCli(runner: Runner, home: string): Promise<UsedSubnet[]> {
   const ids = await runner.run(["docker", "network", "ls", "--quiet", "--no-trunc"], { timeoutMs: 10_000 });
   const idList = ids.stdout.split("\n").filter(Boolean);
   if (ids.exitCode !== 0 || idList.length === 0) return [];
   const format = "{{json .Name}}\t{{json .IPAM.Config}}\t{{json .Labels}}";
   const inspect = await runner.run(["docker", "network", "inspect", "--format", format, ...idList], { timeoutMs: 10_000 });
   if (inspect.exitCode !== 0) return [];
-  return parseDockerNetworks(inspect.stdout).flatMap(networkSubnets);
+  return parseDockerNetworks(inspect.stdout).flatMap((network) => networkSubnets(network, home));
 }
 
 export async function bottleSubnets(fs: Fs, home: string): Promise<UsedSubnet[]> {
@@ -126,7 +136,7 @@ export async function gatherFacts<F>(
 ): Promise<Facts<F>> {
   const [routes, docker, bottles, backend, image] = await Promise.all([
     routeSubnets(deps.runner, where.platform),
-    dockerSubnets(deps.runner, deps.dockerApi),
+    dockerSubnets(deps.runner, where.home, deps.dockerApi),
     bottleSubnets(deps.fs, where.home),
     backendFacts(),
     agentImage?.(),

@@ -124,6 +124,40 @@ async function launch(
   return state;
 }
 
+/**
+ * How many plans one `up` makes when the engine refuses the planned subnet as taken: the lock
+ * is per home, so another home or user on the same engine can create a network on it between
+ * our planning and our `docker network create`. Each new plan reads the engine's networks again.
+ */
+export const SUBNET_ATTEMPTS = 3;
+
+interface Chosen {
+  readonly backend: AnyBackend;
+  readonly source: string;
+  readonly bottle: Bottle;
+  readonly secrets: ResolvedSecrets | undefined;
+}
+
+/** One plan and launch. A failure leaves nothing: the steps are undone and the files removed. */
+async function attemptUp(ctx: LifecycleContext, chosen: Chosen, options: PreflightOptions): Promise<BottleState<Plan>> {
+  const { backend, bottle, secrets } = chosen;
+  let createdDir = false;
+  try {
+    const planned = await planAndClaim(ctx, bottle, backend, secrets);
+    // From here the bottle's directory holds only what this `up` (or an earlier `render`)
+    // wrote, all regenerable: a failed `up` removes it, so nothing is left.
+    createdDir = true;
+    await preflightOrRefuse(ctx, backend, planned, options);
+    return await launch(ctx, backend, { ...planned, secrets }, bottle, chosen.source);
+  } catch (error) {
+    // Steps were undone by runSteps. If some undo failed, the journal still records what is
+    // left, so the directory stays for `down` to finish; otherwise it goes too.
+    const incomplete = error instanceof BottleError && error.code === "E_ROLLBACK_INCOMPLETE";
+    if (createdDir && !incomplete) await ctx.deps.fs.remove(bottleDir(ctx.home, bottle.slug));
+    throw error;
+  }
+}
+
 export async function upBottle(
   ctx: LifecycleContext,
   bottle: Bottle,
@@ -131,23 +165,19 @@ export async function upBottle(
 ): Promise<BottleState<Plan>> {
   const { backend, source } = await resolveBackend(ctx.registry, bottle);
   const release = await ctx.locks.acquire(bottleLockPath(ctx.home, bottle.slug), `bottle "${bottle.slug}"`);
-  let createdDir = false;
   try {
     await refuseExisting(ctx, bottle.slug);
     // Secrets are read before anything is made: one that cannot be stops `up` with nothing to undo.
-    const secrets = await resolveBottleSecrets(ctx, bottle);
-    const planned = await planAndClaim(ctx, bottle, backend, secrets);
-    // From here the bottle's directory holds only what this `up` (or an earlier `render`)
-    // wrote, all regenerable: a failed `up` removes it, so nothing is left.
-    createdDir = true;
-    await preflightOrRefuse(ctx, backend, planned, options);
-    return await launch(ctx, backend, { ...planned, secrets }, bottle, source);
-  } catch (error) {
-    // Steps were undone by runSteps. If some undo failed, the journal still records what is
-    // left, so the directory stays for `down` to finish; otherwise it goes too.
-    const incomplete = error instanceof BottleError && error.code === "E_ROLLBACK_INCOMPLETE";
-    if (createdDir && !incomplete) await ctx.deps.fs.remove(bottleDir(ctx.home, bottle.slug));
-    throw error;
+    const chosen = { backend, source, bottle, secrets: await resolveBottleSecrets(ctx, bottle) };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await attemptUp(ctx, chosen, options);
+      } catch (error) {
+        const taken = error instanceof BottleError && error.code === "E_SUBNET_TAKEN";
+        if (!taken || attempt === SUBNET_ATTEMPTS || ctx.deps.signal?.aborted) throw error;
+        ctx.deps.log.warn(`${error.message}; planning again (${attempt + 1} of ${SUBNET_ATTEMPTS})`);
+      }
+    }
   } finally {
     await release();
   }

@@ -17,14 +17,16 @@ test("network subnets come from the API socket when it answers, from the CLI whe
   const socket = join(tempDir("sock"), "docker.sock");
   const server = createServer((req, res) => {
     expect(req.url).toBe("/networks");
-    res.end(JSON.stringify([{ Name: "bridge", IPAM: { Config: [{ Subnet: "172.17.0.0/16" }, { Subnet: "fd00::/64" }] }, Labels: {} }, { Name: "b", IPAM: { Config: [{ Subnet: "192.168.9.0/24" }] }, Labels: { "dev.claude-bottle.slug": "web" } }, { Name: "none", IPAM: { Config: null }, Labels: null }]));
+    res.end(JSON.stringify([{ Name: "bridge", IPAM: { Config: [{ Subnet: "172.17.0.0/16" }, { Subnet: "fd00::/64" }] }, Labels: {} }, { Name: "b", IPAM: { Config: [{ Subnet: "192.168.9.0/24" }] }, Labels: { "dev.claude-bottle.slug": "web", "dev.claude-bottle.home": "/h" } }, { Name: "c", IPAM: { Config: [{ Subnet: "192.168.10.0/24" }] }, Labels: { "dev.claude-bottle.slug": "web", "dev.claude-bottle.home": "/other-home" } }, { Name: "none", IPAM: { Config: null }, Labels: null }]));
   });
   await new Promise<void>((resolve) => server.listen(socket, () => resolve()));
   const cli = fakeRunner([[prefix("docker"), { exitCode: 1 }]]);
   try {
-    expect(await dockerSubnets(cli, dockerApi({ DOCKER_HOST: `unix://${socket}` }))).toEqual([
+    // Owned only with this home's label: another home's "web" is someone else's network.
+    expect(await dockerSubnets(cli, "/h", dockerApi({ DOCKER_HOST: `unix://${socket}` }))).toEqual([
       { cidr: "172.17.0.0/16", source: "docker" },
       { cidr: "192.168.9.0/24", source: "docker", owner: "web" },
+      { cidr: "192.168.10.0/24", source: "docker" },
     ]);
     expect(cli.calls).toEqual([]);
   } finally {
@@ -32,7 +34,7 @@ test("network subnets come from the API socket when it answers, from the CLI whe
   }
   const fallback = fakeRunner([
     [prefix("docker", "network", "ls"), { stdout: "n1\n" }],
-    [prefix("docker", "network", "inspect"), { stdout: '"n1"\t[{"Subnet":"10.1.0.0/16"}]\t{}\n' }],
+    [prefix("docker", "network", "inspect"), { stdout: '"n1"\t[{"Subnet":"10.1.0.0/16"}]\t{"dev.claude-bottle.slug":"web","dev.claude-bottle.home":"/other-home"}\n' }],
   ]);
-  expect(await dockerSubnets(fallback, dockerApi({ DOCKER_HOST: `unix://${socket}.gone` }))).toEqual([{ cidr: "10.1.0.0/16", source: "docker" }]);
+  expect(await dockerSubnets(fallback, "/h", dockerApi({ DOCKER_HOST: `unix://${socket}.gone` }))).toEqual([{ cidr: "10.1.0.0/16", source: "docker" }]);
 });
