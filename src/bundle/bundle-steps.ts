@@ -10,6 +10,7 @@ import { BUNDLE_PORTS } from "../core/agent-env.ts";
 import { bundleHostIp, UNPRIVILEGED_BUNDLE_USER } from "../core/bundle-plan.ts";
 import { join } from "node:path";
 import type { EgressNetworkPlan } from "../core/plan.ts";
+import { ensureBundleRoute } from "./bundle-route.ts";
 import { bundleRunArgv, containerLogsArgv, containerRemoveArgv, isDockerNotFound, networkCreateArgv, networkRemoveArgv, type BundleArgvPlan } from "./docker-argv.ts";
 
 export const BUNDLE_READY_TIMEOUT_MS = 20_000;
@@ -67,28 +68,12 @@ async function containerExited(plan: BundleArgvPlan, deps: BackendDeps): Promise
   return state.exitCode === 0 && /^(exited|dead)$/.test(state.stdout.trim());
 }
 
-/**
- * The bundle's address must be on a local bridge before we send it anything: if the host would
- * route it through a gateway (its network is missing, or a route shadows it), probing it would
- * send traffic off the machine to a private address. Linux only (`ip route get`).
- */
-async function ensureLocalRoute(address: string, deps: BackendDeps): Promise<void> {
-  const route = await deps.runner.run(["ip", "-4", "route", "get", address], { timeoutMs: 5000 });
-  if (route.exitCode !== 0) return; // no `ip` (macOS) or no answer: nothing to judge by
-  if (/\svia\s/.test(route.stdout)) {
-    throw new BottleError("E_BUNDLE_NOT_LOCAL", `Cannot check the bundle at ${address}: this host routes it through a gateway, not a local bridge`, {
-      exitCode: EXIT.unavailable,
-      hint: `a route on this host covers the bundle's subnet (ip route get ${address}); choose another [bundle] subnet_pool`,
-    });
-  }
-}
-
 /** Polls the bundle's health endpoint from the host until it answers 200 or the deadline passes. */
 export async function waitForBundle(plan: BundleArgvPlan, deps: BackendDeps, timeoutMs = readyTimeoutMs(deps.env)): Promise<void> {
   const url = `http://${bundleHostIp(plan)}:${BUNDLE_PORTS.supervise}/healthz`;
   const http = deps.http;
   if (!http) throw new BottleError("E_NO_HTTP", "Cannot check the bundle: this host gave claude-bottle no HTTP client", { exitCode: EXIT.internal });
-  await ensureLocalRoute(bundleHostIp(plan), deps);
+  await ensureBundleRoute(bundleHostIp(plan), plan.bundle.egressNetwork?.gateway ?? plan.bundleGateway, deps);
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
   for (let delay = 25, attempt = 1; Date.now() < deadline; delay = Math.min(delay * 2, 250), attempt++) {

@@ -160,16 +160,21 @@ test("docker backend: up, ls, exec and down with the fakes; the agent network is
   expectNothingLeft(world);
 });
 
-test("a bundle address the host would route through a gateway is never probed", async () => {
+test.each([
+  ["through a gateway", '"$4 via 10.0.2.2 dev eth0 src 10.0.2.15"', "routes it through a gateway, not a local bridge"],
+  // The host's LAN on the bundle's /24: directly connected, no gateway, and still off the machine.
+  ["over the host's LAN", '"$4 dev eth0 src ${4%.*}.57"', "routes it over eth0, not a docker bridge"],
+  ["unknown: ip fails", '"Error: any valid prefix is expected" >&2; exit 1', "cannot tell how this host routes it"],
+])("a bundle address the host would route %s is never probed", async (_case, answer, message) => {
   const world = fakeWorld();
   const { writeFileSync: write, mkdirSync: mkdir } = await import("node:fs");
-  const bin = join(world.dir, "routes-via-gateway");
+  const bin = join(world.dir, "routes");
   mkdir(bin);
-  write(join(bin, "ip"), '#!/bin/sh\ncase "$*" in "-4 route get "*) echo "$4 via 10.0.2.2 dev eth0 src 10.0.2.15" ;; esac\n', { mode: 0o755 });
+  write(join(bin, "ip"), `#!/bin/sh\ncase "$*" in "-4 route get "*) echo ${answer} ;; esac\n`, { mode: 0o755 });
   const probed: string[] = [];
   const up = await world.cli(["up", "--detach"], { env: { PATH: `${bin}:${world.env.PATH}` }, http: { get: async (url) => (probed.push(url), { error: "should not be called" }) } });
   expect(up.code).toBe(69);
-  expect(up.stderr).toContain("routes it through a gateway, not a local bridge");
+  expect(up.stderr).toContain(message);
   expect(probed).toEqual([]);
   expectNothingLeft(world);
 });
