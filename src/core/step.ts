@@ -32,8 +32,11 @@ export interface PreflightOptions {
 export interface Leftover {
   readonly kind: string;
   readonly name: string;
-  /** The bottle it was made for, when its name or labels say. */
-  readonly slug?: string;
+  /**
+   * The bottle it was made for, from its name or labels; `gc` leaves it alone while this home
+   * records a bottle of that slug. "" when nothing says: `gc` then removes it.
+   */
+  readonly slug: string;
   /** Commands that remove it, in order (e.g. stop, then delete). */
   readonly removeArgvs: readonly (readonly string[])[];
 }

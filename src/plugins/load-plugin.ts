@@ -14,6 +14,7 @@ import {
   FindingsShape,
   RenderedShape,
   StepsShape,
+  LeftoversShape,
   SummaryShape,
 } from "./plugin-contract.ts";
 
@@ -58,9 +59,19 @@ function attributed<T>(path: string, phase: string, call: () => T): T {
   }
 }
 
+/** `attributed` for a phase that resolves later: a rejection names the file too. */
+async function attributedAsync<T>(path: string, phase: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof BottleError && error.exitCode === EXIT.config) throw error;
+    throw pluginError(path, `${phase} threw:`, (error as Error).message ?? String(error));
+  }
+}
+
 /** Wraps a plugin so that everything the core reads from it is checked first. */
 function guarded(backend: AnyBackend, path: string): AnyBackend {
-  const { render, summary } = backend;
+  const { render, summary, leftovers } = backend;
   // A phase's result, checked against its shape; anything it throws names the plugin's file.
   const call = <T>(phase: string, schema: v.GenericSchema<unknown>, run: () => T): T =>
     checked(path, phase, schema, attributed(path, phase, run));
@@ -72,6 +83,14 @@ function guarded(backend: AnyBackend, path: string): AnyBackend {
     preflight: async (plan, facts, deps, options) =>
       checked(path, "preflight", FindingsShape, await backend.preflight(plan, facts, deps, options)),
     launch: (plan) => call("launch", StepsShape, () => backend.launch(plan)),
+    ...(leftovers
+      ? {
+          leftovers: async (home, deps, facts) => {
+            const found = await attributedAsync(path, "leftovers", () => leftovers(home, deps, facts));
+            return checked(path, "leftovers", LeftoversShape, found);
+          },
+        }
+      : {}),
   };
 }
 

@@ -86,6 +86,15 @@ export const StepsShape = v.array(
   v.object({ id: v.pipe(v.string(), v.minLength(1)), title: v.string(), run: v.function(), undo: v.function() }),
 );
 
+export const LeftoversShape = v.array(
+  v.object({
+    kind: v.pipe(v.string(), v.minLength(1)),
+    name: v.pipe(v.string(), v.minLength(1)),
+    slug: v.string(),
+    removeArgvs: v.pipe(v.array(v.pipe(v.array(v.string()), v.minLength(1))), v.minLength(1)),
+  }),
+);
+
 /** What to tell the author of a plugin built for another API version, by that version. */
 export const API_CHANGES: Readonly<Record<number, string>> = {
   1:

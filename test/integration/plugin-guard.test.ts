@@ -56,3 +56,11 @@ test("a step id the core's bundle steps use is refused: the journal is keyed by 
   const plan = planBottle(clashing, parseManifest('name = "g"', "/p/bottle.toml"), facts);
   expect(() => bottleSteps(clashing, plan)).toThrow('Backend "docker" broke the contract: launch has a step "bundle-container"');
 });
+
+test("leftovers without the slug that keeps a live bottle's resources safe are the plugin's error, and gc removes nothing", async () => {
+  const cwd = project('leftovers: async () => [{ kind: "vm", name: "claude-bottle-x-g", removeArgvs: [["false"]] }],');
+  const result = await runCli(["--plugin", "./guarded.ts", "gc"], { cwd });
+  expect(result.code).toBe(70);
+  expect(result.stderr).toContain(`error: Plugin ${join(cwd, "guarded.ts")}: leftovers returned 0.slug: `);
+  expect(result.stdout).toBe("");
+});
