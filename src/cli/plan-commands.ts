@@ -56,7 +56,10 @@ export function backendsCommand(ctx: CliContext, options: { json?: boolean }): n
     ctx.out(json([...backends, ...broken]));
     return EXIT.ok;
   }
-  ctx.out(backends.map((b) => `${b.name.padEnd(14)} ${b.isolation.padEnd(9)} ${b.source === "built-in" ? "built-in" : b.source}\n  ${b.description}\n`).join(""));
+  const row = (b: (typeof backends)[number]) =>
+    `${b.name.padEnd(14)} ${b.isolation.padEnd(9)} ${b.source === "built-in" ? "built-in" : b.source}\n` +
+    `  ${b.description}\n  network: ${b.network.description}\n  needs on PATH: ${b.binaries.join(", ") || "-"}\n`;
+  ctx.out(backends.map(row).join(""));
   ctx.out(broken.map((b) => `BROKEN         ${b.source}\n  ${b.reason}\n`).join(""));
   return EXIT.ok;
 }

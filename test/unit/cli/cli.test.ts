@@ -164,6 +164,10 @@ describe("claude-bottle CLI", () => {
   test("backends --json lists smolmachines with its capabilities", async () => {
     const list = JSON.parse((await runCli(["backends", "--json"])).stdout);
     expect(list[0]).toMatchObject({ name: "smolmachines", apiVersion: 2, source: "built-in", isolation: "microvm", binaries: ["smolvm", "docker"], network: { isolated: false } });
+    // The people's view shows the capability data too: what confines the agent, what must be on PATH.
+    const human = (await runCli(["backends"])).stdout;
+    expect(human).toStartWith("smolmachines   microvm   built-in\n  microVM (libkrun via smolvm); the guest can dial only its bundle's /32\n"
+      + "  network: smolvm allow_cidrs = [<bundle-ip>/32]; bundle on its own docker network\n  needs on PATH: smolvm, docker\n");
   });
 
   test("preflight exits 69 when a check fails, 0 when all pass", async () => {
