@@ -33,9 +33,12 @@ export async function ensureBundleRoute(address: string, gateway: string, deps: 
       : `cannot tell how this host routes it (ip -4 route get: ${route.spawnError ?? tail(route.stderr, 1)})`;
   if (!problem) return;
   const hint =
-    route.exitCode === 0
-      ? `a route on this host covers the bundle's subnet (ip route get ${address}); choose another [bundle] subnet_pool`
-      : "install iproute2 (ip): the bundle is probed only once the host shows it is on its own bridge";
+    route.exitCode !== 0
+      ? "install iproute2 (ip): the bundle is probed only once the host shows it is on its own bridge"
+      : /\svia\s/.test(route.stdout)
+        ? `a route on this host covers the bundle's subnet (ip route get ${address}); choose another [bundle] subnet_pool`
+        : `ip route get ${address} should name the bundle network's docker bridge, which holds ${gateway}; ` +
+          "if this host's own network uses that range, choose another [bundle] subnet_pool";
   throw new BottleError("E_BUNDLE_NOT_LOCAL", `Cannot check the bundle at ${address}: ${problem}`, {
     exitCode: EXIT.unavailable,
     hint,
