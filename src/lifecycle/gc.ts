@@ -34,12 +34,19 @@ async function backendLeftovers(ctx: LifecycleContext, backend: AnyBackend): Pro
   return backend.leftovers(ctx.home, ctx.deps, facts);
 }
 
+/** One entry per resource: a plugin may also report a labelled container the core finds itself. */
+function uniqueLeftovers(all: readonly Leftover[]): Leftover[] {
+  const byKey = new Map<string, Leftover>();
+  for (const leftover of all) if (!byKey.has(`${leftover.kind}\0${leftover.name}`)) byKey.set(`${leftover.kind}\0${leftover.name}`, leftover);
+  return [...byKey.values()];
+}
+
 export async function gcBottles(ctx: LifecycleContext, dryRun: boolean): Promise<GcResult> {
   const states = await listStates(ctx.deps.fs, ctx.home);
   const owned = new Set(states.map((state) => state.slug));
   const backends = await knownBackends(ctx, states);
   const agentSide = await Promise.all(backends.map((backend) => backendLeftovers(ctx, backend)));
-  const all = [...agentSide.flat(), ...(await dockerLeftovers(ctx.home, ctx.deps))];
+  const all = uniqueLeftovers([...agentSide.flat(), ...(await dockerLeftovers(ctx.home, ctx.deps))]);
   // Containers before networks: a network with a container attached cannot be removed.
   const order = (leftover: Leftover) => (leftover.kind === "network" ? 1 : 0);
   const found = all.filter((leftover) => !leftover.slug || !owned.has(leftover.slug)).sort((a, b) => order(a) - order(b));

@@ -31,3 +31,22 @@ test("ls, exec, logs, gc and down find a plugin bottle's backend from its state"
   expect(existsSync(join(world.home, "markers/a"))).toBe(false);
   expect([world.containers(), world.networks()]).toEqual([[], []]);
 });
+
+test("a leftover both the core (by its labels) and a plugin report is removed once", async () => {
+  const world = fakeWorld({ manifest: 'name = "c"\nbackend = "docker"\n' });
+  expect((await world.cli(["up", "--detach"])).code).toBe(0);
+  const bundle = world.containers().find((name) => name.endsWith("-c-bundle"))!;
+  rmSync(join(world.home, "bottles/c"), { recursive: true }); // a crash: the state is gone
+  writeFileSync(join(world.project, "also.ts"), `export default (api) => api.defineBackend({
+  name: "also", apiVersion: api.API_VERSION, version: "1",
+  info: { description: "", isolation: "x", binaries: [], network: { description: "", isolated: true },
+    features: { interactiveAttach: false, hostKernelShared: false, dnsSink: false } },
+  plan: () => ({}), preflight: async () => [], launch: () => [], exec: async () => 0,
+  leftovers: async () => [{ kind: "container", name: "${bundle}", slug: "c", removeArgvs: [["docker", "rm", "-f", "${bundle}"]] }],
+});
+`);
+  const gc = await world.cli(["--plugin", "./also.ts", "gc"]);
+  expect({ code: gc.code, stderr: gc.stderr }).toEqual({ code: 0, stderr: "" });
+  expect(gc.stdout.split("\n").filter((line) => line.includes(bundle))).toEqual([`removed container ${bundle}`]);
+  expect(world.containers()).toEqual([]);
+});
