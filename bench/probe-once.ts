@@ -20,6 +20,7 @@ const PROBES: Record<string, (argv: string[]) => boolean> = {
   "ip route show": (a) => a[0] === "ip" && a[3] === "show",
   "docker network ls": (a) => a[0] === "docker" && a[1] === "network" && a[2] === "ls",
   "docker version": (a) => a[0] === "docker" && a[1] === "version",
+  "docker image inspect (agent)": (a) => a.slice(0, 3).join(" ") === "docker image inspect" && a.at(-1) === "claude-bottle:latest",
 };
 
 function once(tree: string, command: string[]): Record<string, number> {
