@@ -10,7 +10,7 @@ import { tail } from "../../core/runner.ts";
 import type { Finding, PreflightOptions } from "../../core/step.ts";
 import { agentImageFindings } from "../../bundle/bundle-preflight.ts";
 import type { SmolvmProbe } from "./smolvm-probe.ts";
-import { atLeast, formatSemver, SMOLVM_FLOOR } from "./version.ts";
+import { atLeast, formatSemver, SMOLVM_FLOOR, SMOLVM_SINCE } from "./version.ts";
 import type { SmolmachinesPlan } from "./plan.ts";
 
 const INSTALL_HINT = `install smolvm ${formatSemver(SMOLVM_FLOOR)} or newer (https://smolmachines.com) and put it on PATH`;
@@ -74,6 +74,28 @@ export function egressFloorFinding(env: BackendDeps["env"]): Finding {
   };
 }
 
+/**
+ * Where the guest's DNS goes. Before 1.9.3 smolvm has no `--dns`, so the guest asks smolvm's own
+ * gateway, which forwards every name upstream whatever the allowlist (reference §3.7): the
+ * bundle's sink neither refuses nor audits those queries, a way out for data in names.
+ */
+export function dnsFinding(plan: SmolmachinesPlan): Finding | undefined {
+  const smolvm = plan.smolvm;
+  if (!smolvm) return undefined; // no smolvm: smolvmFinding says so
+  if (smolvm.features.dnsFlag) {
+    return { code: "DNS_SINK_OK", level: "ok", message: "the guest resolves through the bundle's DNS sink" };
+  }
+  const since = formatSemver(SMOLVM_SINCE.dnsFlag);
+  return {
+    code: "DNS_NOT_SINKED",
+    level: "warn",
+    message:
+      `smolvm ${smolvm.version} cannot point the guest's resolver at the bundle (--dns, from ${since}): ` +
+      "its DNS queries go to smolvm's gateway, which forwards them upstream unfiltered and unaudited",
+    fix: `upgrade smolvm to ${since} or newer`,
+  };
+}
+
 /** The plan's decision on loading the agent image: refused paths would leave the VM's egress open. */
 export function guestImageFinding(plan: SmolmachinesPlan): Finding | undefined {
   const image = plan.smolvm?.guestImage;
@@ -133,9 +155,11 @@ export async function preflightSmolmachines(
   options: PreflightOptions,
 ): Promise<Finding[]> {
   const guestImage = guestImageFinding(plan.agent);
+  const dns = dnsFinding(plan.agent);
   return [
     smolvmFinding(facts.backend, options),
     ...(guestImage ? [guestImage] : []),
+    ...(dns ? [dns] : []),
     egressFloorFinding(deps.env),
     ...(await agentImageFindings(plan, facts, deps.runner)),
     await hypervisorFinding(plan, deps),

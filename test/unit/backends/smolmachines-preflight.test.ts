@@ -38,7 +38,15 @@ async function findings(setup: Setup, options = {}): Promise<Record<string, Find
 
 describe("smolmachines preflight", () => {
   test("a good host passes every check", async () => {
-    expect(await findings({})).toEqual({ SMOLVM_OK: "ok", GUEST_IMAGE_OK: "ok", EGRESS_FLOOR_OK: "ok", AGENT_IMAGE_OK: "ok", AGENT_IMAGE_READY: "ok", KVM_OK: "ok" });
+    expect(await findings({})).toEqual({ SMOLVM_OK: "ok", GUEST_IMAGE_OK: "ok", DNS_SINK_OK: "ok", EGRESS_FLOOR_OK: "ok", AGENT_IMAGE_OK: "ok", AGENT_IMAGE_READY: "ok", KVM_OK: "ok" });
+  });
+
+  test.each([
+    ["1.9.2", "DNS_NOT_SINKED", "warn"],
+    ["1.9.3", "DNS_SINK_OK", "ok"],
+  ])("smolvm %s: the guest's resolver → %s", async (version, code, level) => {
+    const result = await findings({ smolvm: { stdout: `smolvm ${version}\n` } });
+    expect(Object.entries(result).filter(([key]) => key.startsWith("DNS_"))).toEqual([[code, level as Finding["level"]]]);
   });
 
   test("all failures are collected, not just the first", async () => {
