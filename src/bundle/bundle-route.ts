@@ -34,7 +34,8 @@ export async function ensureBundleRoute(address: string, gateway: string, deps: 
   if (!problem) return;
   const hint =
     route.exitCode !== 0
-      ? "install iproute2 (ip): the bundle is probed only once the host shows it is on its own bridge"
+      ? "the bundle is probed only once `ip` shows it on its own bridge: on Linux install iproute2; " +
+        "elsewhere (macOS) the host cannot reach a container's address (docs/architecture.md, placements)"
       : /\svia\s/.test(route.stdout)
         ? `a route on this host covers the bundle's subnet (ip route get ${address}); choose another [bundle] subnet_pool`
         : `ip route get ${address} should name the bundle network's docker bridge, which holds ${gateway}; ` +
