@@ -55,9 +55,14 @@ export async function probeAgentImage(image: string, runner: Runner): Promise<Ag
 
 /** The agent image must already be on the host: nothing is ever pulled for the guest. Pure. */
 export function agentImageFactFinding(image: string, fact: AgentImageFact): Finding {
-  if (fact.state === "present") return { code: "AGENT_IMAGE_OK", level: "ok", message: `agent image ${image} is present` };
-  if (fact.state === "unknown") return { code: "AGENT_IMAGE_UNKNOWN", level: "warn", message: fact.detail, fix: "install docker" };
-  return { code: "AGENT_IMAGE_MISSING", level: "fail", message: `agent image ${image} is not on this host`, fix: agentImageFix(image) };
+  if (fact.state === "present") {
+    return { code: "AGENT_IMAGE_OK", level: "ok", message: `agent image ${image} is present` };
+  }
+  if (fact.state === "unknown") {
+    return { code: "AGENT_IMAGE_UNKNOWN", level: "warn", message: fact.detail, fix: "install docker" };
+  }
+  const message = `agent image ${image} is not on this host`;
+  return { code: "AGENT_IMAGE_MISSING", level: "fail", message, fix: agentImageFix(image) };
 }
 
 /** The agent image must already be on the host (asks the engine; `facts.agentImage` has the answer). */

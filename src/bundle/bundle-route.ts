@@ -37,7 +37,8 @@ export async function ensureBundleRoute(address: string, gateway: string, deps: 
       ? "the bundle is probed only once `ip` shows it on its own bridge: on Linux install iproute2; " +
         "elsewhere (macOS) the host cannot reach a container's address (docs/architecture.md, placements)"
       : /\svia\s/.test(route.stdout)
-        ? `a route on this host covers the bundle's subnet (ip route get ${address}); choose another [bundle] subnet_pool`
+        ? `a route on this host covers the bundle's subnet (ip route get ${address}); ` +
+          "choose another [bundle] subnet_pool"
         : `ip route get ${address} should name the bundle network's docker bridge, which holds ${gateway}; ` +
           "if this host's own network uses that range, choose another [bundle] subnet_pool";
   throw new BottleError("E_BUNDLE_NOT_LOCAL", `Cannot check the bundle at ${address}: ${problem}`, {

@@ -38,7 +38,9 @@ function checkNetworkCreate(result: RunResult, what: string, subnet: string): vo
   if (result.exitCode !== 0 && POOL_OVERLAP.test(result.stderr)) {
     throw new BottleError("E_SUBNET_TAKEN", `Cannot create the ${what}: ${subnet} is taken on this docker engine`, {
       exitCode: EXIT.tempFail,
-      hint: `another network holds ${subnet} (another claude-bottle home or user may have just made it); run claude-bottle up again`,
+      hint:
+        `another network holds ${subnet} (another claude-bottle home or user may have just made it); ` +
+        "run claude-bottle up again",
       run: result,
     });
   }

@@ -53,10 +53,8 @@ export async function cachedImageArchive(plan: P, deps: BackendDeps): Promise<st
   const image = plan.agentImage;
   const archive = plan.agent.imageArchive;
   if (!archive) {
-    throw new BottleError("E_AGENT_IMAGE", `Cannot launch "${plan.slug}": the agent image ${image} was not found when planning`, {
-      exitCode: EXIT.unavailable,
-      hint: agentImageFix(image),
-    });
+    const message = `Cannot launch "${plan.slug}": the agent image ${image} was not found when planning`;
+    throw new BottleError("E_AGENT_IMAGE", message, { exitCode: EXIT.unavailable, hint: agentImageFix(image) });
   }
   if (await deps.fs.exists(archive)) return archive;
   await deps.fs.makeDir(dirname(archive), 0o700);

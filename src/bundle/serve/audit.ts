@@ -73,7 +73,10 @@ export class Audit {
   private readonly counts = { bytesWritten: 0, droppedLines: 0, writeErrors: 0 };
 
   /** `file`: where the lines go, through the injected Fs; undefined keeps them in memory only. */
-  constructor(file: { readonly path: string; readonly fs: Fs } | undefined, private readonly options: AuditOptions = {}) {
+  constructor(
+    file: { readonly path: string; readonly fs: Fs } | undefined,
+    private readonly options: AuditOptions = {},
+  ) {
     this.file = file ? new AuditFile(file.path, file.fs, options.limits) : undefined;
   }
 
