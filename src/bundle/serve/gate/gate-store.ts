@@ -64,7 +64,8 @@ export class GateStore {
       .sort();
     const records: PushRecord[] = [];
     for (const id of ids) {
-      const text = await this.fs.readTextIfExists(join(this.quarantine, PUSHES_DIR, `${id}.json`)).catch(() => undefined);
+      const path = join(this.quarantine, PUSHES_DIR, `${id}.json`);
+      const text = await this.fs.readTextIfExists(path).catch(() => undefined);
       if (text !== undefined) records.push(JSON.parse(text) as PushRecord);
     }
     return records;
