@@ -5,18 +5,9 @@
  */
 import * as v from "valibot";
 import { pathToFileURL } from "node:url";
-import { BottleError, EXIT } from "../core/errors.ts";
 import { API_VERSION, type AnyBackend } from "./types.ts";
-import {
-  AgentPlanShape,
-  apiVersionAdvice,
-  BackendShape,
-  FindingsShape,
-  RenderedShape,
-  StepsShape,
-  LeftoversShape,
-  SummaryShape,
-} from "./plugin-contract.ts";
+import { apiVersionAdvice, BackendShape } from "./plugin-contract.ts";
+import { describeIssues, guarded } from "./plugin-guard.ts";
 
 export interface BrokenPlugin {
   readonly path: string;
@@ -26,73 +17,6 @@ export interface BrokenPlugin {
 export type PluginLoad =
   | { readonly ok: true; readonly backend: AnyBackend; readonly path: string }
   | ({ readonly ok: false } & BrokenPlugin);
-
-function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues
-    .map(
-      (issue) => `${v.getDotPath(issue) ?? "export"}: ${issue.received === "undefined" ? "is missing" : issue.message}`,
-    )
-    .join("; ");
-}
-
-function pluginError(path: string, phase: string, detail: string): BottleError {
-  return new BottleError("E_PLUGIN", `Plugin ${path}: ${phase} ${detail}`, {
-    exitCode: EXIT.internal,
-    hint: "this is the plugin's fault, not the manifest's; report it to its author or fix it (docs/plugins.md)",
-  });
-}
-
-/** What a phase returned, checked against its shape; the value unchanged when it fits. */
-function checked<T>(path: string, phase: string, schema: v.GenericSchema<unknown>, value: T): T {
-  const result = v.safeParse(schema, value);
-  if (!result.success) throw pluginError(path, `${phase} returned`, describeIssues(result.issues));
-  return value;
-}
-
-/** Anything a phase throws names the file; the manifest's own ConfigError passes as it is. */
-function attributed<T>(path: string, phase: string, call: () => T): T {
-  try {
-    return call();
-  } catch (error) {
-    if (error instanceof BottleError && error.exitCode === EXIT.config) throw error;
-    throw pluginError(path, `${phase} threw:`, (error as Error).message ?? String(error));
-  }
-}
-
-/** `attributed` for a phase that resolves later: a rejection names the file too. */
-async function attributedAsync<T>(path: string, phase: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof BottleError && error.exitCode === EXIT.config) throw error;
-    throw pluginError(path, `${phase} threw:`, (error as Error).message ?? String(error));
-  }
-}
-
-/** Wraps a plugin so that everything the core reads from it is checked first. */
-function guarded(backend: AnyBackend, path: string): AnyBackend {
-  const { render, summary, leftovers } = backend;
-  // A phase's result, checked against its shape; anything it throws names the plugin's file.
-  const call = <T>(phase: string, schema: v.GenericSchema<unknown>, run: () => T): T =>
-    checked(path, phase, schema, attributed(path, phase, run));
-  return {
-    ...backend,
-    plan: (bottle, facts, core) => call("plan", AgentPlanShape, () => backend.plan(bottle, facts, core)),
-    ...(render ? { render: (plan) => call("render", RenderedShape, () => render(plan)) } : {}),
-    ...(summary ? { summary: (plan) => call("summary", SummaryShape, () => summary(plan)) } : {}),
-    preflight: async (plan, facts, deps, options) =>
-      checked(path, "preflight", FindingsShape, await backend.preflight(plan, facts, deps, options)),
-    launch: (plan) => call("launch", StepsShape, () => backend.launch(plan)),
-    ...(leftovers
-      ? {
-          leftovers: async (home, deps, facts) => {
-            const found = await attributedAsync(path, "leftovers", () => leftovers(home, deps, facts));
-            return checked(path, "leftovers", LeftoversShape, found);
-          },
-        }
-      : {}),
-  };
-}
 
 interface SourcePosition {
   readonly file?: string;

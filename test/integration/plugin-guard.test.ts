@@ -64,3 +64,18 @@ test("leftovers without the slug that keeps a live bottle's resources safe are t
   expect(result.stderr).toContain(`error: Plugin ${join(cwd, "guarded.ts")}: leftovers returned 0.slug: `);
   expect(result.stdout).toBe("");
 });
+
+test("whatever a plugin's facts, preflight, steps or inspect throw names its file, never claude-bottle", async () => {
+  const cwd = project(`facts: async () => { throw new Error("boom in facts"); },`);
+  const plan = await runCli(["plan"], { cwd });
+  expect(plan.code).toBe(70);
+  expect(plan.stderr).toStartWith(`error: Plugin ${join(cwd, "guarded.ts")}: facts threw: boom in facts\nhint: this is the plugin's fault`);
+  const preflight = await runCli(["preflight"], { cwd: project(`preflight: async () => { throw new TypeError("x is undefined"); },`) });
+  expect(preflight.stderr).toContain("guarded.ts: preflight threw: x is undefined\n");
+  const { guarded } = await import("../../src/plugins/plugin-guard.ts");
+  const base = { name: "g", apiVersion: 2, version: "1", info: {}, plan: () => ({}), preflight: async () => [], exec: async () => 0 };
+  const steps = guarded({ ...base, launch: () => [{ id: "vm", title: "vm", run: async () => { throw new Error("no vm"); }, undo: async () => {} }] } as never, "/p/g.ts").launch({} as never);
+  await expect(steps[0]!.run({} as never)).rejects.toThrow('Plugin /p/g.ts: step "vm" threw: no vm');
+  const inspect = guarded({ ...base, launch: () => [], inspect: async () => ({ web: "running" }) } as never, "/p/g.ts").inspect!([], {} as never);
+  await expect(inspect).rejects.toThrow("Plugin /p/g.ts: inspect returned");
+});
