@@ -141,7 +141,8 @@ export async function gcCommand(ctx: CliContext, options: GcOptions): Promise<nu
     const verb = options.dryRun ? "would remove" : "removed";
     for (const leftover of options.dryRun ? result.found : result.removed) ctx.out(`${verb} ${leftover.kind} ${leftover.name}\n`);
     for (const failure of result.failed) ctx.err(`could not remove ${failure.leftover.kind} ${failure.leftover.name}: ${failure.error}\n`);
-    if (result.found.length === 0) ctx.out("nothing to collect\n");
+    for (const skipped of result.unsearched) ctx.err(`could not look for ${skipped.backend}'s leftovers: ${skipped.error}\n`);
+    if (result.found.length === 0 && result.unsearched.length === 0) ctx.out("nothing to collect\n");
   }
-  return result.failed.length > 0 ? EXIT.failed : EXIT.ok;
+  return result.failed.length > 0 || result.unsearched.length > 0 ? EXIT.failed : EXIT.ok;
 }

@@ -14,6 +14,8 @@ export interface GcResult {
   readonly found: readonly Leftover[];
   readonly removed: readonly Leftover[];
   readonly failed: readonly { readonly leftover: Leftover; readonly error: string }[];
+  /** Backends that could not say what they left (a broken plugin): the rest is still collected. */
+  readonly unsearched: readonly { readonly backend: string; readonly error: string }[];
 }
 
 /**
@@ -27,17 +29,26 @@ async function knownBackends(ctx: LifecycleContext, states: readonly BottleState
   return [...byName.values()];
 }
 
-/** One backend's leftovers, its own facts probed once for them. */
-async function backendLeftovers(ctx: LifecycleContext, backend: AnyBackend): Promise<Leftover[]> {
-  if (!backend.leftovers) return [];
-  const facts = backend.facts ? await backend.facts(ctx.deps) : undefined;
-  return backend.leftovers(ctx.home, ctx.deps, facts);
+type Searched = { readonly found: Leftover[] } | { readonly backend: string; readonly error: string };
+
+/** One backend's leftovers, its own facts probed once for them; a failure is reported, not fatal. */
+async function backendLeftovers(ctx: LifecycleContext, backend: AnyBackend): Promise<Searched> {
+  if (!backend.leftovers) return { found: [] };
+  try {
+    const facts = backend.facts ? await backend.facts(ctx.deps) : undefined;
+    return { found: await backend.leftovers(ctx.home, ctx.deps, facts) };
+  } catch (error) {
+    return { backend: backend.name, error: (error as Error).message ?? String(error) };
+  }
 }
 
 /** One entry per resource: a plugin may also report a labelled container the core finds itself. */
 function uniqueLeftovers(all: readonly Leftover[]): Leftover[] {
   const byKey = new Map<string, Leftover>();
-  for (const leftover of all) if (!byKey.has(`${leftover.kind}\0${leftover.name}`)) byKey.set(`${leftover.kind}\0${leftover.name}`, leftover);
+  for (const leftover of all) {
+    const key = `${leftover.kind}\0${leftover.name}`;
+    if (!byKey.has(key)) byKey.set(key, leftover);
+  }
   return [...byKey.values()];
 }
 
@@ -45,14 +56,16 @@ export async function gcBottles(ctx: LifecycleContext, dryRun: boolean): Promise
   const states = await listStates(ctx.deps.fs, ctx.home);
   const owned = new Set(states.map((state) => state.slug));
   const backends = await knownBackends(ctx, states);
-  const agentSide = await Promise.all(backends.map((backend) => backendLeftovers(ctx, backend)));
-  const all = uniqueLeftovers([...agentSide.flat(), ...(await dockerLeftovers(ctx.home, ctx.deps))]);
+  const searched = await Promise.all(backends.map((backend) => backendLeftovers(ctx, backend)));
+  const agentSide = searched.flatMap((answer) => ("found" in answer ? answer.found : []));
+  const unsearched = searched.flatMap((answer) => ("found" in answer ? [] : [answer]));
+  const all = uniqueLeftovers([...agentSide, ...(await dockerLeftovers(ctx.home, ctx.deps))]);
   // Containers before networks: a network with a container attached cannot be removed.
   const order = (leftover: Leftover) => (leftover.kind === "network" ? 1 : 0);
   const found = all.filter((leftover) => !leftover.slug || !owned.has(leftover.slug)).sort((a, b) => order(a) - order(b));
   const removed: Leftover[] = [];
   const failed: { leftover: Leftover; error: string }[] = [];
-  if (dryRun) return { found, removed, failed };
+  if (dryRun) return { found, removed, failed, unsearched };
   for (const leftover of found) {
     let error: string | undefined;
     for (const argv of leftover.removeArgvs) {
@@ -62,5 +75,5 @@ export async function gcBottles(ctx: LifecycleContext, dryRun: boolean): Promise
     if (error) failed.push({ leftover, error });
     else removed.push(leftover);
   }
-  return { found, removed, failed };
+  return { found, removed, failed, unsearched };
 }

@@ -57,11 +57,11 @@ test("a step id the core's bundle steps use is refused: the journal is keyed by 
   expect(() => bottleSteps(clashing, plan)).toThrow('Backend "docker" broke the contract: launch has a step "bundle-container"');
 });
 
-test("leftovers without the slug that keeps a live bottle's resources safe are the plugin's error, and gc removes nothing", async () => {
+test("leftovers without the slug that keeps a live bottle's resources safe are the plugin's error: gc removes none of them, says so, exits 1", async () => {
   const cwd = project('leftovers: async () => [{ kind: "vm", name: "claude-bottle-x-g", removeArgvs: [["false"]] }],');
   const result = await runCli(["--plugin", "./guarded.ts", "gc"], { cwd });
-  expect(result.code).toBe(70);
-  expect(result.stderr).toContain(`error: Plugin ${join(cwd, "guarded.ts")}: leftovers returned 0.slug: `);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toStartWith(`could not look for guarded's leftovers: Plugin ${join(cwd, "guarded.ts")}: leftovers returned 0.slug: `);
   expect(result.stdout).toBe("");
 });
 

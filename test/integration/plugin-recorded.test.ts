@@ -50,3 +50,24 @@ test("a leftover both the core (by its labels) and a plugin report is removed on
   expect(gc.stdout.split("\n").filter((line) => line.includes(bundle))).toEqual([`removed container ${bundle}`]);
   expect(world.containers()).toEqual([]);
 });
+
+test("a plugin that cannot say what it left does not stop gc: the rest is collected, the plugin named, exit 1", async () => {
+  const world = fakeWorld({ manifest: 'name = "d"\nbackend = "docker"\n' });
+  expect((await world.cli(["up", "--detach"])).code).toBe(0);
+  rmSync(join(world.home, "bottles/d"), { recursive: true });
+  writeFileSync(join(world.project, "broken.ts"), `export default (api) => api.defineBackend({
+  name: "broken", apiVersion: api.API_VERSION, version: "1",
+  info: { description: "", isolation: "x", binaries: [], network: { description: "", isolated: true },
+    features: { interactiveAttach: false, hostKernelShared: false, dnsSink: false } },
+  plan: () => ({}), preflight: async () => [], launch: () => [], exec: async () => 0,
+  leftovers: async () => { throw new Error("cannot reach my cloud"); },
+});
+`);
+  const gc = await world.cli(["--plugin", "./broken.ts", "gc"]);
+  expect(gc.code).toBe(1);
+  expect(gc.stderr).toBe(`could not look for broken's leftovers: Plugin ${join(world.project, "broken.ts")}: leftovers threw: cannot reach my cloud\n`);
+  expect(gc.stdout.split("\n").filter(Boolean).map((line) => line.split(" ").slice(0, 2).join(" "))).toEqual([
+    "removed container", "removed container", "removed network", "removed network",
+  ]);
+  expect([world.containers(), world.networks()]).toEqual([[], []]);
+});
