@@ -120,49 +120,63 @@ function terminated(deps: ProxyDeps, client: Duplex, head: Buffer, base: Connect
   });
 }
 
-/** Every other CONNECT: an opaque tunnel, direct or through the operator's proxy. */
-function tunnel(deps: ProxyDeps, client: Duplex, head: Buffer, base: ConnectBase, decision: Extract<Decision, { allowed: true }>): void {
+/** The one audit line of a tunnel, written once when it ends, with the bytes its upstream socket saw. */
+function tunnelFinisher(deps: ProxyDeps, base: ConnectBase, decision: Extract<Decision, { allowed: true }>, upstream: () => Socket | undefined): (outcome: "allow" | "error", reason?: string) => void {
   const started = Date.parse(base.time);
-  deps.counters.activeTunnels++;
-  let upstream: Socket | undefined;
   let finished = false;
-  const finish = (outcome: "allow" | "error", reason?: string) => {
+  return (outcome, reason) => {
     if (finished) return;
     finished = true;
     deps.counters.activeTunnels--;
-    deps.audit.write({ ...base, address: decision.address, decision: outcome, rule: decision.rule.rule.source, ...(reason ? { reason } : {}), bytesUp: upstream?.bytesWritten ?? 0, bytesDown: upstream?.bytesRead ?? 0, durationMs: Date.now() - started });
+    const socket = upstream();
+    deps.audit.write({ ...base, address: decision.address, decision: outcome, rule: decision.rule.rule.source, ...(reason ? { reason } : {}), bytesUp: socket?.bytesWritten ?? 0, bytesDown: socket?.bytesRead ?? 0, durationMs: Date.now() - started });
   };
+}
+
+/** The opened upstream joined to the client: answered 200, relayed both ways, closed when idle. */
+function splice(deps: ProxyDeps, client: Duplex, head: Buffer, socket: Socket, finish: ReturnType<typeof tunnelFinisher>): void {
+  const { idleMs } = deps.timeouts;
+  socket.on("error", (error) => {
+    client.destroy();
+    finish("error", error.message);
+  });
+  socket.on("close", () => {
+    client.destroy();
+    finish("allow");
+  });
+  client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+  if (head.length > 0) socket.write(head);
+  relay(client, socket);
+  relay(socket, client);
+  socket.resume();
+  // Idle: no byte either way on the upstream socket (every byte of the tunnel passes it).
+  socket.setTimeout(idleMs, () => {
+    finish("allow", `closed after ${idleMs / 1000} s idle`);
+    socket.destroy();
+  });
+}
+
+/** Every other CONNECT: an opaque tunnel, direct or through the operator's proxy. */
+function tunnel(deps: ProxyDeps, client: Duplex, head: Buffer, base: ConnectBase, decision: Extract<Decision, { allowed: true }>): void {
+  deps.counters.activeTunnels++;
+  let upstream: Socket | undefined;
+  const finish = tunnelFinisher(deps, base, decision, () => upstream);
   let clientGone = false;
   client.on("error", () => upstream?.destroy());
   client.on("close", () => {
     clientGone = true;
     upstream?.destroy();
   });
-  const { dialMs, idleMs } = deps.timeouts;
   let dialling: Socket | undefined;
   const open = deps.upstreamProxy ?? upstreamOpener(undefined, (address, port) => (dialling = dialer(deps)(address, port)));
   const target = { host: base.host, port: base.port!, address: decision.address };
-  openWithin(open, target, dialMs, () => dialling?.destroy()).then((socket) => {
+  openWithin(open, target, deps.timeouts.dialMs, () => dialling?.destroy()).then((socket) => {
     upstream = socket;
-    socket.on("error", (error) => {
-      client.destroy();
-      finish("error", error.message);
-    });
-    socket.on("close", () => {
-      client.destroy();
-      finish("allow");
-    });
-    if (clientGone) return void socket.destroy();
-    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-    if (head.length > 0) socket.write(head);
-    relay(client, socket);
-    relay(socket, client);
-    socket.resume();
-    // Idle: no byte either way on the upstream socket (every byte of the tunnel passes it).
-    socket.setTimeout(idleMs, () => {
-      finish("allow", `closed after ${idleMs / 1000} s idle`);
-      socket.destroy();
-    });
+    if (clientGone) {
+      socket.on("close", () => finish("allow"));
+      return void socket.destroy();
+    }
+    splice(deps, client, head, socket, finish);
   }, (error: Error) => {
     // Before the tunnel opened the client can still be told; after, the tunnel just ends.
     const status = error instanceof DialTimeout ? "504 Gateway Timeout" : "502 Bad Gateway";

@@ -5,7 +5,7 @@
  */
 import { lookup } from "node:dns/promises";
 import type { Fs } from "../../core/fs.ts";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Server } from "node:http";
 import { dirname, join } from "node:path";
 import { BottleError, EXIT } from "../../core/errors.ts";
@@ -19,6 +19,7 @@ import type { AuditFileLimits } from "./audit-file.ts";
 import { auditedDnsSink, auditedResolver } from "./audited.ts";
 import type { NameBudgetOptions } from "./name-budget.ts";
 import { ownNetworks, type InterfaceTable } from "./own-networks.ts";
+import type { OwnNetworks } from "./address.ts";
 import { whyAnswer } from "./why.ts";
 import { Policy } from "./policy.ts";
 import { createProxy } from "./proxy.ts";
@@ -27,7 +28,7 @@ import type { RefVetter } from "./gate/receive-pack.ts";
 import { createSupervise } from "./supervise.ts";
 import { parseUpstreamProxy } from "../../core/upstream-proxy.ts";
 import { CredsRuntime } from "./creds/creds-runtime.ts";
-import { loadMaterial, MATERIAL_FILE } from "./creds/material.ts";
+import { loadMaterial, MATERIAL_FILE, type BundleMaterial } from "./creds/material.ts";
 import { upstreamOpener, type OpenUpstream } from "./tls/upstream.ts";
 
 export const TOKEN_FILE = "supervise.token";
@@ -140,12 +141,54 @@ function operatorProxy(address: string | undefined, authorization: string | unde
   return upstreamOpener({ ...parsed.proxy, ...(authorization ? { authorization } : {}) });
 }
 
+async function readToken(fs: Fs, dir: string): Promise<string> {
+  const token = ((await fs.readTextIfExists(join(dir, TOKEN_FILE)).catch(() => undefined)) ?? "").trim();
+  if (token.length < 32) throw new BottleError("E_BUNDLE_TOKEN", `Cannot start the bundle: ${join(dir, TOKEN_FILE)} is missing or too short`, { exitCode: EXIT.config, hint: "claude-bottle up writes it; run up again" });
+  return token;
+}
+
+type Counters = { allowed: number; denied: number; activeTunnels: number; dnsRefused: number; resolveRefused: number };
+
+/** The credential side: what a finding does, and with on_canary = "stop" every open socket ends too. */
+function credsRuntime(config: LoadedBundleConfig, material: BundleMaterial, audit: Audit, counters: Counters, sockets: Set<Socket>, openUpstream: OpenUpstream): CredsRuntime {
+  return new CredsRuntime(material, {
+    bottle: config.bottle,
+    audit,
+    dlp: config.dlp,
+    onCanary: config.onCanary,
+    upgrade: config.upgrade,
+    counters,
+    openUpstream,
+    // on_canary = "stop": open tunnels and keep-alive connections end too, not only new ones.
+    onStop: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  });
+}
+
+/** /why: the policy's answer, and for an allowed host whether its TLS ends here. */
+function whyWith(policy: Policy, own: OwnNetworks, creds: CredsRuntime): (host: string, port: number) => Record<string, unknown> {
+  return (host, port) => {
+    const answer = whyAnswer(host, port, policy.active(), own);
+    const tls = answer["decision"] === "allow" ? creds.tlsFacts(host) : undefined;
+    return tls ? { ...answer, tls } : answer;
+  };
+}
+
+/** A canary in a query name is an event of its own, never folded into the aggregate. */
+function dnsCanary(creds: CredsRuntime): (name: string) => string | undefined {
+  return (name) => {
+    const canary = creds.inspection.canaries.find(name);
+    if (canary) creds.record({ kind: "canary", credential: canary });
+    return canary;
+  };
+}
+
 export async function serveBundle(configPath: string, options: ServeOptions): Promise<RunningBundle> {
   const { fs } = options;
   const config = await loadBundleConfig(fs, configPath);
   const dir = dirname(configPath);
-  const token = ((await fs.readTextIfExists(join(dir, TOKEN_FILE)).catch(() => undefined)) ?? "").trim();
-  if (token.length < 32) throw new BottleError("E_BUNDLE_TOKEN", `Cannot start the bundle: ${join(dir, TOKEN_FILE)} is missing or too short`, { exitCode: EXIT.config, hint: "claude-bottle up writes it; run up again" });
+  const token = await readToken(fs, dir);
   const policy = new Policy(manifestRules(config.allow), join(dir, APPROVED_FILE), { fs });
   await policy.load();
   const auditLimits = options.auditLimits ?? { maxBytes: config.auditMaxMb * 1024 * 1024, rotated: 4 };
@@ -156,48 +199,20 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
   const resolve = auditedResolver(options.resolve ?? systemResolver, options.nameBudget, audit, config.bottle, counters);
   const material = await loadMaterial(fs, join(dir, MATERIAL_FILE));
   const upstreamProxy = operatorProxy(config.upstreamProxy, material.upstreamProxyAuthorization);
-  const sockets = new Set<import("node:net").Socket>();
-  const creds = new CredsRuntime(material, {
-    bottle: config.bottle,
-    audit,
-    dlp: config.dlp,
-    onCanary: config.onCanary,
-    upgrade: config.upgrade,
-    counters,
-    openUpstream: upstreamProxy ?? upstreamOpener(undefined, options.dial),
-    // on_canary = "stop": open tunnels and keep-alive connections end too, not only new ones.
-    onStop: () => {
-      for (const socket of sockets) socket.destroy();
-    },
-  });
+  const sockets = new Set<Socket>();
+  const creds = credsRuntime(config, material, audit, counters, sockets, upstreamProxy ?? upstreamOpener(undefined, options.dial));
   const proxy = createProxy({
-    bottle: config.bottle,
-    bundleIp: config.bundleIp,
-    own,
-    policy,
-    audit,
-    resolve,
-    counters,
+    ...{ bottle: config.bottle, bundleIp: config.bundleIp, own, policy, audit, resolve, counters, creds },
     supervisePort: config.ports.supervise,
     timeouts: { dialMs: config.timeouts.dialSeconds * 1000, idleMs: config.timeouts.idleSeconds * 1000 },
     ...(options.dial ? { dial: options.dial } : {}),
-    creds,
     ...(upstreamProxy ? { upstreamProxy } : {}),
   });
-  const why = (host: string, port: number) => {
-    const answer = whyAnswer(host, port, policy.active(), own);
-    const tls = answer["decision"] === "allow" ? creds.tlsFacts(host) : undefined;
-    return tls ? { ...answer, tls } : answer;
-  };
+  const why = whyWith(policy, own, creds);
   const bodyMs = config.timeouts.bodySeconds * 1000;
   const canaries = () => ({ ...creds.canaryByCredential });
   const supervise = createSupervise({ why, bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters, bodyMs, canaries });
-  // A canary in a query name is an event of its own, never folded into the aggregate.
-  const dns = auditedDnsSink(audit, config.bottle, counters, options.dnsAggregate, (name) => {
-    const canary = creds.inspection.canaries.find(name);
-    if (canary) creds.record({ kind: "canary", credential: canary });
-    return canary;
-  });
+  const dns = auditedDnsSink(audit, config.bottle, counters, options.dnsAggregate, dnsCanary(creds));
   const vet = options.vetRef ? { vet: options.vetRef } : {};
   const gate = await createGate({ bottle: config.bottle, audit, fs, ...gateConfig(config), ...vet });
   trackSockets([proxy, gate, supervise, dns.tcp], sockets);
@@ -205,6 +220,11 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
     dns.stop();
     throw error;
   });
+  return { ports, audit, close: bundleCloser(creds, sockets, closers, dns, audit) };
+}
+
+/** Ends everything the bundle opened; idempotent: a second call waits for the first. */
+function bundleCloser(creds: CredsRuntime, sockets: Set<Socket>, closers: readonly Closer[], dns: { stop(): void }, audit: Audit): () => Promise<void> {
   let closing: Promise<void> | undefined;
   const close = async () => {
     creds.close();
@@ -213,6 +233,5 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
     dns.stop();
     await audit.flushed();
   };
-  // Idempotent: a second close waits for the first.
-  return { ports, audit, close: () => (closing ??= close()) };
+  return () => (closing ??= close());
 }
