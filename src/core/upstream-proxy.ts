@@ -9,6 +9,8 @@ import { Buffer } from "node:buffer";
 export interface UpstreamProxy {
   readonly host: string;
   readonly port: number;
+  /** An https:// proxy: the bundle speaks TLS to it (verified like any upstream), then CONNECT inside. */
+  readonly tls?: boolean;
   /** The `Proxy-Authorization` value (`Basic …`); only the bundle holds it, from its material. */
   readonly authorization?: string;
 }
@@ -45,7 +47,7 @@ function userPass(url: URL): string | { reason: string } | undefined {
   return `${user}:${password}`;
 }
 
-/** `http://[user:pass@]host:port` as a proxy address, or the reason it is not one (never quoting a password). */
+/** `http[s]://[user:pass@]host:port` as a proxy address, or the reason it is not one (never quoting a password). */
 export function parseUpstreamProxy(text: string): ParsedUpstreamProxy {
   const shown = `"${redactProxy(text)}"`;
   let url: URL;
@@ -54,18 +56,15 @@ export function parseUpstreamProxy(text: string): ParsedUpstreamProxy {
   } catch {
     return { ok: false, reason: `${shown} is not a URL; write http://host:port` };
   }
-  if (url.protocol === "https:")
-    return {
-      ok: false,
-      reason: `${shown} is an https:// proxy: the bundle speaks plain CONNECT to its proxy; use its http:// port`,
-    };
-  if (url.protocol !== "http:") return { ok: false, reason: `${shown} must be an http:// proxy` };
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return { ok: false, reason: `${shown} must be an http:// or https:// proxy` };
   if (url.pathname !== "/" || url.search || url.hash) return { ok: false, reason: `${shown} must be just http://host:port` };
   const auth = userPass(url);
   if (typeof auth === "object") return { ok: false, reason: `${shown} ${auth.reason}` };
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const port = Number(url.port || 80);
-  const address = `http://${url.host}`;
+  const tls = url.protocol === "https:";
+  const port = Number(url.port || (tls ? 443 : 80));
+  const address = `${url.protocol}//${url.host}`;
   const authorization = auth === undefined ? {} : { authorization: `Basic ${Buffer.from(auth).toString("base64")}` };
-  return { ok: true, proxy: { host, port, ...authorization }, address };
+  return { ok: true, proxy: { host, port, ...(tls ? { tls } : {}), ...authorization }, address };
 }

@@ -5,7 +5,7 @@ import * as x509 from "@peculiar/x509";
 import { webcrypto } from "node:crypto";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { createServer as createTcpServer, type AddressInfo, type Server } from "node:net";
+import { createServer as createTcpServer, isIP, type AddressInfo, type Server } from "node:net";
 import { spawn } from "node:child_process";
 
 const open: (Server | HttpServer)[] = [];
@@ -93,7 +93,7 @@ export async function tlsCredentials(name: string): Promise<{ key: string; cert:
   const caKeys = (await crypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: "01", name: `CN=test CA for ${name}`, keys: caKeys, signingAlgorithm: alg, notBefore: new Date(Date.now() - 3600_000), notAfter: new Date(Date.now() + 86_400_000), extensions: [new x509.BasicConstraintsExtension(true, 0, true)] });
   const leafKeys = (await crypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
-  const leaf = await x509.X509CertificateGenerator.create({ serialNumber: "02", subject: `CN=${name}`, issuer: ca.subject, publicKey: leafKeys.publicKey, signingKey: caKeys.privateKey, signingAlgorithm: alg, notBefore: new Date(Date.now() - 3600_000), notAfter: new Date(Date.now() + 86_400_000), extensions: [new x509.SubjectAlternativeNameExtension([{ type: "dns", value: name }])] });
+  const leaf = await x509.X509CertificateGenerator.create({ serialNumber: "02", subject: `CN=${name}`, issuer: ca.subject, publicKey: leafKeys.publicKey, signingKey: caKeys.privateKey, signingAlgorithm: alg, notBefore: new Date(Date.now() - 3600_000), notAfter: new Date(Date.now() + 86_400_000), extensions: [new x509.SubjectAlternativeNameExtension([{ type: isIP(name) ? "ip" : "dns", value: name }])] });
   const keyDer = await crypto.subtle.exportKey("pkcs8", leafKeys.privateKey);
   const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(keyDer).toString("base64").replace(/.{1,64}/g, "$&\n")}-----END PRIVATE KEY-----\n`;
   return { key, cert: leaf.toString("pem"), caPem: ca.toString("pem") };

@@ -92,12 +92,14 @@ export async function upgradeUpstream(name: string): Promise<{ port: number; caP
 
 /**
  * A corporate-style CONNECT proxy: sends every tunnel to 127.0.0.1:`port`, recording the authority
- * asked for; with `requires`, a CONNECT without that Proxy-Authorization gets a 407 (and is not recorded).
+ * asked for; with `requires`, a CONNECT without that Proxy-Authorization gets a 407 (and is not recorded);
+ * `routes` sends some authorities elsewhere on loopback.
  */
-export async function upstreamProxy(port: number, requires?: string): Promise<{ port: number; asked: string[]; refused: () => number }> {
+export async function upstreamProxy(port: number, requires?: string, tls?: { key: string; cert: string }, routes = new Map<string, number>()): Promise<{ port: number; asked: string[]; refused: () => number }> {
   const asked: string[] = [];
   let refused = 0;
-  const server = createHttpServer();
+  // With `tls`, an https:// proxy: TLS to it first, CONNECT inside.
+  const server = tls ? createHttpsServer(tls) : createHttpServer();
   server.on("connect", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     tunnels.push(socket);
     if (requires !== undefined && req.headers["proxy-authorization"] !== requires) {
@@ -105,7 +107,7 @@ export async function upstreamProxy(port: number, requires?: string): Promise<{ 
       return void socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n');
     }
     asked.push(req.url ?? "");
-    const upstream = connect(port, "127.0.0.1", () => {
+    const upstream = connect(routes.get(req.url ?? "") ?? port, "127.0.0.1", () => {
       socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length > 0) upstream.write(head);
       upstream.pipe(socket);

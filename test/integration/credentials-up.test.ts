@@ -132,9 +132,9 @@ test("upstream_proxy with a user and password: only bundle/credentials.json hold
     expect(JSON.stringify(world.calls()) + plan.stdout + up.stdout + up.stderr).not.toContain(secret);
   }
   await world.cli(["down", "web"]);
-  const refused = fakeWorld({ smolvm: "1.9.3", manifest: proxied.replace("http://corp", "https://corp") });
+  const refused = fakeWorld({ smolvm: "1.9.3", manifest: proxied.replace("http://corp", "socks5://corp") });
   const error = await refused.cli(["plan"]);
   expect(error.code).toBe(78);
-  expect(error.stderr).toContain('egress.upstream_proxy: "https://***@proxy.corp.test:3128" is an https:// proxy');
+  expect(error.stderr).toContain('egress.upstream_proxy: "socks5://***@proxy.corp.test:3128" must be an http:// or https:// proxy');
   expect(error.stderr).not.toContain(password);
 });

@@ -29,7 +29,7 @@ import { createSupervise } from "./supervise.ts";
 import { parseUpstreamProxy } from "../../core/upstream-proxy.ts";
 import { CredsRuntime } from "./creds/creds-runtime.ts";
 import { loadMaterial, MATERIAL_FILE, type BundleMaterial } from "./creds/material.ts";
-import { upstreamOpener, type OpenUpstream } from "./tls/upstream.ts";
+import { upstreamOpener, upstreamTrust, type OpenUpstream } from "./tls/upstream.ts";
 
 export const TOKEN_FILE = "supervise.token";
 export const APPROVED_FILE = "approved.json";
@@ -134,11 +134,16 @@ function trackSockets(servers: readonly (Server | import("node:net").Server)[], 
   }
 }
 
-/** The opener through the operator's proxy, with its credentials from the material (never bundle.json). */
-function operatorProxy(address: string | undefined, authorization: string | undefined): OpenUpstream | undefined {
+/**
+ * The opener through the operator's proxy, with its credentials from the material (never
+ * bundle.json); an https:// proxy is verified against the system roots plus upstream_ca.
+ */
+function operatorProxy(address: string | undefined, material: BundleMaterial): OpenUpstream | undefined {
   const parsed = address ? parseUpstreamProxy(address) : undefined;
   if (!parsed?.ok) return undefined;
-  return upstreamOpener({ ...parsed.proxy, ...(authorization ? { authorization } : {}) });
+  const authorization = material.upstreamProxyAuthorization;
+  const trust = parsed.proxy.tls ? upstreamTrust(material.upstreamCa) : undefined;
+  return upstreamOpener({ ...parsed.proxy, ...(authorization ? { authorization } : {}) }, undefined, trust);
 }
 
 async function readToken(fs: Fs, dir: string): Promise<string> {
@@ -198,7 +203,7 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
   const own = ownNetworks([config.subnet, ...config.hostAddresses], (options.interfaces ?? networkInterfaces)());
   const resolve = auditedResolver(options.resolve ?? systemResolver, options.nameBudget, audit, config.bottle, counters);
   const material = await loadMaterial(fs, join(dir, MATERIAL_FILE));
-  const upstreamProxy = operatorProxy(config.upstreamProxy, material.upstreamProxyAuthorization);
+  const upstreamProxy = operatorProxy(config.upstreamProxy, material);
   const sockets = new Set<Socket>();
   const creds = credsRuntime(config, material, audit, counters, sockets, upstreamProxy ?? upstreamOpener(undefined, options.dial));
   const proxy = createProxy({

@@ -15,7 +15,7 @@ import type { CredentialSpec } from "../../../src/core/credentials.ts";
 import { STAND_IN, startBundle, rawExchange, type TestBundle } from "../../helpers/bundle.ts";
 import { tempDir } from "../../helpers/cli.ts";
 import { dnsQuery } from "../../helpers/dns.ts";
-import { bodyRecordingServer, countingHttpServer, gitHttpsServer } from "../../helpers/servers.ts";
+import { bodyRecordingServer, countingHttpServer, gitHttpsServer, tlsCredentials } from "../../helpers/servers.ts";
 import { recordingUpstream, upgradeUpstream, upstreamProxy } from "../../helpers/terminator.ts";
 
 const resolve = async (name: string) => (name.endsWith(".test") ? [STAND_IN] : Promise.reject(new Error("ENOTFOUND")));
@@ -252,4 +252,26 @@ test("fresh client connections to a credential host share the bundle's verified 
   for (const via of ["one", "two", "three"]) expect((await run("curl", [...args, `https://api.test:${upstream.port}/v1/${via}`])).stderr).toBe("");
   expect(upstream.seen.map((seen) => [seen.url, seen.headers["x-api-key"]])).toEqual(["one", "two", "three"].map((via) => [`/v1/${via}`, REAL]));
   expect(upstream.connections()).toBe(1);
+});
+
+test("an https:// upstream_proxy: verified against upstream_ca, CONNECT inside its TLS, for tunnels, plain HTTP and terminated hosts", async () => {
+  const target = await countingHttpServer();
+  const upstream = await recordingUpstream("api.test");
+  const { key, cert, caPem: proxyCa } = await tlsCredentials("127.0.0.1");
+  const routes = new Map([[`api.test:${upstream.port}`, upstream.port]]);
+  const corporate = await upstreamProxy(target.port, undefined, { key, cert }, routes);
+  const allow = [`plain.test:${target.port}`, `opaque.test:${target.port}`, `api.test:${upstream.port}`];
+  const s = await setup(allow, { upstreamProxy: `https://127.0.0.1:${corporate.port}` }, [proxyCa, upstream.caPem]);
+  expect(await rawExchange(s.bundle.ports.proxy, `GET http://plain.test:${target.port}/ HTTP/1.1\r\nHost: plain.test\r\nConnection: close\r\n\r\n`)).toStartWith("HTTP/1.1 200");
+  const tunnel = await rawExchange(s.bundle.ports.proxy, `CONNECT opaque.test:${target.port} HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nHost: opaque.test\r\nConnection: close\r\n\r\n`, /reached/);
+  expect(tunnel).toContain("reached");
+  const proxy = `http://127.0.0.1:${s.bundle.ports.proxy}`;
+  const answer = await run("curl", ["-sS", "--noproxy", "", "--proxy", proxy, "--cacert", s.caFile, "-H", `x-api-key: ${s.sentinel}`, `https://api.test:${upstream.port}/v1/through-tls-proxy`]);
+  expect(answer.stderr).toBe("");
+  expect(upstream.seen.map((seen) => [seen.url, seen.headers["x-api-key"]])).toEqual([["/v1/through-tls-proxy", REAL]]);
+  expect(corporate.asked).toEqual([`plain.test:${target.port}`, `opaque.test:${target.port}`, `api.test:${upstream.port}`]);
+  // A proxy whose certificate upstream_ca does not vouch for is never spoken to: nothing is asked of it.
+  const untrusted = await setup([`opaque.test:${target.port}`], { upstreamProxy: `https://127.0.0.1:${corporate.port}` }, [upstream.caPem]);
+  expect(await rawExchange(untrusted.bundle.ports.proxy, `CONNECT opaque.test:${target.port} HTTP/1.1\r\n\r\n`)).toStartWith("HTTP/1.1 502");
+  expect(corporate.asked).toHaveLength(3);
 });

@@ -84,11 +84,11 @@ test("[egress] inspect, dlp, upstream_proxy and upstream_ca are checked", () => 
 [egress]
 inspect = ["*.x.test:8443"]
 dlp = "loud"
-upstream_proxy = "https://proxy.corp.test:3128"
+upstream_proxy = "socks5://proxy.corp.test:3128"
 `).sort()).toEqual([
     'egress.dlp: expected ("block" | "warn" | "off"), got "loud"',
     "egress.inspect.0: must be a host name or *.suffix (no port or address)",
-    'egress.upstream_proxy: "https://proxy.corp.test:3128" is an https:// proxy: the bundle speaks plain CONNECT to its proxy; use its http:// port',
+    'egress.upstream_proxy: "socks5://proxy.corp.test:3128" must be an http:// or https:// proxy',
   ]);
   const { manifest } = parseManifest(`name = "web"\n[egress]\nupstream_proxy = "http://proxy.corp.test:3128"\nupstream_ca = ["corp.pem"]\n`, "/x/bottle.toml");
   expect(manifest.egress).toEqual({ allow: [], inspect: [], upgrade: [], dlp: "block", upstream_proxy: "http://proxy.corp.test:3128", upstream_ca: ["corp.pem"] });
@@ -121,6 +121,7 @@ test("upstream_proxy: a user and password become Proxy-Authorization; no message
     ok: true, proxy: { host: "::1", port: 3128, authorization: `Basic ${Buffer.from("corp@user:p:ss").toString("base64")}` }, address: "http://[::1]:3128",
   });
   expect(parseUpstreamProxy("http://proxy.test")).toEqual({ ok: true, proxy: { host: "proxy.test", port: 80 }, address: "http://proxy.test" });
+  expect(parseUpstreamProxy("https://proxy.test")).toEqual({ ok: true, proxy: { host: "proxy.test", port: 443, tls: true }, address: "https://proxy.test" });
   const refused = ["http://a%3Ab:pw-1@p.test:1", "http://u:pw-%0a@p.test:1", "http://u:pw-%zz@p.test:1", "ftp://u:pw-2@p.test", "http://u:pw-3@p.test/path", "http//u:pw-4@"];
   for (const text of refused) {
     const parsed = parseUpstreamProxy(text);

@@ -64,16 +64,22 @@ function proxyConnect(socket: Socket, target: UpstreamTarget, authorization: str
   });
 }
 
-/** Opens upstream TCP: direct, through `dial` when a test records, or through `proxy`. */
-export function upstreamOpener(proxy?: UpstreamProxy, dial?: (address: string, port: number) => Socket): OpenUpstream {
-  if (proxy) {
-    return async (target) =>
-      proxyConnect(
-        await connected(connect({ host: proxy.host, port: proxy.port, allowHalfOpen: true })),
-        target,
-        proxy.authorization,
-      );
-  }
+/** The connection to the operator's proxy itself: TCP, or TLS verified like any upstream for an https:// one. */
+function proxySocket(proxy: UpstreamProxy, trust: SecureContext | undefined): Promise<Socket> {
+  const raw = connected(connect({ host: proxy.host, port: proxy.port, allowHalfOpen: true }));
+  return proxy.tls ? raw.then((socket) => upstreamTls(socket, proxy.host, trust)) : raw;
+}
+
+/**
+ * Opens upstream TCP: direct, through `dial` when a test records, or through `proxy` (an
+ * https:// one verified against `trust`, like upstream TLS).
+ */
+export function upstreamOpener(
+  proxy?: UpstreamProxy,
+  dial?: (address: string, port: number) => Socket,
+  trust?: SecureContext,
+): OpenUpstream {
+  if (proxy) return async (target) => proxyConnect(await proxySocket(proxy, trust), target, proxy.authorization);
   return (target) => {
     const socket = dial
       ? dial(target.address, target.port)
