@@ -63,6 +63,7 @@ export class Matcher {
   /** Longest normalised form: how much normalised text a streaming scan must carry over. */
   readonly longest: number;
   private readonly hasSpace: boolean;
+  private readonly values: readonly Known[];
 
   constructor(known: readonly Known[]) {
     this.forms = known.flatMap(({ name, value }) => encodedForms(value).map((form) => ({ name, form })));
@@ -70,6 +71,7 @@ export class Matcher {
     this.exact = known.flatMap(({ name, value }) => exactForms(value).map((form) => ({ name, form })));
     this.longestExact = Math.max(0, ...this.exact.map(({ form }) => form.length));
     this.hasSpace = this.exact.some(({ form }) => form.includes(0x20));
+    this.values = known;
   }
 
   /** The name of the first known value found in `bytes` in one of its exact forms. */
@@ -83,6 +85,15 @@ export class Matcher {
    */
   get spaced(): boolean {
     return this.hasSpace;
+  }
+
+  /**
+   * The name of a known value that `text` (at least 16 characters) begins: a key pattern that
+   * matched the start of a value cut off at a chunk's end is that value, not a stranger's key.
+   */
+  startOf(text: string): string | undefined {
+    if (text.length < MIN_FORM) return undefined;
+    return this.values.find(({ value }) => value.startsWith(text))?.name;
   }
 
   get empty(): boolean {

@@ -45,7 +45,14 @@ function knownValues(inspection: Inspection, normalised: readonly string[]): Fin
 function patterns(inspection: Inspection, text: string, warnings = true): Finding | undefined {
   if (inspection.dlp === "off") return undefined;
   for (const pattern of BLOCKING_PATTERNS) {
-    if (pattern.regex.test(text)) return { kind: "dlp", pattern: pattern.name, block: inspection.dlp === "block" };
+    const match = pattern.regex.exec(text)?.[0];
+    if (match === undefined) continue;
+    // A sentinel (or the bottle's own secret) whose end is still to come: name it, not the pattern.
+    const canary = inspection.canaries.startOf(match);
+    if (canary) return { kind: "canary", credential: canary };
+    const secret = inspection.secrets.startOf(match);
+    if (secret) return { kind: "secret", credential: secret };
+    return { kind: "dlp", pattern: pattern.name, block: inspection.dlp === "block" };
   }
   if (!warnings) return undefined;
   for (const run of text.matchAll(TOKEN_RUN)) {
