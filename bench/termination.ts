@@ -22,7 +22,9 @@ if (role === "upstream") await (await import("./termination-roles.ts")).upstream
 else if (role === "bundle") await (await import("./termination-roles.ts")).bundle(JSON.parse(process.argv[3]!));
 else await main();
 
-function child(args: string[], script = import.meta.path): Promise<{ process: ChildProcess; info: Record<string, unknown> }> {
+type Child = { process: ChildProcess; info: Record<string, unknown> };
+
+function child(args: string[], script = import.meta.path): Promise<Child> {
   const proc = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve) => {
     let text = "";
@@ -100,7 +102,12 @@ function percentiles(times: number[]): string {
  * Fresh connections, the targets taking turns one connection each: on a shared machine the load
  * changes by the second, and turns spread it evenly over the rows compared.
  */
-async function fresh(targets: readonly Target[], n: number, hostOf: (target: Target) => string, sentinel: string): Promise<string[]> {
+async function fresh(
+  targets: readonly Target[],
+  n: number,
+  hostOf: (target: Target) => string,
+  sentinel: string,
+): Promise<string[]> {
   const times: number[][] = targets.map(() => []);
   for (let i = 0; i < n; i++) {
     for (const [index, target] of targets.entries()) {
@@ -144,7 +151,11 @@ async function bulk(target: Target, host: string, sentinel: string): Promise<str
 type BundleInfo = { proxy: number; sentinel: string; bottleCa: string };
 
 function terminatedTarget(label: string, info: BundleInfo, port: number): Target {
-  return { label, open: async () => secure(await connectThrough(info.proxy, `term.bench.test:${port}`), port, "term.bench.test", info.bottleCa) };
+  const open = async () => {
+    const tunnel = await connectThrough(info.proxy, `term.bench.test:${port}`);
+    return secure(tunnel, port, "term.bench.test", info.bottleCa);
+  };
+  return { label, open };
 }
 
 async function main(): Promise<void> {
@@ -156,7 +167,8 @@ async function main(): Promise<void> {
   const bundle = await child(["bundle", JSON.stringify({ port, caPem })]);
   const info = bundle.info as BundleInfo;
   const { proxy, sentinel } = info;
-  const baseline = baselineDir ? await child(["bundle", JSON.stringify({ port, caPem })], `${baselineDir}/bench/termination.ts`) : undefined;
+  const bundleArgs = ["bundle", JSON.stringify({ port, caPem })];
+  const baseline = baselineDir ? await child(bundleArgs, `${baselineDir}/bench/termination.ts`) : undefined;
   const targets: Target[] = [
     { label: "direct", open: () => secure(undefined, port, "opaque.bench.test", caPem) },
     { label: "opaque tunnel (bundle)", open: async () => secure(await connectThrough(proxy, `opaque.bench.test:${port}`), port, "opaque.bench.test", caPem) },
@@ -164,7 +176,8 @@ async function main(): Promise<void> {
     terminatedTarget("terminated (bundle)", info, port),
   ];
   console.log(`| path | fresh p50 ms | fresh p99 ms | keep-alive p50 ms | keep-alive p99 ms | download MiB/s | upload MiB/s |\n|---|---:|---:|---:|---:|---:|---:|`);
-  const hostOf = (target: Target) => (target.label.startsWith("terminated") ? `term.bench.test:${port}` : `opaque.bench.test:${port}`);
+  const hostOf = (target: Target) =>
+    target.label.startsWith("terminated") ? `term.bench.test:${port}` : `opaque.bench.test:${port}`;
   await fresh(targets, 50, hostOf, sentinel); // warm-up
   const freshRows = await fresh(targets, n, hostOf, sentinel);
   for (const [index, target] of targets.entries()) {

@@ -149,8 +149,10 @@ export function bundleMaterial(input: MaterialInput): BundleMaterial {
   }));
   const proxyAuth = input.upstreamProxyAuthorization;
   const authorization = proxyAuth ? { upstreamProxyAuthorization: proxyAuth } : {};
-  const minting = wildcards.length === 0 ? {} : { wildcards, ca: { cert: input.ca.certificate, key: input.ca.privateKey } };
-  return { version: MATERIAL_VERSION, credentials, leaves, ...minting, upstreamCa: [...input.upstreamCa], ...authorization };
+  const ca = { cert: input.ca.certificate, key: input.ca.privateKey };
+  const minting = wildcards.length === 0 ? {} : { wildcards, ca };
+  const upstreamCa = [...input.upstreamCa];
+  return { version: MATERIAL_VERSION, credentials, leaves, ...minting, upstreamCa, ...authorization };
 }
 
 /** Writes the material into the bundle directory, 0600, atomically. */

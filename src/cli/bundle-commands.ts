@@ -78,16 +78,32 @@ export async function denyCommand(ctx: CliContext, name: string, target: string)
   return EXIT.ok;
 }
 
+interface WhyAnswer {
+  readonly decision: string;
+  readonly rule: string;
+  readonly reason?: string;
+  readonly address?: string;
+  readonly origin?: string;
+  readonly resolves?: boolean;
+  /** Present when the host's TLS ends in the bundle. */
+  readonly tls?: { readonly upgrade?: boolean };
+}
+
 /** `why NAME HOST[:PORT]`: the running bundle's decision for a target, explained, nothing dialled. */
 export async function whyCommand(ctx: CliContext, name: string, target: string, options: { json?: boolean }): Promise<number> {
   const match = /^(.*?)(?::(\d{1,5}))?$/.exec(target.replace(/^\[(.*)\](?=:|$)/, "$1"))!;
   const query = new URLSearchParams({ host: match[1] ?? target, port: match[2] ?? "443" });
-  const answer = (await supervise(ctx, name, "GET", `/why?${query}`)) as { decision: string; rule: string; reason?: string; address?: string; origin?: string; resolves?: boolean; tls?: { upgrade?: boolean } };
+  const answer = (await supervise(ctx, name, "GET", `/why?${query}`)) as WhyAnswer;
   if (options.json) ctx.out(json(answer));
   else {
     const where = answer.address ? ` → ${answer.address}` : answer.resolves ? " (the name is resolved only on connect)" : "";
-    const tls = answer.tls ? `; TLS ends in the bundle, upgrades ${answer.tls.upgrade ? "pass ([egress] upgrade)" : "refused"}` : "";
-    ctx.out(terminalSafe(`${answer.decision.toUpperCase()} ${query.get("host")}:${query.get("port")} by ${answer.rule}${answer.origin ? ` (${answer.origin})` : ""}${where}${answer.reason ? ` — ${answer.reason}` : ""}${tls}`) + "\n");
+    const upgrades = answer.tls?.upgrade ? "pass ([egress] upgrade)" : "refused";
+    const tls = answer.tls ? `; TLS ends in the bundle, upgrades ${upgrades}` : "";
+    const origin = answer.origin ? ` (${answer.origin})` : "";
+    const reason = answer.reason ? ` — ${answer.reason}` : "";
+    const target = `${query.get("host")}:${query.get("port")}`;
+    const line = `${answer.decision.toUpperCase()} ${target} by ${answer.rule}${origin}${where}${reason}${tls}`;
+    ctx.out(terminalSafe(line) + "\n");
   }
   return answer.decision === "allow" ? EXIT.ok : EXIT.failed;
 }

@@ -45,10 +45,12 @@ export function formatFindings(findings: readonly Finding[]): string {
 /** The hosts whose TLS the bundle terminates (credentials, inspect), marking those upgrades pass. */
 function terminatedRow(plan: Plan): [string, string][] {
   const inspection = plan.bundle.inspection;
-  const hosts = [...new Set([...(inspection?.credentials ?? []).flatMap((c) => c.hosts), ...(inspection?.inspect ?? [])])];
+  const credentialHosts = (inspection?.credentials ?? []).flatMap((credential) => credential.hosts);
+  const hosts = [...new Set([...credentialHosts, ...(inspection?.inspect ?? [])])];
   if (hosts.length === 0) return [];
   const upgrade = new Set(inspection?.upgrade ?? []);
-  return [["terminated", hosts.sort().map((host) => (upgrade.has(host) ? `${host} (upgrade passes)` : host)).join(", ")]];
+  const shown = hosts.sort().map((host) => (upgrade.has(host) ? `${host} (upgrade passes)` : host));
+  return [["terminated", shown.join(", ")]];
 }
 
 export function formatPlan(plan: Plan, summary: Readonly<Record<string, string>> = {}): string {

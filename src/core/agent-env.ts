@@ -17,7 +17,11 @@ export const GUEST_CA_PATH = "/etc/claude-bottle/bundle-ca.crt";
 export const GUEST_TRUST_PATH = "/etc/claude-bottle/ca-bundle.crt";
 
 /** Where images keep their roots: Debian, Ubuntu and Alpine; Fedora and RHEL; OpenSSL's default. */
-export const IMAGE_ROOTS_PATHS = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+export const IMAGE_ROOTS_PATHS = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/cert.pem",
+];
 
 /** The variables that point OpenSSL (and curl, git, Python requests) at GUEST_TRUST_PATH. */
 export const TRUST_ENV_NAMES = ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "REQUESTS_CA_BUNDLE"] as const;

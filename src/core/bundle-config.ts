@@ -51,7 +51,9 @@ export const BundleConfigSchema = v.object({
   /** Terminated hosts whose connections may pass a protocol upgrade (WebSocket). */
   upgrade: v.optional(v.array(v.string()), []),
   /** The operator's HTTP proxy every allowed connection goes through. */
-  upstreamProxy: v.optional(v.pipe(v.string(), v.check(addressOnly, "must be http(s)://host:port, with no user or password"))),
+  upstreamProxy: v.optional(
+    v.pipe(v.string(), v.check(addressOnly, "must be http(s)://host:port, with no user or password")),
+  ),
   /** Seconds: a dial, an idle tunnel or forwarded request, a supervise request body. Generous by default. */
   timeouts: v.optional(
     v.object({

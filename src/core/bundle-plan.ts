@@ -144,7 +144,11 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
     bundleSubnet: addresses.subnet,
     bundleGateway: addresses.gateway,
     bundleIp: addresses.bundleIp,
-    env: sortedRecord({ ...manifest.agent.env, ...sentinelEnv(inspection), ...bundleAgentEnv(slug, addresses.bundleIp, needs.guestTrust) }),
+    env: sortedRecord({
+      ...manifest.agent.env,
+      ...sentinelEnv(inspection),
+      ...bundleAgentEnv(slug, addresses.bundleIp, needs.guestTrust),
+    }),
     warnings: planWarnings(bottle, needs),
     host: { platform: facts.platform, arch: facts.arch },
     agentImage: manifest.agent.image,

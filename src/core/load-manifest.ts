@@ -62,7 +62,9 @@ function upgradeIssues(manifest: Manifest): ConfigIssue[] {
   const terminated = [...manifest.egress.inspect, ...manifest.credentials.list.flatMap((spec) => spec.hosts)];
   return manifest.egress.upgrade.flatMap((host, index) => inspectCovers(terminated, host) ? [] : [{
     path: `egress.upgrade.${index}`,
-    message: `"${host}" is not terminated (no credential or [egress] inspect names it), so its tunnel passes upgrades already; remove it`,
+    message:
+      `"${host}" is not terminated (no credential or [egress] inspect names it), ` +
+      "so its tunnel passes upgrades already; remove it",
   }]);
 }
 
@@ -81,7 +83,9 @@ export function parseManifest(text: string, manifestPath: string): Bottle {
     throw error;
   }
   const result = v.safeParse(ManifestSchema, data);
-  const issues = [...(result.success ? [...credentialIssues(result.output), ...upgradeIssues(result.output)] : manifestIssues(result.issues)), ...reservedEnvIssues(data)];
+  const crossChecks = (manifest: Manifest) => [...credentialIssues(manifest), ...upgradeIssues(manifest)];
+  const shapeIssues = result.success ? crossChecks(result.output) : manifestIssues(result.issues);
+  const issues = [...shapeIssues, ...reservedEnvIssues(data)];
   if (!result.success || issues.length > 0) {
     throw new ConfigError("E_MANIFEST_INVALID", `Cannot use manifest "${manifestPath}": ${issues.length} problem${issues.length === 1 ? "" : "s"}`, issues, {
       hint: "see the manifest reference in the README, or run claude-bottle init for a commented example",

@@ -5,7 +5,8 @@ import * as v from "valibot";
 import { EgressRuleSchema, SubnetPoolSchema } from "./value-schemas.ts";
 import { SLUG_NO_DOUBLE_HYPHEN, SLUG_PATTERN } from "./slug.ts";
 import { WorkspaceTable } from "./workspace-table.ts";
-import { CredentialTable, credentialSpec, isCredentialHost, isInspectHost, type CredentialSpec, type Credentials } from "./credentials.ts";
+import { CredentialTable, credentialSpec, isCredentialHost, isInspectHost } from "./credentials.ts";
+import type { CredentialSpec, Credentials } from "./credentials.ts";
 import { parseUpstreamProxy } from "./upstream-proxy.ts";
 import { parseDuration } from "./duration.ts";
 
@@ -97,9 +98,15 @@ const ManifestTables = v.strictObject({
       /** Typed once here: the plan and the bundle both use these rules. */
       allow: v.optional(v.array(EgressRuleSchema), []),
       /** Hosts whose TLS the bundle terminates to inspect (canaries, DLP) without a credential. */
-      inspect: v.optional(v.array(v.pipe(v.string(), v.check(isInspectHost, "must be a host name or *.suffix (no port or address)"))), []),
+      inspect: v.optional(
+        v.array(v.pipe(v.string(), v.check(isInspectHost, "must be a host name or *.suffix (no port or address)"))),
+        [],
+      ),
       /** Terminated hosts whose connections may pass a protocol upgrade (WebSocket); frames go unread. */
-      upgrade: v.optional(v.array(v.pipe(v.string(), v.check(isCredentialHost, "must be a host name (no wildcard, port or address)"))), []),
+      upgrade: v.optional(
+        v.array(v.pipe(v.string(), v.check(isCredentialHost, "must be a host name (no wildcard, port or address)"))),
+        [],
+      ),
       dlp: v.optional(v.picklist(["block", "warn", "off"], 'must be "block", "warn" or "off"'), "block"),
       upstream_proxy: v.optional(v.pipe(v.string(), v.rawCheck(({ dataset, addIssue }) => {
         if (!dataset.typed) return;

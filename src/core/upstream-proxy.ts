@@ -58,7 +58,9 @@ export function parseUpstreamProxy(text: string): ParsedUpstreamProxy {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
     return { ok: false, reason: `${shown} must be an http:// or https:// proxy` };
-  if (url.pathname !== "/" || url.search || url.hash) return { ok: false, reason: `${shown} must be just http://host:port` };
+  if (url.pathname !== "/" || url.search || url.hash) {
+    return { ok: false, reason: `${shown} must be just http(s)://host:port` };
+  }
   const auth = userPass(url);
   if (typeof auth === "object") return { ok: false, reason: `${shown} ${auth.reason}` };
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");

@@ -71,9 +71,13 @@ export function guestTrustHostPath(plan: Pick<Plan<DockerPlan>, "bundle">): stri
 }
 
 /** A container made from the agent image only to copy its roots out: never started, no network. */
-export function rootsContainerArgv(plan: Pick<Plan<DockerPlan>, "slug" | "home" | "agentImage">, name: string): string[] {
+export function rootsContainerArgv(
+  plan: Pick<Plan<DockerPlan>, "slug" | "home" | "agentImage">,
+  name: string,
+): string[] {
   const labels = ["--label", `${LABEL_SLUG}=${plan.slug}`, "--label", `${LABEL_HOME}=${plan.home}`];
-  return ["docker", "create", "--pull", "never", "--name", name, "--network", "none", ...labels, "--entrypoint", IDLE[0]!, plan.agentImage];
+  const create = ["docker", "create", "--pull", "never", "--name", name, "--network", "none"];
+  return [...create, ...labels, "--entrypoint", IDLE[0]!, plan.agentImage];
 }
 
 /** Copies one file out of a (stopped) container, following a symlink (Alpine's cert.pem is one). */

@@ -104,7 +104,8 @@ function terminated(deps: ProxyDeps, client: Duplex, head: Buffer, base: Connect
   const rule = decision.rule.rule.source;
   let context: ReturnType<NonNullable<ProxyDeps["creds"]>["contextFor"]>;
   try {
-    context = deps.creds!.contextFor({ host: terminationName(base.host), port: base.port!, address: decision.address, rule, client: base.client });
+    const host = terminationName(base.host);
+    context = deps.creds!.contextFor({ host, port: base.port!, address: decision.address, rule, client: base.client });
   } catch (error) {
     // A wildcard-inspected name no leaf can carry: refused, never let through uninspected.
     const refusal = { status: 403, rule: "inspect-name", reason: (error as Error).message };
@@ -120,8 +121,16 @@ function terminated(deps: ProxyDeps, client: Duplex, head: Buffer, base: Connect
   });
 }
 
+type Allowed = Extract<Decision, { allowed: true }>;
+type Finish = (outcome: "allow" | "error", reason?: string) => void;
+
 /** The one audit line of a tunnel, written once when it ends, with the bytes its upstream socket saw. */
-function tunnelFinisher(deps: ProxyDeps, base: ConnectBase, decision: Extract<Decision, { allowed: true }>, upstream: () => Socket | undefined): (outcome: "allow" | "error", reason?: string) => void {
+function tunnelFinisher(
+  deps: ProxyDeps,
+  base: ConnectBase,
+  decision: Allowed,
+  upstream: () => Socket | undefined,
+): Finish {
   const started = Date.parse(base.time);
   let finished = false;
   return (outcome, reason) => {
@@ -129,12 +138,16 @@ function tunnelFinisher(deps: ProxyDeps, base: ConnectBase, decision: Extract<De
     finished = true;
     deps.counters.activeTunnels--;
     const socket = upstream();
-    deps.audit.write({ ...base, address: decision.address, decision: outcome, rule: decision.rule.rule.source, ...(reason ? { reason } : {}), bytesUp: socket?.bytesWritten ?? 0, bytesDown: socket?.bytesRead ?? 0, durationMs: Date.now() - started });
+    const bytes = { bytesUp: socket?.bytesWritten ?? 0, bytesDown: socket?.bytesRead ?? 0 };
+    const why = reason ? { reason } : {};
+    const rule = decision.rule.rule.source;
+    const durationMs = Date.now() - started;
+    deps.audit.write({ ...base, address: decision.address, decision: outcome, rule, ...why, ...bytes, durationMs });
   };
 }
 
 /** The opened upstream joined to the client: answered 200, relayed both ways, closed when idle. */
-function splice(deps: ProxyDeps, client: Duplex, head: Buffer, socket: Socket, finish: ReturnType<typeof tunnelFinisher>): void {
+function splice(deps: ProxyDeps, client: Duplex, head: Buffer, socket: Socket, finish: Finish): void {
   const { idleMs } = deps.timeouts;
   socket.on("error", (error) => {
     client.destroy();
@@ -157,7 +170,7 @@ function splice(deps: ProxyDeps, client: Duplex, head: Buffer, socket: Socket, f
 }
 
 /** Every other CONNECT: an opaque tunnel, direct or through the operator's proxy. */
-function tunnel(deps: ProxyDeps, client: Duplex, head: Buffer, base: ConnectBase, decision: Extract<Decision, { allowed: true }>): void {
+function tunnel(deps: ProxyDeps, client: Duplex, head: Buffer, base: ConnectBase, decision: Allowed): void {
   deps.counters.activeTunnels++;
   let upstream: Socket | undefined;
   const finish = tunnelFinisher(deps, base, decision, () => upstream);
@@ -168,7 +181,8 @@ function tunnel(deps: ProxyDeps, client: Duplex, head: Buffer, base: ConnectBase
     upstream?.destroy();
   });
   let dialling: Socket | undefined;
-  const open = deps.upstreamProxy ?? upstreamOpener(undefined, (address, port) => (dialling = dialer(deps)(address, port)));
+  const dial = (address: string, port: number) => (dialling = dialer(deps)(address, port));
+  const open = deps.upstreamProxy ?? upstreamOpener(undefined, dial);
   const target = { host: base.host, port: base.port!, address: decision.address };
   openWithin(open, target, deps.timeouts.dialMs, () => dialling?.destroy()).then((socket) => {
     upstream = socket;

@@ -148,14 +148,25 @@ function operatorProxy(address: string | undefined, material: BundleMaterial): O
 
 async function readToken(fs: Fs, dir: string): Promise<string> {
   const token = ((await fs.readTextIfExists(join(dir, TOKEN_FILE)).catch(() => undefined)) ?? "").trim();
-  if (token.length < 32) throw new BottleError("E_BUNDLE_TOKEN", `Cannot start the bundle: ${join(dir, TOKEN_FILE)} is missing or too short`, { exitCode: EXIT.config, hint: "claude-bottle up writes it; run up again" });
+  if (token.length < 32) {
+    const message = `Cannot start the bundle: ${join(dir, TOKEN_FILE)} is missing or too short`;
+    const hint = "claude-bottle up writes it; run up again";
+    throw new BottleError("E_BUNDLE_TOKEN", message, { exitCode: EXIT.config, hint });
+  }
   return token;
 }
 
 type Counters = { allowed: number; denied: number; activeTunnels: number; dnsRefused: number; resolveRefused: number };
 
 /** The credential side: what a finding does, and with on_canary = "stop" every open socket ends too. */
-function credsRuntime(config: LoadedBundleConfig, material: BundleMaterial, audit: Audit, counters: Counters, sockets: Set<Socket>, openUpstream: OpenUpstream): CredsRuntime {
+function credsRuntime(
+  config: LoadedBundleConfig,
+  material: BundleMaterial,
+  audit: Audit,
+  counters: Counters,
+  sockets: Set<Socket>,
+  openUpstream: OpenUpstream,
+): CredsRuntime {
   return new CredsRuntime(material, {
     bottle: config.bottle,
     audit,
@@ -172,7 +183,9 @@ function credsRuntime(config: LoadedBundleConfig, material: BundleMaterial, audi
 }
 
 /** /why: the policy's answer, and for an allowed host whether its TLS ends here. */
-function whyWith(policy: Policy, own: OwnNetworks, creds: CredsRuntime): (host: string, port: number) => Record<string, unknown> {
+type Why = (host: string, port: number) => Record<string, unknown>;
+
+function whyWith(policy: Policy, own: OwnNetworks, creds: CredsRuntime): Why {
   return (host, port) => {
     const answer = whyAnswer(host, port, policy.active(), own);
     const tls = answer["decision"] === "allow" ? creds.tlsFacts(host) : undefined;
@@ -205,7 +218,8 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
   const material = await loadMaterial(fs, join(dir, MATERIAL_FILE));
   const upstreamProxy = operatorProxy(config.upstreamProxy, material);
   const sockets = new Set<Socket>();
-  const creds = credsRuntime(config, material, audit, counters, sockets, upstreamProxy ?? upstreamOpener(undefined, options.dial));
+  const openUpstream = upstreamProxy ?? upstreamOpener(undefined, options.dial);
+  const creds = credsRuntime(config, material, audit, counters, sockets, openUpstream);
   const proxy = createProxy({
     ...{ bottle: config.bottle, bundleIp: config.bundleIp, own, policy, audit, resolve, counters, creds },
     supervisePort: config.ports.supervise,
@@ -229,7 +243,13 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
 }
 
 /** Ends everything the bundle opened; idempotent: a second call waits for the first. */
-function bundleCloser(creds: CredsRuntime, sockets: Set<Socket>, closers: readonly Closer[], dns: { stop(): void }, audit: Audit): () => Promise<void> {
+function bundleCloser(
+  creds: CredsRuntime,
+  sockets: Set<Socket>,
+  closers: readonly Closer[],
+  dns: { stop(): void },
+  audit: Audit,
+): () => Promise<void> {
   let closing: Promise<void> | undefined;
   const close = async () => {
     creds.close();

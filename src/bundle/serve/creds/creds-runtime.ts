@@ -9,7 +9,7 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import type { Audit } from "../audit.ts";
 import type { Finding, DlpMode, Inspection } from "../dlp/inspect.ts";
 import type { TerminateContext } from "../tls/terminate.ts";
-import { upstreamTls, upstreamTrust, type OpenUpstream } from "../tls/upstream.ts";
+import { upstreamTls, upstreamTrust, type OpenUpstream, type UpstreamTarget } from "../tls/upstream.ts";
 import { UpstreamPool } from "../tls/upstream-pool.ts";
 import { LeafCache } from "../tls/leaf-cache.ts";
 import { loadIssuer } from "../tls/mint-leaf.ts";
@@ -64,7 +64,9 @@ export class CredsRuntime {
     };
     this.upstreamTrust = upstreamTrust(material.upstreamCa);
     const trust = this.upstreamTrust;
-    this.pool = new UpstreamPool((target) => options.openUpstream(target).then((raw) => upstreamTls(raw, target.host, trust)));
+    const openVerified = (target: UpstreamTarget) =>
+      options.openUpstream(target).then((raw) => upstreamTls(raw, target.host, trust));
+    this.pool = new UpstreamPool(openVerified);
     const ca = material.ca;
     this.wildcardLeaves = ca && material.wildcards?.length ? new LeafCache(loadIssuer(ca.cert, ca.key)) : undefined;
     Object.assign(options.counters, { canaryHits: 0, dlpBlocked: 0, dlpWarned: 0 });

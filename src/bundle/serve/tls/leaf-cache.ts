@@ -12,9 +12,12 @@ export const LEAF_CACHE_SIZE = 256;
 /** A cached leaf older than this is minted again (it is valid for 99 days). */
 export const REMINT_MS = 30 * 86_400_000;
 
+const LABEL = "[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?";
+const MINTABLE = new RegExp(`^${LABEL}(?:\\.${LABEL})+$`);
+
 /** A name a wildcard leaf may be minted for: lowercase DNS labels (underscores tolerated), ≤ 253. */
 export function mintableName(host: string): boolean {
-  return host.length <= 253 && /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)+$/.test(host);
+  return host.length <= 253 && MINTABLE.test(host);
 }
 
 export class LeafCache {
