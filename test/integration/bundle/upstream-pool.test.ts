@@ -45,3 +45,21 @@ test("one verified connection serves requests one after another; an idle one is 
     pool.close();
   }
 });
+
+test("past its host limit the pool drops agents with no connection, never one in use", async () => {
+  const upstream = await recordingUpstream("api.test");
+  const trust = upstreamTrust([upstream.caPem]);
+  const open = upstreamOpener();
+  const pool = new UpstreamPool(async (target) => upstreamTls(await open(target), "api.test", trust), 60_000, 2);
+  try {
+    const busy = pool.agentFor({ host: "api.test", port: upstream.port, address: "127.0.0.1" });
+    expect((await get(busy, upstream.port, "/kept")).status).toBe(200); // its connection stays, idle in the pool
+    pool.agentFor({ host: "a.wild.test", port: 443, address: "127.0.0.1" });
+    expect(pool.hosts).toBe(2);
+    pool.agentFor({ host: "b.wild.test", port: 443, address: "127.0.0.1" });
+    expect(pool.hosts).toBe(2);
+    expect(pool.agentFor({ host: "api.test", port: upstream.port, address: "127.0.0.1" })).toBe(busy);
+  } finally {
+    pool.close();
+  }
+});

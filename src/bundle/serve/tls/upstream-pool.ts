@@ -12,6 +12,8 @@ import type { UpstreamTarget } from "./upstream.ts";
 
 export const POOL_IDLE_MS = 4000;
 export const POOL_SOCKETS_PER_HOST = 16;
+/** Past this many hosts (a wildcard inspect rule admits any number), agents with no connection are dropped. */
+export const POOL_HOSTS = 256;
 
 type Open = (target: UpstreamTarget) => Promise<Socket>;
 
@@ -21,9 +23,16 @@ interface Entry {
   target: UpstreamTarget;
 }
 
+type Lists = { sockets?: Record<string, Socket[]>; freeSockets?: Record<string, Socket[]> };
+
 function freeNow(agent: Agent, socket: Socket): boolean {
-  const free = (agent as unknown as { freeSockets?: Record<string, Socket[]> }).freeSockets ?? {};
+  const free = (agent as unknown as Lists).freeSockets ?? {};
   return Object.values(free).some((list) => list.includes(socket));
+}
+
+function unused(agent: Agent): boolean {
+  const { sockets = {}, freeSockets = {} } = agent as unknown as Lists;
+  return [...Object.values(sockets), ...Object.values(freeSockets)].every((list) => list.length === 0);
 }
 
 export class UpstreamPool {
@@ -33,6 +42,7 @@ export class UpstreamPool {
   constructor(
     private readonly open: Open,
     private readonly idleMs = POOL_IDLE_MS,
+    private readonly maxHosts = POOL_HOSTS,
   ) {}
 
   private create(): Entry {
@@ -64,10 +74,24 @@ export class UpstreamPool {
   /** The shared agent for `target`'s host and port; later connections go to `target.address`. */
   agentFor(target: UpstreamTarget): Agent {
     const key = `${target.host}:${target.port}`;
+    if (!this.entries.has(key) && this.entries.size >= this.maxHosts) this.prune();
     const entry = this.entries.get(key) ?? this.create();
     entry.target = target;
     this.entries.set(key, entry);
     return entry.agent;
+  }
+
+  private prune(): void {
+    for (const [key, { agent }] of this.entries) {
+      if (!unused(agent)) continue;
+      agent.destroy();
+      this.entries.delete(key);
+    }
+  }
+
+  /** How many hosts have an agent (for tests). */
+  get hosts(): number {
+    return this.entries.size;
   }
 
   /** Closes every pooled connection (the bundle is closing, or egress stopped). */
