@@ -35,6 +35,13 @@ async function writeStarter(ctx: CliContext, target: string, contents: string): 
 
 export async function initCommand(ctx: CliContext, path: string | undefined, force: boolean): Promise<number> {
   const target = resolve(ctx.host.cwd, path ?? DEFAULT_MANIFEST);
+  // "DIR/." exists only for a directory (a file answers ENOTDIR): say so, not "the file exists".
+  if (await ctx.fs.exists(`${target}/.`).catch(() => false)) {
+    throw new BottleError("E_INIT_WRITE", `Cannot write "${target}": it is a directory`, {
+      exitCode: EXIT.cantCreate,
+      hint: `name a file, e.g. ${join(path ?? ".", DEFAULT_MANIFEST)}`,
+    });
+  }
   if (!force && (await ctx.fs.exists(target))) {
     throw new BottleError("E_INIT_EXISTS", `Cannot write "${target}": the file exists`, {
       exitCode: EXIT.cantCreate,

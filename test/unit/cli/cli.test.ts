@@ -125,9 +125,13 @@ describe("claude-bottle CLI", () => {
     });
     const { mkdirSync } = await import("node:fs");
     mkdirSync(join(cwd, "sub"));
-    const onDir = await runCli(["init", "--force", "sub"], { cwd });
-    expect(onDir.code).toBe(73);
-    expect(onDir.stderr).toStartWith(`error: Cannot write "${join(cwd, "sub")}": it is a directory\n`);
+    for (const args of [["init", "sub"], ["init", "--force", "sub"]]) {
+      const onDir = await runCli(args, { cwd });
+      expect({ code: onDir.code, stderr: onDir.stderr }).toEqual({
+        code: 73,
+        stderr: `error: Cannot write "${join(cwd, "sub")}": it is a directory\nhint: name a file, e.g. sub/bottle.toml\n`,
+      });
+    }
     expect(readdirSync(cwd)).toEqual(["sub"]);
     expect(readdirSync(join(cwd, "sub"))).toEqual([]);
   });
