@@ -107,7 +107,13 @@ test("the agent reaches its bundle and nothing else; the container is hardened; 
   const hostConfig = JSON.parse(docker(["inspect", agent]).stdout)[0].HostConfig;
   // The manifest's [agent] cpus/memory (defaults 2 and 4096 MiB) as the container's limits.
   expect(hostConfig).toMatchObject({ NanoCpus: 2e9, Memory: 4096 * 2 ** 20, MemorySwap: 4096 * 2 ** 20, PidsLimit: 4096 });
-  expect(hostConfig.Tmpfs).toEqual({ "/tmp": "rw,nosuid,nodev,size=1024m", "/workspace": "rw,exec,nosuid,nodev,uid=1000,gid=1000,mode=0700,size=2048m" });
+  expect(hostConfig.Tmpfs).toEqual({
+    "/tmp": "rw,nosuid,nodev,size=1024m",
+    "/workspace": "rw,exec,nosuid,nodev,uid=1000,gid=1000,mode=0700,size=2048m",
+    "/home/agent": "rw,nosuid,nodev,uid=1000,gid=1000,mode=0700,size=512m",
+  });
+  // The agent's own home, not the clone: ~/.claude and ~/.claude.json stay out of /workspace.
+  expect(inAgent(agent, 'echo "$HOME $(pwd)" && touch ~/.claude.json && ls -A /workspace').out).toBe("/home/agent /workspace\nx\n");
   expect(hostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"] });
   // Both containers' docker logs are capped: an agent printing without end fills no disk.
   for (const name of [agent, plan.bundle.containerName]) {

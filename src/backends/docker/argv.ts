@@ -8,6 +8,8 @@ import type { DockerPlan } from "./plan.ts";
 import { CAPPED_LOGS } from "../../bundle/docker-argv.ts";
 
 export const WORKSPACE = "/workspace";
+/** The agent's own home (the default agent image's `agent` user has it): ~/.claude stays out of the clone. */
+export const AGENT_HOME = "/home/agent";
 
 /** Keeps the container alive without depending on the image's entrypoint or on `sleep infinity`. */
 const IDLE = ["sh", "-c", 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'];
@@ -21,15 +23,16 @@ export function agentLimitsArgv(cpus: number, memoryMiB: number): string[] {
 
 /**
  * tmpfs pages count against the container's memory, so the tmpfs sizes follow it: the workspace
- * half of it, /tmp a quarter up to 1 GiB. MiB.
+ * half of it, /tmp a quarter up to 1 GiB, the home an eighth up to 512 MiB. MiB.
  */
-export function tmpfsSizes(memoryMiB: number): { workspace: number; tmp: number } {
-  return { workspace: Math.floor(memoryMiB / 2), tmp: Math.min(1024, Math.floor(memoryMiB / 4)) };
+export function tmpfsSizes(memoryMiB: number): { workspace: number; tmp: number; home: number } {
+  const eighth = Math.floor(memoryMiB / 8);
+  return { workspace: Math.floor(memoryMiB / 2), tmp: Math.min(1024, Math.floor(memoryMiB / 4)), home: Math.min(512, eighth) };
 }
 
 /**
  * Hardened: non-root, no capabilities, no privilege gain, read-only root with a writable
- * workspace and /tmp, the bundle CA mounted read-only where NODE_EXTRA_CA_CERTS points, DNS
+ * workspace (the working directory), home and /tmp, the bundle CA mounted read-only where NODE_EXTRA_CA_CERTS points, DNS
  * pointed at the bundle's sink, and only the isolated network.
  */
 export function agentRunArgv(plan: Pick<Plan<DockerPlan>, "slug" | "home" | "agent" | "agentImage" | "agentCpus" | "agentMemoryMiB" | "bundle" | "bundleIp" | "env">): string[] {
@@ -54,8 +57,9 @@ export function agentRunArgv(plan: Pick<Plan<DockerPlan>, "slug" | "home" | "age
     ...CAPPED_LOGS,
     "--tmpfs", `/tmp:rw,nosuid,nodev,size=${tmpfs.tmp}m`,
     "--tmpfs", `${WORKSPACE}:rw,exec,nosuid,nodev,uid=${uid},gid=${gid},mode=0700,size=${tmpfs.workspace}m`,
+    "--tmpfs", `${AGENT_HOME}:rw,nosuid,nodev,uid=${uid},gid=${gid},mode=0700,size=${tmpfs.home}m`,
     "--workdir", WORKSPACE,
-    "--env", `HOME=${WORKSPACE}`,
+    "--env", `HOME=${AGENT_HOME}`,
     ...Object.entries(plan.env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
     "--mount", `type=bind,source=${plan.bundle.caCertPath},target=${GUEST_CA_PATH},readonly`,
     "--mount", `type=bind,source=${guestTrustHostPath(plan)},target=${GUEST_TRUST_PATH},readonly`,
