@@ -13,6 +13,7 @@ import { upBottle } from "../lifecycle/up.ts";
 import { downBottle } from "../lifecycle/down.ts";
 import { listBottles } from "../lifecycle/list.ts";
 import { gcBottles } from "../lifecycle/gc.ts";
+import { listKeptHomes, purgeKeptHome } from "../lifecycle/kept-homes.ts";
 import { backendDeps, type CliContext } from "./context.ts";
 import { json } from "./report.ts";
 import { backendOfState } from "../plugins/resolve-backend.ts";
@@ -71,12 +72,18 @@ export function nextSteps(slug: string, workspace: boolean): string {
   return `bottle "${slug}" is still up. Next:\n${lines.join("")}`;
 }
 
-export async function downCommand(ctx: CliContext, name: string, options: { json?: boolean }): Promise<number> {
+export async function downCommand(ctx: CliContext, name: string, options: { json?: boolean; purge?: boolean }): Promise<number> {
   assertBottleName(name);
   const result = await downBottle(lifecycle(ctx, Boolean(options.json)), name);
+  const purged = options.purge ? await purgeKeptHome(ctx.home, name, backendDeps(ctx)) : [];
   const message = result.existed ? `bottle "${name}" removed` : `bottle "${name}" was not up; nothing to remove`;
-  if (options.json) ctx.out(json({ event: "down", slug: name, existed: result.existed, undone: result.undone, archive: result.archive }));
-  else ctx.err(`${message}\n`);
+  if (options.json) {
+    const kept = options.purge ? { purged: purged.map((entry) => entry.volume) } : {};
+    ctx.out(json({ event: "down", slug: name, existed: result.existed, undone: result.undone, archive: result.archive, ...kept }));
+    return EXIT.ok;
+  }
+  ctx.err(`${message}\n`);
+  for (const entry of purged) ctx.err(`removed the agent's kept home (docker volume ${entry.volume})\n`);
   return EXIT.ok;
 }
 
@@ -135,9 +142,11 @@ async function gcArchives(ctx: CliContext, options: GcOptions): Promise<number> 
 export async function gcCommand(ctx: CliContext, options: GcOptions): Promise<number> {
   if (options.archives || options.olderThan !== undefined) return gcArchives(ctx, options);
   const result = await gcBottles(lifecycle(ctx, Boolean(options.json)), Boolean(options.dryRun));
+  const kept = await listKeptHomes(ctx.home, backendDeps(ctx));
   if (options.json) {
-    ctx.out(json(result));
+    ctx.out(json({ ...result, keptHomes: kept }));
   } else {
+    for (const entry of kept) ctx.out(`kept home of bottle "${entry.slug}": docker volume ${entry.volume} (claude-bottle down --purge ${entry.slug} removes it)\n`);
     const verb = options.dryRun ? "would remove" : "removed";
     for (const leftover of options.dryRun ? result.found : result.removed) ctx.out(`${verb} ${leftover.kind} ${leftover.name}\n`);
     for (const failure of result.failed) ctx.err(`could not remove ${failure.leftover.kind} ${failure.leftover.name}: ${failure.error}\n`);

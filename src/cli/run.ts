@@ -66,7 +66,9 @@ function lifecycleCommands(cli: Cli, on: On): void {
     .option("--allow-unenforced-egress", "Accept a smolvm that does not enforce the egress allowlist (< 1.1.3)");
   on("up", async (ctx, [manifest], o) => (await lifecycle()).upCommand(ctx, manifest as string | undefined, o));
 
-  cli.command("down <name>", "Remove everything a bottle made, archiving its audit log (idempotent)").option("--json", "Machine-readable output");
+  cli.command("down <name>", "Remove everything a bottle made, archiving its audit log (idempotent)")
+    .option("--purge", "Also remove the agent's kept home ([agent] persist_home)")
+    .option("--json", "Machine-readable output");
   on("down", async (ctx, [name], o) => (await lifecycle()).downCommand(ctx, name as string, o));
 
   cli.command("ls", "List bottles and their state").alias("list").option("--json", "Machine-readable output");

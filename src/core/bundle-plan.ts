@@ -31,6 +31,8 @@ export interface BundleNeeds {
   readonly guestTrust?: boolean;
   /** The backend points the agent's resolver at the bundle: the bundle then serves DNS. */
   readonly dnsSink: boolean;
+  /** The backend can keep the agent's home across down/up (`[agent] persist_home`). */
+  readonly keptHome?: boolean;
 }
 
 /** The uid:gid the bundle runs as when the host user is root: nobody's, never uid 0. */
@@ -68,7 +70,10 @@ function planWarnings(bottle: Bottle, needs: BundleNeeds): string[] {
   const kernel = needs.hostKernelShared
     ? [`isolation is ${needs.isolation}: the agent shares the host kernel (use smolmachines for a microVM)`]
     : [];
-  return [...secrets, ...kernel];
+  const home = bottle.manifest.agent.persist_home && !needs.keptHome
+    ? [`agent.persist_home: backend ${needs.backend} cannot keep the agent's home yet; it lives and dies with the guest`]
+    : [];
+  return [...secrets, ...kernel, ...home];
 }
 
 // The egress /24 is chosen after the agent's, with the agent's counted as taken and this
@@ -155,6 +160,7 @@ export function planBundle(bottle: Bottle, facts: HostFacts, needs: BundleNeeds)
     agentCommand: manifest.agent.command,
     agentCpus: manifest.agent.cpus,
     agentMemoryMiB: manifest.agent.memory,
+    ...(manifest.agent.persist_home ? { persistHome: true as const } : {}),
     bundle: bundlePart(bottle, facts, egress, inspection, needs.dnsSink),
     ...(workspace ? { workspace } : {}),
   };

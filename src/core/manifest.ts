@@ -84,6 +84,8 @@ const ManifestTables = v.strictObject({
       // smolvm refuses 0 vCPUs and caps at 16, and refuses under 64 MiB (reference §1.1).
       cpus: v.optional(v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1, "must be at least 1"), v.maxValue(16, "must be at most 16 (smolvm's cap)")), DEFAULT_AGENT_CPUS),
       memory: v.optional(v.pipe(v.number(), v.integer("must be a whole number of MiB"), v.minValue(256, "must be at least 256 (MiB)"), v.maxValue(1_048_576, "must be at most 1048576 (MiB)")), DEFAULT_AGENT_MEMORY_MIB),
+      /** Keep the agent's home (~/.claude: settings, sessions; never credentials) across down/up. */
+      persist_home: v.optional(v.boolean("must be true or false"), false),
       env: v.optional(
         v.pipe(
           v.record(v.pipe(v.string(), v.regex(ENV_NAME, "is not a valid variable name")), envValue),

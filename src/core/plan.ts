@@ -103,6 +103,11 @@ export interface CorePlan {
   /** The manifest's [agent] cpus and memory (MiB): the VM's size, or the agent container's limits. */
   readonly agentCpus: number;
   readonly agentMemoryMiB: number;
+  /**
+   * `[agent] persist_home`: the agent's home outlives the bottle (kept across down/up of this
+   * name, removed by `down --purge`). Absent: the home lives and dies with the guest.
+   */
+  readonly persistHome?: true;
   readonly bundle: BundlePlan;
   /** The project cloned into the guest and pushed back through the gate; absent: none. */
   readonly workspace?: WorkspacePlan;

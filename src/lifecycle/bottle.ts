@@ -43,6 +43,7 @@ export function planBottle<A, F>(backend: Backend<A, F>, bottle: Bottle, facts: 
     hostKernelShared: info.features.hostKernelShared,
     guestTrust: info.features.guestTrust === true,
     dnsSink: info.features.dnsSink,
+    keptHome: info.features["keptHome"] === true,
   };
   const core = planBundle(bottle, facts, needs);
   const options = checkBackendOptions(backend.name, backend.options, bottle.manifest.backendOptions);

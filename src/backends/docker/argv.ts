@@ -2,14 +2,13 @@
 import { dirname, join } from "node:path";
 import { GUEST_CA_PATH, GUEST_TRUST_PATH } from "../../core/agent-env.ts";
 export { IMAGE_ROOTS_PATHS } from "../../core/agent-env.ts";
+import { AGENT_HOME } from "../../core/kept-home.ts";
 import { LABEL_HOME, LABEL_SLUG } from "../../core/slug.ts";
 import type { Plan } from "../../core/plan.ts";
 import type { DockerPlan } from "./plan.ts";
 import { CAPPED_LOGS } from "../../bundle/docker-argv.ts";
 
 export const WORKSPACE = "/workspace";
-/** The agent's own home (the default agent image's `agent` user has it): ~/.claude stays out of the clone. */
-export const AGENT_HOME = "/home/agent";
 
 /** Keeps the container alive without depending on the image's entrypoint or on `sleep infinity`. */
 const IDLE = ["sh", "-c", 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'];
@@ -28,6 +27,17 @@ export function agentLimitsArgv(cpus: number, memoryMiB: number): string[] {
 export function tmpfsSizes(memoryMiB: number): { workspace: number; tmp: number; home: number } {
   const eighth = Math.floor(memoryMiB / 8);
   return { workspace: Math.floor(memoryMiB / 2), tmp: Math.min(1024, Math.floor(memoryMiB / 4)), home: Math.min(512, eighth) };
+}
+
+/**
+ * The agent's own home (the default agent image's `agent` user has it there), so ~/.claude stays
+ * out of the clone: a tmpfs, or the kept volume (docker fills a new one from the image's
+ * /home/agent, owner included).
+ */
+function homeArgv(agent: DockerPlan["agentContainer"], sizeMiB: number): string[] {
+  if (agent.homeVolume) return ["--mount", `type=volume,source=${agent.homeVolume},target=${AGENT_HOME}`];
+  const [uid, gid] = agent.user.split(":");
+  return ["--tmpfs", `${AGENT_HOME}:rw,nosuid,nodev,uid=${uid},gid=${gid},mode=0700,size=${sizeMiB}m`];
 }
 
 /**
@@ -57,7 +67,7 @@ export function agentRunArgv(plan: Pick<Plan<DockerPlan>, "slug" | "home" | "age
     ...CAPPED_LOGS,
     "--tmpfs", `/tmp:rw,nosuid,nodev,size=${tmpfs.tmp}m`,
     "--tmpfs", `${WORKSPACE}:rw,exec,nosuid,nodev,uid=${uid},gid=${gid},mode=0700,size=${tmpfs.workspace}m`,
-    "--tmpfs", `${AGENT_HOME}:rw,nosuid,nodev,uid=${uid},gid=${gid},mode=0700,size=${tmpfs.home}m`,
+    ...homeArgv(agent, tmpfs.home),
     "--workdir", WORKSPACE,
     "--env", `HOME=${AGENT_HOME}`,
     ...Object.entries(plan.env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),

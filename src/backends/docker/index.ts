@@ -28,7 +28,8 @@ export const docker = defineBackend<DockerPlan>({
       description: "--internal bridge with no host address; the bundle alone also has an egress bridge",
       isolated: true,
     },
-    features: { interactiveAttach: true, hostKernelShared: true, dnsSink: true, guestTrust: true },
+    // keptHome: `[agent] persist_home` keeps the agent's home in a docker volume.
+    features: { interactiveAttach: true, hostKernelShared: true, dnsSink: true, guestTrust: true, keptHome: true },
   },
   plan: planDocker,
   summary: (plan) => ({ agentContainer: plan.agent.agentContainer.name, agentIp: plan.agent.agentContainer.ip }),

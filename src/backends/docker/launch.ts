@@ -1,12 +1,43 @@
-/** docker launch: after the core's bundle steps, the agent container. */
+/** docker launch: after the core's bundle steps, the agent's trust, its kept home (when asked for) and container. */
+import { BottleError, EXIT } from "../../core/errors.ts";
 import { ensureSuccess } from "../../core/runner.ts";
-import type { Plan } from "../../core/plan.ts";
 import type { BackendDeps } from "../../core/deps.ts";
+import type { Plan } from "../../core/plan.ts";
 import type { Step } from "../../core/step.ts";
+import { AGENT_HOME, keptHomeCreateArgv, stripCredentialsCommand } from "../../core/kept-home.ts";
 import { agentImageFix } from "../../bundle/bundle-preflight.ts";
 import { containerRemoveArgv, isDockerNotFound } from "../../bundle/docker-argv.ts";
-import { agentRunArgv, guestTrustHostPath, IMAGE_ROOTS_PATHS, rootsContainerArgv, rootsCopyArgv } from "./argv.ts";
+import { agentExecArgv, agentRunArgv, guestTrustHostPath, IMAGE_ROOTS_PATHS, rootsContainerArgv, rootsCopyArgv } from "./argv.ts";
 import type { DockerPlan } from "./plan.ts";
+
+/** The kept home's volume: made once, found again by the next `up` of this name, never undone here. */
+function keptHomeStep(plan: Plan<DockerPlan>, volume: string): Step {
+  return {
+    id: "agent-home-volume",
+    title: `keep the agent's home in docker volume ${volume}`,
+    async run(deps) {
+      const argv = keptHomeCreateArgv(plan.home, plan.slug);
+      ensureSuccess(await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 60_000 }), `create docker volume ${volume}`);
+      return { volume };
+    },
+    // Kept across down on purpose: `down --purge` removes it.
+    async undo(deps) {
+      deps.log.info(`kept the agent's home in docker volume ${volume}; claude-bottle down --purge ${plan.slug} removes it`);
+    },
+  };
+}
+
+/** A kept home must be the agent's to write, and never holds a login. */
+async function checkKeptHome(plan: Plan<DockerPlan>, deps: BackendDeps): Promise<void> {
+  const name = plan.agent.agentContainer.name;
+  const script = `test -w ${AGENT_HOME} && ${stripCredentialsCommand().join(" ")}`;
+  const result = await deps.runner.run(agentExecArgv(name, ["sh", "-c", script], false), { signal: deps.signal, timeoutMs: 60_000 });
+  if (result.exitCode === 0) return;
+  throw new BottleError("E_AGENT_HOME", `Cannot keep the agent's home in bottle "${plan.slug}": ${AGENT_HOME} is not writable by the agent (uid ${plan.agent.agentContainer.user})`, {
+    exitCode: EXIT.unavailable,
+    hint: `persist_home keeps the image's ${AGENT_HOME}: ${agentImageFix(plan.agentImage)}, or give your image a ${AGENT_HOME} owned by uid 1000`,
+  });
+}
 
 function agentStep(plan: Plan<DockerPlan>): Step {
   const agent = plan.agent.agentContainer;
@@ -19,9 +50,14 @@ function agentStep(plan: Plan<DockerPlan>): Step {
         `start the agent container ${agent.name}`,
         `is the image ${plan.agentImage} present? ${agentImageFix(plan.agentImage)}`,
       );
+      if (agent.homeVolume) await checkKeptHome(plan, deps);
       return { container: agent.name };
     },
     async undo(deps) {
+      if (agent.homeVolume) {
+        // Best effort: a stopped container cannot exec, and `up` strips the file again anyway.
+        await deps.runner.run(agentExecArgv(agent.name, stripCredentialsCommand(), false), { signal: deps.signal, timeoutMs: 60_000 });
+      }
       const result = await deps.runner.run(containerRemoveArgv(agent.name), { signal: deps.signal, timeoutMs: 60_000 });
       if (result.exitCode !== 0 && !isDockerNotFound(result.stderr))
         ensureSuccess(result, `remove container ${agent.name}`);
@@ -75,5 +111,6 @@ function trustStep(plan: Plan<DockerPlan>): Step {
 }
 
 export function dockerLaunchSteps(plan: Plan<DockerPlan>): Step[] {
-  return [trustStep(plan), agentStep(plan)];
+  const volume = plan.agent.agentContainer.homeVolume;
+  return [trustStep(plan), ...(volume ? [keptHomeStep(plan, volume)] : []), agentStep(plan)];
 }

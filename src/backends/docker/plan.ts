@@ -6,6 +6,7 @@ import type { BackendBottle as Bottle } from "../../core/bottle.ts";
 import type { Facts } from "../../core/host-facts.ts";
 import type { CorePlan } from "../../core/plan.ts";
 import { resourceName } from "../../core/slug.ts";
+import { keptHomeVolume } from "../../core/kept-home.ts";
 import { addressInSubnet } from "../../core/subnet.ts";
 
 export interface DockerPlan {
@@ -15,6 +16,8 @@ export interface DockerPlan {
     readonly ip: string;
     /** uid:gid the agent runs as: never root. */
     readonly user: string;
+    /** `[agent] persist_home`: the docker volume mounted as the agent's home; absent: a tmpfs. */
+    readonly homeVolume?: string;
   };
 }
 
@@ -26,6 +29,7 @@ export function planDocker(bottle: Bottle, facts: Facts, core: CorePlan): Docker
       name: resourceName(facts.home, bottle.slug, "agent"),
       ip: addressInSubnet(core.bundleSubnet, 3),
       user: AGENT_USER,
+      ...(core.persistHome ? { homeVolume: keptHomeVolume(facts.home, bottle.slug) } : {}),
     },
   };
 }

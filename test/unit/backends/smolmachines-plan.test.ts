@@ -5,6 +5,7 @@ import type { SmolvmProbe } from "../../../src/backends/smolmachines/smolvm-prob
 import type { Facts } from "../../../src/core/host-facts.ts";
 import type { Bottle } from "../../../src/core/load-manifest.ts";
 import { planBottle } from "../../../src/lifecycle/bottle.ts";
+import { docker } from "../../../src/backends/docker/index.ts";
 
 const facts: Facts<SmolvmProbe> = { home: "/state", platform: "linux", arch: "x64", user: { uid: 1000, gid: 1000 }, usedSubnets: [], backend: { state: "found", version: [1, 9, 3] } };
 const planSmolmachines = (b: Bottle, f: Facts<SmolvmProbe>) => planBottle(smolmachines, b, f);
@@ -63,6 +64,17 @@ describe("planSmolmachines", () => {
   test("credential-looking env names are warned about, not silently written", () => {
     const plan = planSmolmachines(bottle('name = "web"\n[agent.env]\nGITHUB_TOKEN = "x"\nEDITOR = "vi"'), facts);
     expect(plan.warnings).toEqual(["agent.env.GITHUB_TOKEN looks like a credential: guest env is readable by the agent and stored in the Smolfile"]);
+  });
+
+  test("persist_home, which this backend cannot do yet, is said in the warnings; docker plans the kept volume", () => {
+    const manifest = 'name = "web"\n[agent]\npersist_home = true';
+    const plan = planSmolmachines(bottle(manifest), facts);
+    expect(plan.warnings).toEqual(["agent.persist_home: backend smolmachines cannot keep the agent's home yet; it lives and dies with the guest"]);
+    expect(plan.persistHome).toBe(true);
+    const onDocker = planBottle(docker, bottle(manifest), { ...facts, backend: undefined });
+    expect(onDocker.warnings.filter((warning) => warning.includes("persist_home"))).toEqual([]);
+    expect(onDocker.agent.agentContainer.homeVolume).toMatch(/^claude-bottle-[0-9a-f]{6}-web-home$/);
+    expect(planBottle(docker, bottle('name = "web"'), { ...facts, backend: undefined }).agent.agentContainer.homeVolume).toBeUndefined();
   });
 
   test("without smolvm the plan still forms, with no smolvm (preflight then fails)", () => {

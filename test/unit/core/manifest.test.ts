@@ -21,7 +21,7 @@ describe("parseManifest", () => {
         name: "web",
         backend: "smolmachines",
         backendOptions: {},
-        agent: { image: "claude-bottle:latest", command: ["claude"], cpus: 2, memory: 4096, env: {} },
+        agent: { image: "claude-bottle:latest", command: ["claude"], cpus: 2, memory: 4096, persist_home: false, env: {} },
         egress: { allow: [], inspect: [], upgrade: [], dlp: "block", upstream_ca: [] },
         credentials: { onCanary: "block", list: [] },
         bundle: { image: "claude-bottle-bundle:latest", subnet_pool: { base: 0xc0a80000, prefix: 16 }, audit_max_mb: 50 },
