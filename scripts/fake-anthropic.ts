@@ -201,8 +201,9 @@ export async function startFakeAnthropic(script: FakeAnthropicScript): Promise<F
 if (import.meta.main) {
   const dir = process.argv[2] ?? ".";
   const fake = await startFakeAnthropic({
-    command: "git add -A && git commit -q -m 'fix the greeting' && git push -q origin HEAD:claude/fix-greeting 2>&1; git log --oneline -1",
-    answer: "Fixed and pushed claude/fix-greeting:",
+    command: "sed -i 's/mars/earth/' greet.sh && git commit -qam 'greet the right planet'"
+      + " && git push -q origin HEAD:claude/fix-greeting 2>&1; git log --oneline -1",
+    answer: "Fixed the greeting and pushed claude/fix-greeting:",
   });
   writeFileSync(join(dir, "fake-anthropic-ca.pem"), fake.caPem);
   process.stdout.write(`[egress]\nupstream_proxy = "${fake.proxyUrl}"\nupstream_ca = ["fake-anthropic-ca.pem"]\n`);
