@@ -7,7 +7,8 @@
  *
  * Its script: a request offering the Bash tool is answered with one Bash tool call (`command`);
  * the request carrying that call's result, with `answer` and the result's first line; any other
- * request (Claude Code's side queries) with a short text. Settings calls are answered 404.
+ * request (Claude Code's side queries) with a short text. With no `command`, every request is
+ * answered with `answer`. Settings calls are answered 404.
  *
  * Standalone: `bun scripts/fake-anthropic.ts DIR` writes DIR/fake-anthropic-ca.pem, prints the
  * `[egress]` lines to put in a bottle.toml, and serves until interrupted.
@@ -51,8 +52,8 @@ export interface FakeAnthropic {
 }
 
 export interface FakeAnthropicScript {
-  /** The shell command the model asks Claude Code to run with its Bash tool. */
-  readonly command: string;
+  /** The shell command the model asks Claude Code to run with its Bash tool; absent: it answers at once. */
+  readonly command?: string;
   /** The final answer, followed by the first line of the command's output. */
   readonly answer: string;
 }
@@ -100,6 +101,7 @@ export function reply(body: ApiRequest["body"], script: FakeAnthropicScript): { 
     const first = result.trim().split("\n")[0] ?? "";
     return { blocks: [{ type: "text", text: `${script.answer} ${first}` }], stop: "end_turn" };
   }
+  if (script.command === undefined) return { blocks: [{ type: "text", text: script.answer }], stop: "end_turn" };
   if (body?.tools?.some((tool) => tool.name === "Bash")) {
     const call = { type: "tool_use" as const, id: "toolu_fake_0001", name: "Bash", input: { command: script.command, description: "commit and push" } };
     return { blocks: [call], stop: "tool_use" };

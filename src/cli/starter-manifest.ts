@@ -41,6 +41,9 @@ image = "${DEFAULT_AGENT_IMAGE}"
 # The VM's vCPUs and memory in MiB (the container's limits with backend = "docker").
 # cpus = 2
 # memory = 4096
+# Keep Claude Code's own state (~/.claude: settings, sessions; never credentials) across
+# down/up of this name (docker backend); \`claude-bottle down --purge NAME\` removes it.
+# persist_home = true
 
 # Extra, non-secret environment for the agent. Proxy and CA variables are set by
 # claude-bottle and cannot be overridden here.

@@ -112,6 +112,12 @@ describe("claude-bottle CLI", () => {
     expect(again.code).toBe(73);
     expect(again.stderr).toContain("hint: pass --force to overwrite it");
     expect((await runCli(["init", "--force"], { cwd })).code).toBe(0);
+    // persist_home, uncommented, is planned.
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    const written = readFileSync(join(cwd, "bottle.toml"), "utf8");
+    expect(written).toContain("\n# persist_home = true\n");
+    writeFileSync(join(cwd, "bottle.toml"), written.replace("# persist_home = true", "persist_home = true"));
+    expect(JSON.parse((await runCli(["plan", "--json"], { cwd })).stdout).persistHome).toBe(true);
   });
 
   test("init into a directory that does not exist, or onto a directory: one message, exit 73, nothing written", async () => {
