@@ -22,6 +22,8 @@ import { nodeFs } from "../../src/runtime/node-fs.ts";
 import { httpProbe } from "../../src/runtime/http-probe.ts";
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
+// A name per run: the subnet follows the name's hash; concurrent runs on one engine would race for it.
+const NAME = `creds${process.pid % 100_000}`;
 const AGENT = `claude-bottle-curl:test-${run}`;
 const REAL = `sk-ant-api03-${"Dk3r".repeat(23)}AA`;
 const PROXY_PASSWORD = "C0rp-pr0xy-pa55word";
@@ -98,7 +100,7 @@ test("curl in a docker bottle sends the sentinel; the upstream gets the real key
   homes.push(home);
   mkdirSync(join(dir, "p"));
   writeFileSync(join(dir, "p/corp-ca.pem"), upstream.caPem);
-  writeFileSync(join(dir, "p/bottle.toml"), `name = "creds"
+  writeFileSync(join(dir, "p/bottle.toml"), `name = "${NAME}"
 backend = "docker"
 [agent]
 image = "${AGENT}"
@@ -114,8 +116,8 @@ hosts = ["api.anthropic.test"]
   const env = { PATH: process.env["PATH"] ?? "", HOST_KEY: REAL };
   const cli = (args: string[]) => runCli(["--home", home, ...args], { cwd: join(dir, "p"), env, runner: nodeRunner(env), fs: nodeFs, http: httpProbe, user: { uid: process.getuid!(), gid: process.getgid!() } });
   const up = await cli(["up", "--detach"]);
-  expect(up.stderr).toContain('bottle "creds" is up');
-  const plan = JSON.parse(readFileSync(join(home, "bottles/creds/state.json"), "utf8")).plan;
+  expect(up.stderr).toContain(`bottle "${NAME}" is up`);
+  const plan = JSON.parse(readFileSync(join(home, `bottles/${NAME}/state.json`), "utf8")).plan;
   const agent = plan.agent.agentContainer.name;
   const sentinel: string = plan.env.ANTHROPIC_API_KEY;
 
@@ -136,13 +138,13 @@ hosts = ["api.anthropic.test"]
   const canary = await inAgent(agent, `curl -sS --max-time 30 -o /dev/null -w "%{http_code}" --cacert /etc/claude-bottle/bundle-ca.crt "https://api.anthropic.test/leak?k=$ANTHROPIC_API_KEY"`);
   expect(canary.out).toBe("403");
   expect(upstream.seen).toHaveLength(1);
-  await auditHolds(join(home, "bottles/creds/bundle/audit.jsonl"), '"canary":"ANTHROPIC_API_KEY"');
-  const logs = await cli(["logs", "creds"]);
+  await auditHolds(join(home, `bottles/${NAME}/bundle/audit.jsonl`), '"canary":"ANTHROPIC_API_KEY"');
+  const logs = await cli(["logs", NAME]);
   expect(logs.stdout).toStartWith("== canary hits and DLP findings ==\n");
   expect(logs.stdout.split("\n")[1]).toContain("GET api.anthropic.test:443/leak [canary] 403 CANARY ANTHROPIC_API_KEY");
   expect(logs.stdout).not.toContain(REAL);
   // The proxy's password: nowhere in the plan, state.json, bundle.json, audit or logs; in the 0600 material only.
-  const bottleDir = join(home, "bottles/creds");
+  const bottleDir = join(home, `bottles/${NAME}`);
   const planOut = (await cli(["plan", "--json"])).stdout;
   for (const file of ["state.json", "bundle/bundle.json", "bundle/audit.jsonl"]) {
     const text = readFileSync(join(bottleDir, file), "utf8") + planOut + logs.stdout;
@@ -150,5 +152,5 @@ hosts = ["api.anthropic.test"]
   }
   expect(readFileSync(join(bottleDir, "bundle/credentials.json"), "utf8")).toContain(PROXY_AUTH);
 
-  expect((await cli(["down", "creds"])).code).toBe(0);
+  expect((await cli(["down", NAME])).code).toBe(0);
 }, 240_000);
