@@ -29,7 +29,10 @@ describe("agentRunArgv", () => {
     ]);
     expect(values(argv, "--workdir")).toEqual(["/workspace"]);
     expect(values(argv, "--env")).toEqual(["HOME=/home/agent", "ANTHROPIC_API_KEY=sk-ant-api03-sentinel"]);
-    expect(values(argv, "--mount")).toEqual(["type=bind,source=/h/bottles/web/bundle/ca.crt,target=/etc/claude-bottle/bundle-ca.crt,readonly"]);
+    expect(values(argv, "--mount")).toEqual([
+      "type=bind,source=/h/bottles/web/bundle/ca.crt,target=/etc/claude-bottle/bundle-ca.crt,readonly",
+      "type=bind,source=/h/bottles/web/bundle/guest-trust.pem,target=/etc/claude-bottle/ca-bundle.crt,readonly",
+    ]);
   });
 
   test("persist_home: the kept volume is the home instead of the tmpfs", () => {
