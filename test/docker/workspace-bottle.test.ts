@@ -18,6 +18,8 @@ import { nodeFs } from "../../src/runtime/node-fs.ts";
 import { httpProbe } from "../../src/runtime/http-probe.ts";
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
+// A name per run: the subnet follows the name's hash; concurrent runs on one engine would race for it.
+const NAME = `ws${process.pid % 100_000}`;
 const AGENT = `claude-bottle-git-agent:test-${run}`;
 let bundleImage = "";
 const homes: string[] = [];
@@ -48,7 +50,7 @@ test("clone, push, refusals, pull, diff and down in a docker bottle", async () =
   mkdirSync(repo);
   const genv = gitEnv();
   await gitOk(["init", "-q", "-b", "main", repo], { env: genv });
-  writeFileSync(join(repo, "bottle.toml"), `name = "ws"\nbackend = "docker"\n[agent]\nimage = "${AGENT}"\n[bundle]\nimage = "${bundleImage}"\n`);
+  writeFileSync(join(repo, "bottle.toml"), `name = "${NAME}"\nbackend = "docker"\n[agent]\nimage = "${AGENT}"\n[bundle]\nimage = "${bundleImage}"\n`);
   writeFileSync(join(repo, "login.txt"), "broken\n");
   await gitOk(["add", "."], { cwd: repo, env: genv });
   await gitOk(["commit", "-q", "-m", "start"], { cwd: repo, env: genv });
@@ -81,15 +83,15 @@ test("clone, push, refusals, pull, diff and down in a docker bottle", async () =
   const listed = JSON.parse((await cli(["ls", "--json"])).stdout);
   expect(listed[0].pushesWaiting).toBe(1);
   const before = await gitOk(["for-each-ref", "--format=%(refname)"], { cwd: repo, env: genv });
-  const pulled = await cli(["pull", "ws"]);
+  const pulled = await cli(["pull", NAME]);
   expect(pulled.code).toBe(0);
-  expect(pulled.stdout).toContain(`bottle-ws/claude/fix-login  ${fixCommit.slice(0, 12)}`);
-  expect(await gitOk(["rev-parse", "refs/remotes/bottle-ws/claude/fix-login"], { cwd: repo, env: genv })).toBe(fixCommit);
-  expect(await gitOk(["for-each-ref", "--format=%(refname)"], { cwd: repo, env: genv })).toBe(`${before}\nrefs/remotes/bottle-ws/claude/fix-login`);
+  expect(pulled.stdout).toContain(`bottle-${NAME}/claude/fix-login  ${fixCommit.slice(0, 12)}`);
+  expect(await gitOk(["rev-parse", `refs/remotes/bottle-${NAME}/claude/fix-login`], { cwd: repo, env: genv })).toBe(fixCommit);
+  expect(await gitOk(["for-each-ref", "--format=%(refname)"], { cwd: repo, env: genv })).toBe(`${before}\nrefs/remotes/bottle-${NAME}/claude/fix-login`);
   expect(await gitOk(["rev-parse", "HEAD"], { cwd: repo, env: genv })).toBe(start);
   expect(JSON.parse((await cli(["ls", "--json"])).stdout)[0].pushesWaiting).toBe(0);
 
-  const diff = await cli(["diff", "ws"]);
+  const diff = await cli(["diff", NAME]);
   expect(diff.stdout).toContain("-broken\n+fixed\n");
 
   // The agent fetches its own imported branch, then pushes more that nobody pulls before down.
@@ -97,13 +99,13 @@ test("clone, push, refusals, pull, diff and down in a docker bottle", async () =
   expect(more.code).toBe(0);
   const [fetched, moreCommit] = more.out.trim().split("\n");
   expect(fetched).toBe(fixCommit);
-  const audit = (await cli(["logs", "ws"])).stdout;
+  const audit = (await cli(["logs", NAME])).stdout;
   expect(audit).toContain("POST gate /workspace.git/git-receive-pack [git-gate]");
   expect(audit).toContain("refs/heads/main read-only: this branch came from the host");
   expect(audit).toContain("import gate push ");
 
-  const down = await cli(["down", "ws"]);
+  const down = await cli(["down", NAME]);
   expect(down.code).toBe(0);
-  expect(await gitOk(["rev-parse", "refs/remotes/bottle-ws/claude/more"], { cwd: repo, env: genv })).toBe(moreCommit as string);
+  expect(await gitOk(["rev-parse", `refs/remotes/bottle-${NAME}/claude/more`], { cwd: repo, env: genv })).toBe(moreCommit as string);
   expect(docker(["inspect", agent]).code).not.toBe(0);
 }, 240_000);
