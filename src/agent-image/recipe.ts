@@ -104,7 +104,9 @@ export function agentDockerfile(options: RecipeOptions): string {
     "RUN apt-get update \\",
     ` && apt-get install -y --no-install-recommends ${AGENT_PACKAGES.join(" ")} \\`,
     " && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb",
-    `RUN useradd --create-home --uid ${AGENT_UID} --user-group --shell /bin/bash ${AGENT_USER_NAME}`,
+    // The workspace the agent's own: in a microVM the clone goes to /workspace on the image's root.
+    `RUN useradd --create-home --uid ${AGENT_UID} --user-group --shell /bin/bash ${AGENT_USER_NAME} \\`,
+    ` && install -d -o ${AGENT_USER_NAME} -g ${AGENT_USER_NAME} -m 0755 /workspace`,
     // ADD unpacks a local tarball: package/claude lands under /opt/claude-code.
     `ADD ${claudeCodeTarballName(options.platform, options.version)} ${IMAGE_PATHS.claudeCode}/`,
     `COPY claude-bottle-trust ${IMAGE_PATHS.trust}`,

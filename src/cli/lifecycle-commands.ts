@@ -115,7 +115,9 @@ export async function attachCommand(ctx: CliContext, name: string): Promise<numb
       hint: `claude-bottle exec ${name} -- COMMAND runs a command in it`,
     });
   }
-  return execCommand(ctx, name, plan.agentCommand);
+  // In the workspace clone: an image's own WORKDIR (the default image's is the agent's home) is not it.
+  const workdir = plan.workspace === undefined ? {} : { workdir: plan.workspace.path };
+  return backend.exec(plan, backendDeps(ctx), plan.agentCommand, { tty: await ctx.host.stdinIsTty(), ...workdir });
 }
 
 export interface GcOptions {

@@ -780,6 +780,8 @@ export const PLUGIN_TYPES = [
   "    export interface ExecOptions {",
   "        /** Our stdin is a terminal: give the command a PTY. */",
   "        readonly tty: boolean;",
+  "        /** Run the command there (`attach`: the workspace clone); absent: the guest's own default. */",
+  "        readonly workdir?: string;",
   "    }",
   "    /**",
   "     * A backend with its own plan part `A` and its own facts `F`. `plan` and `render` are pure,",

@@ -66,6 +66,8 @@ export interface BackendInfo {
 export interface ExecOptions {
   /** Our stdin is a terminal: give the command a PTY. */
   readonly tty: boolean;
+  /** Run the command there (`attach`: the workspace clone); absent: the guest's own default. */
+  readonly workdir?: string;
 }
 
 /**

@@ -42,14 +42,16 @@ function homeArgv(agent: DockerPlan["agentContainer"], sizeMiB: number): string[
 
 /**
  * Hardened: non-root, no capabilities, no privilege gain, read-only root with a writable
- * workspace (the working directory), home and /tmp, the bundle CA mounted read-only where NODE_EXTRA_CA_CERTS points, DNS
- * pointed at the bundle's sink, and only the isolated network.
+ * workspace (`[workspace] path`, the working directory), home and /tmp, the bundle CA mounted
+ * read-only where NODE_EXTRA_CA_CERTS points, DNS pointed at the bundle's sink, and only the
+ * isolated network.
  */
-export function agentRunArgv(plan: Pick<Plan<DockerPlan>, "slug" | "home" | "agent" | "agentImage" | "agentCpus" | "agentMemoryMiB" | "bundle" | "bundleIp" | "env">): string[] {
+export function agentRunArgv(plan: Pick<Plan<DockerPlan>, "slug" | "home" | "agent" | "agentImage" | "agentCpus" | "agentMemoryMiB" | "bundle" | "bundleIp" | "env" | "workspace">): string[] {
   const [entrypoint, ...command] = IDLE;
   const agent = plan.agent.agentContainer;
   const [uid, gid] = agent.user.split(":");
   const tmpfs = tmpfsSizes(plan.agentMemoryMiB);
+  const workspace = plan.workspace?.path ?? WORKSPACE;
   return [
     "docker", "run", "--detach",
     "--pull", "never", // nothing is pulled for the agent: preflight checks the image is here
@@ -66,9 +68,9 @@ export function agentRunArgv(plan: Pick<Plan<DockerPlan>, "slug" | "home" | "age
     ...agentLimitsArgv(plan.agentCpus, plan.agentMemoryMiB),
     ...CAPPED_LOGS,
     "--tmpfs", `/tmp:rw,nosuid,nodev,size=${tmpfs.tmp}m`,
-    "--tmpfs", `${WORKSPACE}:rw,exec,nosuid,nodev,uid=${uid},gid=${gid},mode=0700,size=${tmpfs.workspace}m`,
+    "--tmpfs", `${workspace}:rw,exec,nosuid,nodev,uid=${uid},gid=${gid},mode=0700,size=${tmpfs.workspace}m`,
     ...homeArgv(agent, tmpfs.home),
-    "--workdir", WORKSPACE,
+    "--workdir", workspace,
     "--env", `HOME=${AGENT_HOME}`,
     ...Object.entries(plan.env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
     "--mount", `type=bind,source=${plan.bundle.caCertPath},target=${GUEST_CA_PATH},readonly`,
@@ -99,6 +101,6 @@ export function rootsCopyArgv(name: string, path: string, destination: string): 
   return ["docker", "cp", "--follow-link", `${name}:${path}`, destination];
 }
 
-export function agentExecArgv(name: string, command: readonly string[], tty: boolean): string[] {
-  return ["docker", "exec", "--interactive", ...(tty ? ["--tty"] : []), name, ...command];
+export function agentExecArgv(name: string, command: readonly string[], tty: boolean, workdir?: string): string[] {
+  return ["docker", "exec", "--interactive", ...(tty ? ["--tty"] : []), ...(workdir ? ["--workdir", workdir] : []), name, ...command];
 }

@@ -41,7 +41,7 @@ export const docker = defineBackend<DockerPlan>({
   launch: dockerLaunchSteps,
   async exec(plan, deps, command, options) {
     const name = plan.agent.agentContainer.name;
-    const result = await deps.runner.run(agentExecArgv(name, command, options.tty), { inheritStdio: true });
+    const result = await deps.runner.run(agentExecArgv(name, command, options.tty, options.workdir), { inheritStdio: true });
     if (result.spawnError) ensureSuccess(result, `run a command in ${name}`);
     return result.exitCode;
   },

@@ -65,6 +65,8 @@ export interface ExecInput {
   readonly tty?: boolean;
   /** Forward output as it arrives (without it smolvm buffers until exit). */
   readonly stream?: boolean;
+  /** `-w`: the command's working directory (else the image's). */
+  readonly workdir?: string;
 }
 
 export function machineExecArgv(input: ExecInput): string[] {
@@ -73,6 +75,7 @@ export function machineExecArgv(input: ExecInput): string[] {
     ...(input.interactive ? ["-i"] : []),
     ...(input.tty ? ["-t"] : []),
     ...(input.stream ? ["--stream"] : []),
+    ...(input.workdir ? ["-w", input.workdir] : []),
     "--", ...input.command,
   ];
 }

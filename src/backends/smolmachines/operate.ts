@@ -21,7 +21,8 @@ function features(plan: P) {
 
 export async function execSmolmachines(plan: P, deps: BackendDeps, command: readonly string[], options: ExecOptions): Promise<number> {
   const name = plan.agent.machineName;
-  const argv = machineExecArgv({ name, command, interactive: true, tty: options.tty, stream: !options.tty });
+  const workdir = options.workdir === undefined ? {} : { workdir: options.workdir };
+  const argv = machineExecArgv({ name, command, interactive: true, tty: options.tty, stream: !options.tty, ...workdir });
   const result = await deps.runner.run(argv, { inheritStdio: true });
   if (result.spawnError) ensureSuccess(result, `run a command in ${name}`);
   return result.exitCode;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { agentRunArgv, tmpfsSizes } from "../../../src/backends/docker/argv.ts";
+import { agentExecArgv, agentRunArgv, tmpfsSizes } from "../../../src/backends/docker/argv.ts";
 import { keptHomeCreateArgv, keptHomesListArgv, keptHomeVolume, stripCredentialsCommand } from "../../../src/core/kept-home.ts";
 
 const plan = {
@@ -41,6 +41,14 @@ describe("agentRunArgv", () => {
     expect(values(argv, "--tmpfs").some((spec) => spec.startsWith("/home/agent"))).toBe(false);
     expect(values(argv, "--mount")).toContain("type=volume,source=cb-web-home,target=/home/agent");
     expect(values(argv, "--env")).toContain("HOME=/home/agent");
+  });
+
+  test("[workspace] path is the workspace tmpfs and the working directory; attach may name a workdir", () => {
+    const argv = agentRunArgv({ ...plan, workspace: { path: "/src" } } as unknown as typeof plan);
+    expect(values(argv, "--tmpfs")[1]).toBe("/src:rw,exec,nosuid,nodev,uid=1000,gid=1000,mode=0700,size=2048m");
+    expect(values(argv, "--workdir")).toEqual(["/src"]);
+    expect(agentExecArgv("cb-web-agent", ["claude"], true, "/src")).toEqual(["docker", "exec", "--interactive", "--tty", "--workdir", "/src", "cb-web-agent", "claude"]);
+    expect(agentExecArgv("cb-web-agent", ["ls"], false)).toEqual(["docker", "exec", "--interactive", "cb-web-agent", "ls"]);
   });
 
   test("tmpfs sizes follow the memory", () => {

@@ -28,6 +28,8 @@ describe("smolvm argv by version", () => {
   test("exec: --name always, flags before --", () => {
     expect(machineExecArgv({ name: "m", command: ["claude", "--help"], interactive: true, tty: true })).toEqual(["smolvm", "machine", "exec", "--name", "m", "-i", "-t", "--", "claude", "--help"]);
     expect(machineExecArgv({ name: "m", command: ["ls"], stream: true })).toEqual(["smolvm", "machine", "exec", "--name", "m", "--stream", "--", "ls"]);
+    // attach: the agent command in the workspace clone, not the image's WORKDIR.
+    expect(machineExecArgv({ name: "m", command: ["claude"], interactive: true, workdir: "/workspace" })).toEqual(["smolvm", "machine", "exec", "--name", "m", "-i", "-w", "/workspace", "--", "claude"]);
   });
 
   test("features by version", () => {
