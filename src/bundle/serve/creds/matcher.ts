@@ -1,6 +1,6 @@
 /**
  * Finding known values — sentinels (canaries) or the bottle's own real secrets — in text the
- * bundle can read, in the encodings an agent would use to smuggle them: as is, URL-encoded,
+ * bundle can read, in the encodings an agent would use to smuggle them: as is, URL-encoded, JSON-escaped,
  * split over DNS labels, upper/lower case, hex, base64 and base64url at any alignment.
  * Matching is on a normalised form (lowercase letters and digits only), so separators and case
  * change nothing; a form shorter than 16 characters is never used (it could match by chance).
@@ -113,26 +113,44 @@ export class Matcher {
 }
 
 const PERCENT = /%([0-9A-Fa-f]{2})/g;
-/** Rounds of percent-decoding: "%2573" is "%73" is "s"; a value encoded more often than this is noise. */
+/** A JSON string escape: `\u0073`, or `\\`, `\"`, `\/` and the control letters (`\\u0073` is JSON in JSON). */
+const JSON_ESCAPE = /\\(u[0-9A-Fa-f]{4}|["\\/bfnrt])/g;
+const JSON_LETTERS: Readonly<Record<string, string>> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+/** Rounds of decoding: "%2573" is "%73" is "s"; a value encoded more often than this is noise. */
 const DECODE_ROUNDS = 3;
 
+function jsonUnescape(text: string): string {
+  return text.replace(JSON_ESCAPE, (_match, escape: string) =>
+    escape.length === 5 ? String.fromCharCode(Number.parseInt(escape.slice(1), 16)) : (JSON_LETTERS[escape] ?? escape),
+  );
+}
+
+function decodeOnce(text: string): string {
+  const unescaped = text.includes("\\") ? jsonUnescape(text) : text;
+  return unescaped.includes("%")
+    ? unescaped.replace(PERCENT, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    : unescaped;
+}
+
 /**
- * Percent-decoding byte by byte that never throws (a stray "%" stays as it is), repeated while
- * it changes something, so a double- or triple-encoded value decodes to itself.
+ * Percent-decoding byte by byte and JSON-unescaping that never throw (a stray "%" or "\\" stays
+ * as it is), repeated while it changes something, so a value encoded two or three times over, or
+ * written with JSON `\u` escapes inside a JSON body, decodes to itself.
  */
 export function safeDecode(text: string): string {
   let decoded = text;
-  for (let round = 0; round < DECODE_ROUNDS && decoded.includes("%"); round++) {
-    const next = decoded.replace(PERCENT, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  for (let round = 0; round < DECODE_ROUNDS && (decoded.includes("%") || decoded.includes("\\")); round++) {
+    const next = decodeOnce(decoded);
     if (next === decoded) break;
     decoded = next;
   }
   return decoded;
 }
 
-/** Whether `text` holds anything `safeDecode` would change. */
+/** Whether `text` holds a percent or JSON `\u` escape `safeDecode` would change. */
 export function percentEncoded(text: string): boolean {
-  return text.includes("%") && /%[0-9A-Fa-f]{2}/.test(text);
+  const percent = text.includes("%") && /%[0-9A-Fa-f]{2}/.test(text);
+  return percent || (text.includes("\\u") && /\\u[0-9A-Fa-f]{4}/.test(text));
 }
 
 /** HTML-form decoding ("+" is a space, then percent-decoding), as a form body or a query is read. */

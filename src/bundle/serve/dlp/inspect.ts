@@ -73,8 +73,8 @@ export function inspectText(inspection: Inspection, text: string): Finding | und
 
 /** How much raw text a pattern match can span, at least: carried over between chunks. */
 const PATTERN_SPAN = 512;
-/** A fully percent-encoded value is three times its length. */
-const PERCENT_GROWTH = 3;
+/** A value fully written as JSON-in-JSON escapes (`\\u0073`) is seven times its length; percent-encoded, three. */
+const ESCAPE_GROWTH = 7;
 /**
  * Entropy warnings look at a body's first 64 KiB only: they never block, and over a large
  * upload (an image, an archive) they would cost most of the scan for a warning already given.
@@ -86,7 +86,7 @@ const WARN_SCAN_BYTES = 64 * 1024;
  * The last `span - 1` bytes are carried over and searched again with the next chunk, so a value
  * split between chunks is found in the chunk that completes it; a sender that holds back that
  * many bytes never lets any byte of a match leave before the match is found. Each body is also
- * searched percent-decoded (and form-decoded where a known value has a space) when it holds an
+ * searched percent- and JSON-unescaped (and form-decoded where a known value has a space) when it holds an
  * escape. A warning is given once per body.
  */
 export class StreamInspection {
@@ -98,7 +98,7 @@ export class StreamInspection {
 
   constructor(private readonly inspection: Inspection) {
     const longest = Math.max(inspection.canaries.longestExact, inspection.secrets.longestExact);
-    this.span = Math.max(PATTERN_SPAN, longest * PERCENT_GROWTH);
+    this.span = Math.max(PATTERN_SPAN, longest * ESCAPE_GROWTH);
   }
 
   private known(bytes: Buffer): Finding | undefined {

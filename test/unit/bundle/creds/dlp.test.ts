@@ -110,3 +110,28 @@ test("hostile escapes never throw and never match by accident; a warning is give
   expect(stream.push(Buffer.from(`a=${random}`))).toEqual({ kind: "dlp", pattern: "high-entropy", block: false });
   expect(stream.push(Buffer.from(`&b=${random}`))).toBeUndefined();
 });
+
+const jsonEscapeAll = (text: string) =>
+  [...text].map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+test("bodies: the sentinel in JSON \\u escapes (every character, mixed case, JSON in JSON, split) is a canary", () => {
+  const canary = { kind: "canary", credential: "ANTHROPIC_API_KEY" };
+  const escaped = jsonEscapeAll(SENTINEL);
+  const bodies = [
+    `{"k":"${escaped}"}`,
+    `{"k":"${escaped.toUpperCase().replaceAll("\\U", "\\u")}"}`,
+    JSON.stringify({ inner: `{"k":"${escaped}"}` }),
+    `{"k":"${SENTINEL.slice(0, 20)}${jsonEscapeAll(SENTINEL.slice(20))}"}`,
+  ];
+  for (const body of bodies) {
+    expect([body.slice(0, 20), inspectText(inspection("off"), body)]).toEqual([body.slice(0, 20), canary]);
+    const { finding } = streamed(body, 1 << 16, inspection("off"));
+    expect([body.slice(0, 20), finding]).toEqual([body.slice(0, 20), canary]);
+  }
+  // One byte at a time, behind padding: found in the piece that completes it.
+  const body = `${"x".repeat(300)}{"k":"${JSON.stringify({ k: escaped }).slice(6, -2)}"}`;
+  expect(streamed(body, 1, inspection("off"))).toEqual({ finding: canary, pieces: body.length - 2 });
+  for (const stray of ["\\", "\\u", "\\u12", "\\\\\\", `\\u${"005c".repeat(200)}`]) {
+    expect(streamed(stray, 3).finding).toBeUndefined();
+    expect(inspectText(inspection(), stray)).toBeUndefined();
+  }
+});
