@@ -114,7 +114,7 @@ test("hostile escapes never throw and never match by accident; a warning is give
 const jsonEscapeAll = (text: string) =>
   [...text].map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
 test("bodies: the sentinel in JSON \\u escapes (every character, mixed case, JSON in JSON, split) is a canary", () => {
-  const canary = { kind: "canary", credential: "ANTHROPIC_API_KEY" };
+  const canary = { kind: "canary", credential: "ANTHROPIC_API_KEY" } as const;
   const escaped = jsonEscapeAll(SENTINEL);
   const bodies = [
     `{"k":"${escaped}"}`,
