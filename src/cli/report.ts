@@ -3,7 +3,7 @@ import { BottleError, ConfigError } from "../core/errors.ts";
 import type { Plan } from "../core/plan.ts";
 import type { RunResult } from "../core/runner.ts";
 import type { Finding } from "../core/step.ts";
-import { terminalSafe } from "../core/terminal-safe.ts";
+import { terminalSafe, terminalSafeJson } from "../core/terminal-safe.ts";
 
 /** `Cannot … : cause` / issue lines / `hint: …`, and the stack only when debugging. */
 export function formatError(error: BottleError, debug: boolean): string {
@@ -73,7 +73,7 @@ export function formatPlan(plan: Plan, summary: Readonly<Record<string, string>>
 }
 
 export function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${terminalSafeJson(value)}\n`;
 }
 
 export { terminalSafe } from "../core/terminal-safe.ts";

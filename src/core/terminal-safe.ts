@@ -5,11 +5,21 @@
  *
  * Escaped: C0 controls (ESC, and so every CSI/OSC/DCS sequence, BEL, CR, BS…), DEL, C1 controls
  * (U+0080–U+009F, among them the one-character CSI U+009B), bidi overrides and isolates, and lone
- * surrogates. Bytes that are not UTF-8 (a raw 0x9B) decode to U+FFFD and never reach the terminal.
+ * surrogates; also the invisible characters that make two different names look alike (zero-width
+ * space, LRM/RLM, word joiners, BOM, line/paragraph separators). One-line fields (names) also
+ * escape the zero-width joiners; multi-line text keeps them (emoji and some scripts need them).
+ * Bytes that are not UTF-8 (a raw 0x9B) decode to U+FFFD and never reach the terminal.
  */
 
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-const UNSAFE_LINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const INVISIBLE = "\\u061c\\u180e\\u200b\\u200e\\u200f\\u2028\\u2029\\u2060-\\u2064\\ufeff";
+/** DEL, C1, bidi overrides and isolates, invisibles: unsafe in every form, JSON included. */
+const BEYOND_C0 = `\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069${INVISIBLE}`;
+const JOINERS = "\\u200c\\u200d";
+const LONE_SURROGATE = "[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]";
+const UNSAFE = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f${BEYOND_C0}]|${LONE_SURROGATE}`, "g");
+const UNSAFE_LINE = new RegExp(`[\\u0000-\\u001f${JOINERS}${BEYOND_C0}]|${LONE_SURROGATE}`, "g");
+/** What JSON.stringify leaves raw (it escapes C0 and lone surrogates itself). */
+const UNSAFE_IN_JSON = new RegExp(`[${JOINERS}${BEYOND_C0}]`, "g");
 
 function escape(character: string): string {
   const code = character.charCodeAt(0);
@@ -24,6 +34,15 @@ export function terminalSafeText(text: string): string {
 /** One field on one line (a host name, a reason): newlines and tabs are escaped too. */
 export function terminalSafe(text: string): string {
   return text.replace(UNSAFE_LINE, escape);
+}
+
+/**
+ * JSON for the terminal: the same value (JSON.parse gives it back), with every character the
+ * filter above escapes written as a `\\u` escape; JSON.stringify already escapes C0 controls.
+ */
+export function terminalSafeJson(value: unknown, indent = 2): string {
+  const text = JSON.stringify(value, null, indent) ?? "null";
+  return text.replace(UNSAFE_IN_JSON, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** A sink for a byte stream that writes it safely: UTF-8 decoded across chunk boundaries. */

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { lineSplitter, MAX_LINE, safeStream, terminalSafe, terminalSafeText } from "../../../src/core/terminal-safe.ts";
+import {
+  lineSplitter,
+  MAX_LINE,
+  safeStream,
+  terminalSafe,
+  terminalSafeJson,
+  terminalSafeText,
+} from "../../../src/core/terminal-safe.ts";
 
 describe("terminal-safety filter", () => {
   test.each([
@@ -37,5 +44,26 @@ describe("terminal-safety filter", () => {
     split.push(`${"y".repeat(MAX_LINE * 2)}\nthree`);
     split.end();
     expect(lines).toEqual(["one", "two", `${"x".repeat(MAX_LINE)}…(line cut)`, "three"]);
+  });
+
+  test("invisible characters that make two names look alike are escaped; joiners only in one-line fields", () => {
+    const lookalike = "ma\u200bin\u200e\u200f\u2060\ufeff\u2028\u061c";
+    const escaped = "ma\\u{200b}in\\u{200e}\\u{200f}\\u{2060}\\u{feff}\\u{2028}\\u{61c}";
+    expect(terminalSafeText(lookalike)).toBe(escaped);
+    expect(terminalSafe(lookalike)).toBe(escaped);
+    expect(terminalSafe("fix\u200d\u200c")).toBe("fix\\u{200d}\\u{200c}");
+    expect(terminalSafeText("👨\u200d👩 می\u200cخواهم")).toBe("👨\u200d👩 می\u200cخواهم");
+  });
+
+  test("JSON for the terminal: the same value back, nothing raw a terminal acts on or hides", () => {
+    const reason = "\u001b]52;c;x\u0007 \u009b2J \u007f \u202eevil\u2066 zero\u200bwidth \u2028";
+    const value = { reason, ok: "ünï 😀" };
+    const text = terminalSafeJson(value);
+    expect(JSON.parse(text)).toEqual(value);
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+    expect(text).not.toMatch(raw);
+    expect(text).toContain("ünï 😀");
+    expect(text).toContain("\\u009b2J");
+    expect(terminalSafeJson(undefined)).toBe("null");
   });
 });
