@@ -3,7 +3,7 @@ import { BottleError, ConfigError } from "../core/errors.ts";
 import type { Plan } from "../core/plan.ts";
 import type { RunResult } from "../core/runner.ts";
 import type { Finding } from "../core/step.ts";
-import { terminalSafe, terminalSafeJson } from "../core/terminal-safe.ts";
+import { terminalSafe, terminalSafeJson, terminalSafeText } from "../core/terminal-safe.ts";
 
 /** `Cannot … : cause` / issue lines / `hint: …`, and the stack only when debugging. */
 export function formatError(error: BottleError, debug: boolean): string {
@@ -19,7 +19,8 @@ export function formatError(error: BottleError, debug: boolean): string {
       cause = cause.cause;
     }
   }
-  return `${lines.join("\n")}\n`;
+  // A message or hint may quote what the agent chose (a branch, a host): never raw on the terminal.
+  return `${terminalSafeText(lines.join("\n"))}\n`;
 }
 
 /** A failed command's evidence: argv (each word quoted), exit code, and all of stderr, escaped. */
