@@ -5,6 +5,7 @@ import type { Host } from "../core/host.ts";
 import type { BackendDeps, DockerApi, HttpProbe } from "../core/deps.ts";
 import type { Locks } from "../core/lock.ts";
 import type { Interrupts } from "../runtime/interrupts.ts";
+import type { Processes } from "../core/processes.ts";
 import type { BackendRegistry } from "../plugins/registry.ts";
 
 export interface Powers {
@@ -18,6 +19,8 @@ export interface Powers {
   readonly terminated: () => Promise<string>;
   /** The local Docker Engine API, for fast read-only host facts; absent = use the CLI. */
   readonly dockerApi?: DockerApi;
+  /** Background processes (the host keeper `up` starts); absent = no keeper. */
+  readonly processes?: Processes;
 }
 
 export interface CliContext extends Powers {

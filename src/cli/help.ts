@@ -20,6 +20,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   attach: ["claude-bottle attach web"],
   credentials: ["claude-bottle credentials web", "claude-bottle credentials web --json"],
   logs: ["claude-bottle logs web", "claude-bottle logs web -f"],
+  keeper: ["claude-bottle keeper web   # up starts it; you never need to"],
   gc: ["claude-bottle gc --dry-run", "claude-bottle gc", "claude-bottle gc --archives --older-than 30d"],
   image: [
     "claude-bottle image agent",

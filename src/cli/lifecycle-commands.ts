@@ -22,12 +22,23 @@ function lifecycle(ctx: CliContext, asJson: boolean, signal?: AbortSignal): Life
   const progress: LifecycleContext["progress"] = asJson ? (event) => ctx.out(JSON.stringify(event) + "\n") : (event) => ctx.err(`${event.message}\n`);
   const base = backendDeps(ctx, signal);
   const deps: BackendDeps = asJson ? { ...base, log: { info: (message) => progress({ event: "progress", message }), warn: (message) => progress({ event: "warning", message }) } } : base;
-  return { home: ctx.home, host: ctx.host, deps, locks: ctx.locks, registry: ctx.registry, progress };
+  return { home: ctx.home, host: ctx.host, deps, locks: ctx.locks, registry: ctx.registry, progress, ...(ctx.processes ? { processes: ctx.processes } : {}) };
+}
+
+/** `keeper NAME`: the host keeper, as `up` starts it (detached; its log is the state dir's keeper.log). */
+export async function keeperCommand(ctx: CliContext, name: string): Promise<number> {
+  assertBottleName(name);
+  if (!ctx.processes) throw new BottleError("E_NO_PROCESSES", `Cannot keep bottle "${name}": this host gave claude-bottle no process control`, { exitCode: EXIT.internal });
+  const { runKeeper } = await import("../lifecycle/keeper-run.ts");
+  return runKeeper(lifecycle(ctx, false), ctx.processes, name, ctx.terminated());
 }
 
 async function running(ctx: CliContext, name: string) {
   const state = await requireState(ctx, name);
-  if (state.status !== "running") throw new BottleError("E_NOT_RUNNING", `Cannot reach bottle "${name}": it is ${state.status}`, { hint: `claude-bottle down ${name}, then up again` });
+  if (state.status !== "running") {
+    const why = state.stoppedBy ? `its agent was stopped: the sentinel of ${state.stoppedBy.canary} showed up (on_canary = "stop")` : `it is ${state.status}`;
+    throw new BottleError("E_NOT_RUNNING", `Cannot reach bottle "${name}": ${why}`, { hint: `claude-bottle logs ${name} shows why; claude-bottle down ${name}, then up again` });
+  }
   const backend = await backendOfState(ctx.registry, state);
   return { state, backend, plan: recordedPlan(backend, state.plan) };
 }
@@ -94,7 +105,8 @@ export async function lsCommand(ctx: CliContext, options: { json?: boolean }): P
     return EXIT.ok;
   }
   const pushes = (r: (typeof rows)[number]) => (r.pushesWaiting === null ? "-" : String(r.pushesWaiting));
-  const table = [["NAME", "BACKEND", "STATUS", "BUNDLE", "AGENT", "BUNDLE IP", "PUSHES", "CREATED"], ...rows.map((r) => [r.name, r.backend, r.status, r.bundle, r.agent, r.bundleIp, pushes(r), r.createdAt])];
+  const status = (r: (typeof rows)[number]) => (r.stoppedBy ? `stopped (canary ${r.stoppedBy.canary})` : r.status);
+  const table = [["NAME", "BACKEND", "STATUS", "BUNDLE", "AGENT", "BUNDLE IP", "PUSHES", "CREATED"], ...rows.map((r) => [r.name, r.backend, status(r), r.bundle, r.agent, r.bundleIp, pushes(r), r.createdAt])];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   ctx.out(table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd() + "\n").join(""));
   return EXIT.ok;

@@ -86,6 +86,9 @@ function lifecycleCommands(cli: Cli, on: On): void {
   cli.command("logs <name>", "What the bottle did: egress decisions, bundle output, agent console (escaped; archived after down)").option("-f, --follow", "Keep following");
   on("logs", async (ctx, [name], o) => (await import("./logs-command.ts")).logsCommand(ctx, name as string, o));
 
+  cli.command("keeper <name>", "Internal: the host keeper `up` starts for a bottle (imports pushes at once, applies on_canary)");
+  on("keeper", async (ctx, [name]) => (await lifecycle()).keeperCommand(ctx, name as string));
+
   cli.command("gc", "Remove resources of this home that no bottle owns (after a crash)")
     .option("--dry-run", "Only list them")
     .option("--archives", "Prune archived audit records instead (needs --older-than)")

@@ -42,6 +42,8 @@ export const BundleConfigSchema = v.object({
       exposed: v.array(v.string()),
       maxBytes: v.pipe(v.number(), v.integer(), v.minValue(1)),
       maxObjects: v.pipe(v.number(), v.integer(), v.minValue(1)),
+      /** How long a push waits for the host keeper's verdict before it is accepted unchecked. */
+      verdictWaitSeconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(300))),
     }),
   ),
   /** What DLP does with a strongly prefixed key or the bottle's own secret on its way out. */

@@ -7,6 +7,7 @@ import { BottleError, UsageError } from "./errors.ts";
 import type { Fs } from "./fs.ts";
 import { PRIVATE_DIR_MODE } from "./write-files.ts";
 import type { RecordedPlan } from "./plan-upgrade.ts";
+import type { ProcessRecord } from "./processes.ts";
 import { isSlug, SLUG_RULE } from "./slug.ts";
 
 export const STATE_FILE = "state.json";
@@ -19,7 +20,8 @@ export interface StepEntry {
   readonly record?: unknown;
 }
 
-export type BottleStatus = "starting" | "running" | "stopping" | "failed";
+/** "stopped": the agent was stopped (a canary with on_canary = "stop"); records, bundle and audit kept. */
+export type BottleStatus = "starting" | "running" | "stopping" | "failed" | "stopped";
 
 export interface BottleState<P = RecordedPlan> {
   readonly version: number;
@@ -32,6 +34,10 @@ export interface BottleState<P = RecordedPlan> {
   /** Version 2 (nested); a version 1 plan (flat, API 1) is upgraded on read. */
   readonly plan: P;
   readonly steps: readonly StepEntry[];
+  /** The host keeper `up` started (pid + start time), stopped by `down`. */
+  readonly keeper?: ProcessRecord;
+  /** Why the bottle is "stopped": the credential whose canary tripped, and when. */
+  readonly stoppedBy?: { readonly canary: string; readonly at: string };
   readonly createdAt: string;
   readonly updatedAt: string;
 }

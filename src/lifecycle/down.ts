@@ -12,6 +12,7 @@ import { backendOfState } from "../plugins/resolve-backend.ts";
 import { bottleSteps, recordedPlan } from "./bottle.ts";
 import { bottleLockPath } from "./paths.ts";
 import { archiveBottle } from "./archive.ts";
+import { stopKeeper } from "./keeper.ts";
 
 export interface DownResult {
   readonly existed: boolean;
@@ -32,6 +33,8 @@ export async function downBottle(ctx: LifecycleContext, slug: string): Promise<D
       return { existed: false, undone: [] };
     }
     const backend = await backendOfState(ctx.registry, state);
+    // The keeper first: the mirror's undo imports what is left, and nothing may import beside it.
+    await stopKeeper(ctx, state.keeper);
     let current: BottleState = { ...state, status: "stopping" };
     await writeState(ctx.deps.fs, ctx.home, current);
     const journal = { save: async (steps: BottleState["steps"]) => writeState(ctx.deps.fs, ctx.home, (current = { ...current, steps, updatedAt: new Date().toISOString() })) };

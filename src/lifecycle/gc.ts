@@ -9,6 +9,7 @@ import type { AnyBackend } from "../plugins/types.ts";
 import type { Leftover } from "../core/step.ts";
 import { dockerLeftovers } from "../bundle/docker-placement.ts";
 import type { LifecycleContext } from "./context.ts";
+import { orphanKeepers, stopKeeper } from "./keeper.ts";
 
 export interface GcResult {
   readonly found: readonly Leftover[];
@@ -52,9 +53,23 @@ function uniqueLeftovers(all: readonly Leftover[]): Leftover[] {
   return [...byKey.values()];
 }
 
+/** Keepers whose bottle is gone: stopped (pid + start time checked), their records removed. */
+async function orphanedKeepers(ctx: LifecycleContext, owned: ReadonlySet<string>, dryRun: boolean): Promise<Leftover[]> {
+  const found: Leftover[] = [];
+  for (const orphan of await orphanKeepers(ctx, owned)) {
+    const alive = (await ctx.processes?.alive(orphan.keeper)) ?? false;
+    if (alive) found.push({ kind: "keeper", name: `process ${orphan.keeper.pid}`, slug: orphan.slug, removeArgvs: [] });
+    if (dryRun) continue;
+    if (alive) await stopKeeper(ctx, orphan.keeper);
+    await ctx.deps.fs.remove(orphan.path);
+  }
+  return found;
+}
+
 export async function gcBottles(ctx: LifecycleContext, dryRun: boolean): Promise<GcResult> {
   const states = await listStates(ctx.deps.fs, ctx.home);
   const owned = new Set(states.map((state) => state.slug));
+  const keepers = await orphanedKeepers(ctx, owned, dryRun);
   const backends = await knownBackends(ctx, states);
   const searched = await Promise.all(backends.map((backend) => backendLeftovers(ctx, backend)));
   const agentSide = searched.flatMap((answer) => ("found" in answer ? answer.found : []));
@@ -65,7 +80,8 @@ export async function gcBottles(ctx: LifecycleContext, dryRun: boolean): Promise
   const found = all.filter((leftover) => !leftover.slug || !owned.has(leftover.slug)).sort((a, b) => order(a) - order(b));
   const removed: Leftover[] = [];
   const failed: { leftover: Leftover; error: string }[] = [];
-  if (dryRun) return { found, removed, failed, unsearched };
+  if (dryRun) return { found: [...keepers, ...found], removed, failed, unsearched };
+  removed.push(...keepers);
   for (const leftover of found) {
     let error: string | undefined;
     for (const argv of leftover.removeArgvs) {
@@ -75,5 +91,5 @@ export async function gcBottles(ctx: LifecycleContext, dryRun: boolean): Promise
     if (error) failed.push({ leftover, error });
     else removed.push(leftover);
   }
-  return { found, removed, failed, unsearched };
+  return { found: [...keepers, ...found], removed, failed, unsearched };
 }

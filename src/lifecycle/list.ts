@@ -21,6 +21,8 @@ export interface BottleRow {
   readonly manifestPath: string;
   /** Pushes the agent made that `pull` has not brought in yet; null without a workspace. */
   readonly pushesWaiting: number | null;
+  /** Set when a canary stopped the agent (on_canary = "stop"): the credential's name and when. */
+  readonly stoppedBy?: { readonly canary: string; readonly at: string };
 }
 
 interface Recorded {
@@ -68,5 +70,6 @@ export async function listBottles(ctx: LifecycleContext): Promise<BottleRow[]> {
     createdAt: state.createdAt,
     manifestPath: state.manifestPath,
     pushesWaiting: waiting[index] ?? null,
+    ...(state.stoppedBy ? { stoppedBy: state.stoppedBy } : {}),
   }));
 }

@@ -11,3 +11,14 @@ export function bottleLockPath(home: string, slug: string): string {
 export function subnetLockPath(home: string): string {
   return join(home, "locks", "subnets.lock");
 }
+
+/** Held by a bottle's host keeper for its lifetime: a second keeper for the same bottle exits. */
+export function keeperLockPath(home: string, slug: string): string {
+  assertBottleName(slug);
+  return join(home, "locks", `${slug}.keeper.lock`);
+}
+
+/** Every running keeper's pid + start time, outside the bottle dirs, so `gc` finds orphans. */
+export function keepersDir(home: string): string {
+  return join(home, "keepers");
+}

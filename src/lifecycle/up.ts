@@ -21,6 +21,7 @@ import type { LifecycleContext } from "./context.ts";
 import { ensureBundleImage } from "./ensure-bundle-image.ts";
 import { resolveBottleSecrets, writeBottleMaterial, type ResolvedSecrets } from "./credentials-up.ts";
 import { bottleLockPath, subnetLockPath } from "./paths.ts";
+import { startKeeper } from "./keeper.ts";
 
 const plural = (n: number) => (n === 1 ? "" : "s");
 
@@ -171,7 +172,7 @@ export async function upBottle(
     const chosen = { backend, source, bottle, secrets: await resolveBottleSecrets(ctx, bottle) };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await attemptUp(ctx, chosen, options);
+        return await startKeeper(ctx, await attemptUp(ctx, chosen, options));
       } catch (error) {
         const taken = error instanceof BottleError && error.code === "E_SUBNET_TAKEN";
         if (!taken || attempt === SUBNET_ATTEMPTS || ctx.deps.signal?.aborted) throw error;

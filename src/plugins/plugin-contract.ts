@@ -40,6 +40,7 @@ export const BackendShape = v.object({
   exec: v.function(),
   facts: v.optional(v.function()),
   inspect: v.optional(v.function()),
+  stop: v.optional(v.function()),
   logs: v.optional(v.function()),
   leftovers: v.optional(v.function()),
   upgrade: v.optional(v.function()),

@@ -105,6 +105,11 @@ export interface Backend<A = unknown, F = undefined> {
   launch(plan: Plan<A>): Step[];
   /** Runs a command in the running bottle, connected to our terminal; resolves its exit code. */
   exec(plan: Plan<A>, deps: BackendDeps, command: readonly string[], options: ExecOptions): Promise<number>;
+  /**
+   * Stops the agent side, keeping its resources for `down` to remove (a canary with
+   * on_canary = "stop"). Safe to repeat; throws when it cannot stop it.
+   */
+  stop?(plan: Plan<A>, deps: BackendDeps): Promise<void>;
   /** Live state of the agent side by slug, e.g. "running". Read-only. */
   inspect?(plans: readonly Plan<A>[], deps: BackendDeps): Promise<Map<string, string>>;
   /** Streams the agent side's logs (console) to our terminal. */

@@ -6,6 +6,7 @@
 import { appendFile, chown, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { WorkspacePlan } from "../core/workspace.ts";
+import { VERDICTS_DIR } from "../bundle/serve/gate/keeper-verdict.ts";
 import { importPushes, type ImportResult, type WorkspacePaths } from "./import-push.ts";
 import type { WorkspaceDeps } from "./mirror.ts";
 import { pullBranches, type PullResult } from "./pull.ts";
@@ -54,12 +55,35 @@ async function appendAudit(path: string, lines: string): Promise<void> {
   await chown(path, owner.uid, owner.gid).catch(() => undefined);
 }
 
+/** A refusal as one printable line git can show after `! [remote rejected]`. Pure. */
+export function verdictReason(reason: string): string {
+  const line = reason.replace(/[^\x20-\x7e]+/g, " ").trim();
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+/**
+ * Answers the gate, which may be waiting on each push (see keeper-verdict.ts). Given to the
+ * owner of the verdicts directory: the bundle may run as another user (nobody, under a root host).
+ */
+async function writeVerdicts(deps: WorkspaceDeps, quarantine: string, results: readonly ImportResult[]): Promise<void> {
+  const dir = join(quarantine, VERDICTS_DIR);
+  const owner = results.length === 0 ? undefined : await stat(dir).catch(() => undefined);
+  if (!owner) return;
+  for (const result of results) {
+    const verdict = result.ok ? { ok: true } : { ok: false, reason: verdictReason(result.reason ?? "refused") };
+    const path = join(dir, `${result.id}.json`);
+    await deps.fs.writeAtomic(path, `${JSON.stringify(verdict)}\n`, 0o600);
+    await chown(path, owner.uid, owner.gid).catch(() => undefined);
+  }
+}
+
 /** Imports every waiting push; appends each outcome to `auditPath`. Hold the bottle's lock. */
 export async function importWaiting(deps: WorkspaceDeps, workspace: WorkspacePlan, bottle: string, auditPath: string): Promise<ImportResult[]> {
   if (!(await deps.fs.exists(workspace.mirror))) return [];
   const results = await importPushes(deps, workspacePaths(workspace), { push: workspace.push, exposed: workspace.refs });
   const lines = results.map((result) => importAuditLine(bottle, result, new Date().toISOString())).join("");
   if (lines !== "") await appendAudit(auditPath, lines);
+  await writeVerdicts(deps, workspace.quarantine, results);
   return results;
 }
 

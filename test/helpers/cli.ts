@@ -4,6 +4,7 @@ import type { Host } from "../../src/runtime/host.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
 import type { Runner } from "../../src/core/runner.ts";
 import type { Fs } from "../../src/core/fs.ts";
+import type { Processes } from "../../src/core/processes.ts";
 import { fakeRunner } from "./fake-runner.ts";
 import { fileLocks } from "../../src/runtime/file-locks.ts";
 import type { HttpProbe } from "../../src/plugins/types.ts";
@@ -30,6 +31,8 @@ export interface CliOptions {
   terminated?: Promise<string>;
   /** Aborts the launch as SIGINT would. */
   interrupt?: AbortSignal;
+  /** Background processes: with them, `up` starts a real host keeper (give it the compiled binary). */
+  processes?: Processes;
 }
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
@@ -55,6 +58,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     http: options.http ?? { get: async () => ({ error: "no network in unit tests" }) },
     interrupts: () => ({ signal: options.interrupt ?? new AbortController().signal, dispose() {} }),
     terminated: () => options.terminated ?? new Promise(() => {}),
+    ...(options.processes ? { processes: options.processes } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -104,3 +104,8 @@ export function rootsCopyArgv(name: string, path: string, destination: string): 
 export function agentExecArgv(name: string, command: readonly string[], tty: boolean, workdir?: string): string[] {
   return ["docker", "exec", "--interactive", ...(tty ? ["--tty"] : []), ...(workdir ? ["--workdir", workdir] : []), name, ...command];
 }
+
+/** Stops the agent container (a canary with on_canary = "stop"), kept for `down` to remove. */
+export function agentStopArgv(name: string): string[] {
+  return ["docker", "stop", "--time", "5", name];
+}

@@ -9,7 +9,7 @@ import { API_VERSION, defineBackend } from "../../plugins/types.ts";
 import { agentImageFindings } from "../../bundle/bundle-preflight.ts";
 import { ensureSuccess } from "../../core/runner.ts";
 import { containerLogsArgv, labelledContainersArgv, parseLabelledContainers } from "../../bundle/docker-argv.ts";
-import { agentExecArgv } from "./argv.ts";
+import { agentExecArgv, agentStopArgv } from "./argv.ts";
 import { dockerLaunchSteps } from "./launch.ts";
 import { planDocker, type DockerPlan } from "./plan.ts";
 
@@ -44,6 +44,10 @@ export const docker = defineBackend<DockerPlan>({
     const result = await deps.runner.run(agentExecArgv(name, command, options.tty, options.workdir), { inheritStdio: true });
     if (result.spawnError) ensureSuccess(result, `run a command in ${name}`);
     return result.exitCode;
+  },
+  async stop(plan, deps) {
+    const name = plan.agent.agentContainer.name;
+    ensureSuccess(await deps.runner.run(agentStopArgv(name), { timeoutMs: 60_000 }), `stop ${name}`);
   },
   async inspect(plans, deps) {
     const result = await deps.runner.run(labelledContainersArgv(plans[0]?.home ?? ""), { timeoutMs: 30_000 });

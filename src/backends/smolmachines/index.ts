@@ -9,6 +9,8 @@ import { renderSmolmachines } from "./render.ts";
 import { probeSmolvm, type SmolvmProbe } from "./smolvm-probe.ts";
 import { execSmolmachines, inspectSmolmachines, leftoversSmolmachines, logsSmolmachines } from "./operate.ts";
 import { parseSemver } from "./version.ts";
+import { machineStopArgv } from "./argv.ts";
+import { ensureSuccess } from "../../core/runner.ts";
 
 /** The backend fields of an API 1 plan. */
 const LegacyFields = v.object({
@@ -45,6 +47,10 @@ export const smolmachines = defineBackend<SmolmachinesPlan, SmolvmProbe>({
   preflight: preflightSmolmachines,
   launch: smolvmLaunchSteps,
   exec: execSmolmachines,
+  async stop(plan, deps) {
+    const result = await deps.runner.run(machineStopArgv(plan.agent.machineName), { timeoutMs: 120_000 });
+    ensureSuccess(result, `stop the microVM ${plan.agent.machineName}`);
+  },
   inspect: inspectSmolmachines,
   logs: logsSmolmachines,
   leftovers: leftoversSmolmachines,

@@ -82,7 +82,8 @@ function gateConfig(config: LoadedBundleConfig): { config?: GateConfig } {
   const workspace = config.workspace;
   if (!workspace) return {};
   const limits = { maxBytes: workspace.maxBytes, maxObjects: workspace.maxObjects };
-  return { config: { mirror: workspace.mirror, quarantine: workspace.quarantine, push: workspace.push, exposed: workspace.exposed, limits } };
+  const wait = workspace.verdictWaitSeconds === undefined ? {} : { verdictWaitMs: workspace.verdictWaitSeconds * 1000 };
+  return { config: { mirror: workspace.mirror, quarantine: workspace.quarantine, push: workspace.push, exposed: workspace.exposed, limits, ...wait } };
 }
 
 function closer(server: { close(callback: () => void): unknown }): Closer {

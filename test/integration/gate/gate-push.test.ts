@@ -88,7 +88,8 @@ describe("the git gate with a real git client", () => {
     const pushed = await git(["push", "origin", "HEAD:claude/big"], { cwd: dir, env });
     expect(pushed.stderr).toContain(" * [new branch]      HEAD -> claude/big");
     const posts = (await gate.auditLines()).filter((line) => line["method"] === "POST");
-    expect(posts.map((line) => line["reason"] ?? "push")).toEqual(["probe", "push"]);
+    // No keeper runs here: the push is accepted unchecked, and the audit says so.
+    expect(posts.map((line) => line["reason"] ?? "push")).toEqual(["probe", "accepted unchecked (no keeper); the host imports it on pull or down"]);
     expect(posts[1]?.["bytesUp"]).toBeGreaterThan(1536 * 1024);
     const [imported] = await gate.importNow();
     expect(imported?.ok).toBe(true);

@@ -4,7 +4,7 @@
  * quarantine. Every request is audited. No git binary: files and TypeScript only.
  */
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { GATE_REPO_PATH } from "../../../core/agent-env.ts";
@@ -12,6 +12,7 @@ import type { Fs } from "../../../core/fs.ts";
 import type { Audit, AuditEvent } from "../audit.ts";
 import { GateStore } from "./gate-store.ts";
 import type { PackLimits } from "./pack-check.ts";
+import { awaitVerdict, DEFAULT_VERDICT_WAIT_MS, VERDICTS_DIR } from "./keeper-verdict.ts";
 import { handleReceivePack, receiveAdvertisement, type RefVetter } from "./receive-pack.ts";
 import type { RefRules } from "./ref-policy.ts";
 
@@ -23,6 +24,8 @@ export interface GateConfig extends RefRules {
   /** Where pushes land (writable). */
   readonly quarantine: string;
   readonly limits: PackLimits;
+  /** How long a push waits for the host keeper's verdict (default 30 s). */
+  readonly verdictWaitMs?: number;
 }
 
 export interface GateDeps {
@@ -111,6 +114,7 @@ async function handlePost(
     rules: deps.config,
     limits: deps.config.limits,
     ...(deps.vet ? { vet: deps.vet } : {}),
+    verdict: (id) => awaitVerdict(deps.config.quarantine, id, deps.config.verdictWaitMs ?? DEFAULT_VERDICT_WAIT_MS),
   });
   const type = "application/x-git-receive-pack-result";
   if (outcome.kind === "probe") {
@@ -123,7 +127,7 @@ async function handlePost(
   }
   res.writeHead(200, { "content-type": type, "cache-control": "no-cache" }).end(outcome.body);
   const accepted = outcome.refs.some((ref) => ref.result === "ok");
-  const reason = outcome.unpack === "ok" ? undefined : outcome.unpack;
+  const reason = outcome.unpack === "ok" ? outcome.keeper : outcome.unpack;
   return {
     decision: accepted ? "allow" : "deny",
     bytesUp: outcome.bytes,
@@ -158,6 +162,7 @@ async function route(
 export async function createGate(deps: GateDeps): Promise<Server> {
   const store = deps.config ? new GateStore(deps.config.mirror, deps.config.quarantine, deps.fs) : undefined;
   await store?.prepare();
+  if (deps.config) await mkdir(join(deps.config.quarantine, VERDICTS_DIR), { recursive: true, mode: 0o700 });
   return createServer((req, res) => {
     const started = performance.now();
     const path = new URL(req.url ?? "/", "http://gate.invalid").pathname;

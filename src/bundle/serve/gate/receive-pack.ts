@@ -17,6 +17,7 @@ import {
 } from "./receive-request.ts";
 import { pushVerdicts, type RefRules, type RefVerdict } from "./ref-policy.ts";
 import type { GateStore } from "./gate-store.ts";
+import type { KeeperAnswer } from "./keeper-verdict.ts";
 
 /** A refusal reason for a ref the policy accepted, or undefined; `creds` can fill this in. */
 export type RefVetter = (command: RefCommand) => string | undefined;
@@ -26,6 +27,8 @@ export interface ReceiveDeps {
   readonly rules: RefRules;
   readonly limits: PackLimits;
   readonly vet?: RefVetter;
+  /** The host keeper's verdict on an accepted push (absent: accept and let the host import later). */
+  readonly verdict?: (id: string) => Promise<KeeperAnswer>;
 }
 
 export interface RefOutcome extends RefCommand {
@@ -41,6 +44,8 @@ export type ReceiveOutcome =
       readonly refs: readonly RefOutcome[];
       readonly bytes: number;
       readonly body: Uint8Array;
+      /** How the host answered an accepted push: "imported", "refused", or why it did not. */
+      readonly keeper?: string;
     };
 
 /** The info/refs answer for `?service=git-receive-pack`. Never advertises delete-refs. */
@@ -120,12 +125,24 @@ async function receivePack(
   return check;
 }
 
+/** The accepted refs' results once the keeper has answered: its refusal reason on each. */
+function applyAnswer(outcomes: RefOutcome[], answer: KeeperAnswer): RefOutcome[] {
+  if ("none" in answer || answer.ok) return outcomes;
+  const reason = answer.reason ?? "the host refused the push";
+  return outcomes.map((outcome) => (outcome.result === "ok" ? { ...outcome, result: reason } : outcome));
+}
+
+function keeperNote(answer: KeeperAnswer): string {
+  if ("none" in answer) return `accepted unchecked (${answer.none}); the host imports it on pull or down`;
+  return answer.ok ? "imported" : "refused by the host";
+}
+
 async function decide(
   deps: ReceiveDeps,
   request: ReceiveRequest,
   packPath: string,
   pack: { objects: number; bytes: number },
-): Promise<RefOutcome[]> {
+): Promise<{ outcomes: RefOutcome[]; keeper?: string }> {
   return deps.store.exclusive(async () => {
     const current = await deps.store.currentRefs();
     const atomic = request.capabilities.includes("atomic");
@@ -141,9 +158,15 @@ async function decide(
     const accepted = outcomes
       .filter((outcome) => outcome.result === "ok")
       .map(({ oldId, newId, ref }) => ({ oldId, newId, ref }));
-    if (accepted.length === 0) await deps.store.discard(packPath);
-    else await deps.store.commit(packPath, { refs: accepted, ...pack });
-    return outcomes;
+    if (accepted.length === 0) {
+      await deps.store.discard(packPath);
+      return { outcomes };
+    }
+    const record = await deps.store.commit(packPath, { refs: accepted, ...pack });
+    // Still inside the lock: the next push compares against what the host made of this one.
+    if (!deps.verdict) return { outcomes };
+    const answer = await deps.verdict(record.id);
+    return { outcomes: applyAnswer(outcomes, answer), keeper: keeperNote(answer) };
   });
 }
 
@@ -161,12 +184,13 @@ export async function handleReceivePack(req: IncomingMessage, deps: ReceiveDeps)
   const verdict = onlyDeletes && check.bytes === 0 ? { ok: true as const, objects: 0, bytes: 0 } : check.finish();
   let refs: RefOutcome[];
   let unpack = "ok";
+  let keeper: string | undefined;
   if (!verdict.ok) {
     await deps.store.discard(packPath);
     unpack = verdict.reason;
     refs = request.commands.map((command) => ({ ...command, result: "unpacker error" }));
   } else {
-    refs = await decide(deps, request, packPath, verdict);
+    ({ outcomes: refs, keeper } = await decide(deps, request, packPath, verdict));
   }
   return {
     kind: "report",
@@ -174,5 +198,6 @@ export async function handleReceivePack(req: IncomingMessage, deps: ReceiveDeps)
     refs,
     bytes: head.bytes + check.bytes,
     body: reportStatus(unpack, refs, sideBand64k),
+    ...(keeper ? { keeper } : {}),
   };
 }

@@ -1,0 +1,27 @@
+/**
+ * The host keeper's files in the quarantine (the gate's half is bundle/serve/gate/keeper-verdict.ts):
+ * the heartbeat that tells the gate a keeper runs, and whether pushes are waiting.
+ */
+import { join } from "node:path";
+import { PUSHES_DIR } from "../bundle/serve/gate/gate-store.ts";
+import { KEEPER_HEARTBEAT_FILE } from "../bundle/serve/gate/keeper-verdict.ts";
+import type { Fs } from "../core/fs.ts";
+import type { WorkspacePlan } from "../core/workspace.ts";
+
+/** Whether the gate has accepted pushes not yet imported. */
+export async function hasPendingPushes(fs: Fs, workspace: WorkspacePlan): Promise<boolean> {
+  const dir = join(workspace.quarantine, PUSHES_DIR);
+  if (!(await fs.exists(dir))) return false;
+  return (await fs.listDir(dir)).some((name) => name.endsWith(".json"));
+}
+
+/** Touches the heartbeat (its mtime is what the gate reads). */
+export async function touchHeartbeat(fs: Fs, workspace: WorkspacePlan): Promise<void> {
+  if (await fs.exists(workspace.quarantine))
+    await fs.writeAtomic(join(workspace.quarantine, KEEPER_HEARTBEAT_FILE), `${new Date().toISOString()}\n`, 0o600);
+}
+
+/** Removes the heartbeat: the gate stops waiting for this keeper at once. */
+export async function removeHeartbeat(fs: Fs, workspace: WorkspacePlan): Promise<void> {
+  await fs.remove(join(workspace.quarantine, KEEPER_HEARTBEAT_FILE));
+}
