@@ -57,7 +57,7 @@ async function appendAudit(path: string, lines: string): Promise<void> {
 
 /** A refusal as one printable line git can show after `! [remote rejected]`. Pure. */
 export function verdictReason(reason: string): string {
-  const line = reason.replace(/[^\x20-\x7e]+/g, " ").trim();
+  const line = reason.replace(/[^\x21-\x7e]+/g, " ").trim();
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 

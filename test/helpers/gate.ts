@@ -40,6 +40,8 @@ export interface GateOptions {
   readonly limits?: Partial<GateConfig["limits"]>;
   readonly push?: string[];
   readonly vet?: RefVetter;
+  /** How long a push waits for the keeper's verdict. */
+  readonly verdictWaitMs?: number;
   /** The gate's and the audit's Fs (the host's import keeps the real one). */
   readonly fs?: Fs;
 }
@@ -61,6 +63,7 @@ export async function startGate(options: GateOptions = {}): Promise<TestGate> {
     push: options.push ?? ["claude/*"],
     exposed: Object.keys(info.refs),
     limits: { maxBytes: 64 * 1024 * 1024, maxObjects: 100_000, ...options.limits },
+    ...(options.verdictWaitMs === undefined ? {} : { verdictWaitMs: options.verdictWaitMs }),
   };
   const auditPath = join(state, "audit.jsonl");
   const fs = options.fs ?? nodeFs;
