@@ -8,6 +8,7 @@ import { buildMirror, type MirrorInfo } from "../../src/workspace/mirror.ts";
 import { importPushes, type ImportResult, type WorkspacePaths } from "../../src/workspace/import-push.ts";
 import type { RefVetter } from "../../src/bundle/serve/gate/receive-pack.ts";
 import type { Fs } from "../../src/core/fs.ts";
+import type { PushInspector } from "../../src/bundle/serve/gate/push-canary.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
 import { tempDir } from "./cli.ts";
@@ -42,6 +43,8 @@ export interface GateOptions {
   readonly vet?: RefVetter;
   /** How long a push waits for the keeper's verdict. */
   readonly verdictWaitMs?: number;
+  readonly inspect?: PushInspector;
+  readonly onCanary?: (name: string) => void;
   /** The gate's and the audit's Fs (the host's import keeps the real one). */
   readonly fs?: Fs;
 }
@@ -68,7 +71,15 @@ export async function startGate(options: GateOptions = {}): Promise<TestGate> {
   const auditPath = join(state, "audit.jsonl");
   const fs = options.fs ?? nodeFs;
   const audit = new Audit({ path: auditPath, fs });
-  const server = await createGate({ bottle: "test", audit, fs, config, ...(options.vet ? { vet: options.vet } : {}) });
+  const server = await createGate({
+    bottle: "test",
+    audit,
+    fs,
+    config,
+    ...(options.vet ? { vet: options.vet } : {}),
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+    ...(options.onCanary ? { onCanary: options.onCanary } : {}),
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   closers.push(async () => {
     server.closeAllConnections?.();

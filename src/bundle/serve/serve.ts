@@ -23,7 +23,8 @@ import type { OwnNetworks } from "./address.ts";
 import { whyAnswer } from "./why.ts";
 import { Policy } from "./policy.ts";
 import { createProxy } from "./proxy.ts";
-import { createGate, type GateConfig } from "./gate/gate.ts";
+import { createGate, type GateConfig, type GateDeps } from "./gate/gate.ts";
+import { canaryInspector } from "./gate/push-canary.ts";
 import type { RefVetter } from "./gate/receive-pack.ts";
 import { createSupervise } from "./supervise.ts";
 import { parseUpstreamProxy } from "../../core/upstream-proxy.ts";
@@ -203,6 +204,19 @@ function dnsCanary(creds: CredsRuntime): (name: string) => string | undefined {
   };
 }
 
+/** The gate's powers: the config's workspace, and canaries in pushes counted like every other. */
+function gateDeps(config: LoadedBundleConfig, audit: Audit, fs: Fs, creds: CredsRuntime, vetRef: RefVetter | undefined): GateDeps {
+  return {
+    bottle: config.bottle,
+    audit,
+    fs,
+    ...gateConfig(config),
+    ...(vetRef ? { vet: vetRef } : {}),
+    inspect: canaryInspector(creds.inspection.canaries),
+    onCanary: (credential) => creds.record({ kind: "canary", credential }),
+  };
+}
+
 export async function serveBundle(configPath: string, options: ServeOptions): Promise<RunningBundle> {
   const { fs } = options;
   const config = await loadBundleConfig(fs, configPath);
@@ -233,8 +247,7 @@ export async function serveBundle(configPath: string, options: ServeOptions): Pr
   const canaries = () => ({ ...creds.canaryByCredential });
   const supervise = createSupervise({ why, bottle: config.bottle, token, policy, audit, startedAt: Date.now(), counters, bodyMs, canaries });
   const dns = auditedDnsSink(audit, config.bottle, counters, options.dnsAggregate, dnsCanary(creds));
-  const vet = options.vetRef ? { vet: options.vetRef } : {};
-  const gate = await createGate({ bottle: config.bottle, audit, fs, ...gateConfig(config), ...vet });
+  const gate = await createGate(gateDeps(config, audit, fs, creds, options.vetRef));
   trackSockets([proxy, gate, supervise, dns.tcp], sockets);
   const { ports, closers } = await listenAll(config, { proxy, gate, supervise, dns }).catch((error) => {
     dns.stop();

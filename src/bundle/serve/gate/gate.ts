@@ -15,6 +15,7 @@ import type { PackLimits } from "./pack-check.ts";
 import { awaitVerdict, DEFAULT_VERDICT_WAIT_MS, VERDICTS_DIR } from "./keeper-verdict.ts";
 import { handleReceivePack, receiveAdvertisement, type RefVetter } from "./receive-pack.ts";
 import type { RefRules } from "./ref-policy.ts";
+import type { PushInspector } from "./push-canary.ts";
 
 export { GATE_REPO_PATH };
 
@@ -36,6 +37,9 @@ export interface GateDeps {
   /** Undefined when the bottle has no workspace: every request is then a 404 saying so. */
   readonly config?: GateConfig;
   readonly vet?: RefVetter;
+  /** Canaries in pushes; `onCanary` hears each hit (counted for /status, on_canary applied). */
+  readonly inspect?: PushInspector;
+  readonly onCanary?: (credential: string) => void;
 }
 
 /** Files of the mirror a dumb-HTTP client may fetch, with their content types. Nothing else. */
@@ -69,7 +73,7 @@ async function serveFile(res: ServerResponse, path: string, type: string): Promi
   return info.size;
 }
 
-type Audited = Pick<AuditEvent, "decision"> & Partial<Pick<AuditEvent, "reason" | "bytesUp" | "bytesDown" | "refs">>;
+type Audited = Pick<AuditEvent, "decision"> & Partial<Pick<AuditEvent, "reason" | "bytesUp" | "bytesDown" | "refs" | "canary">>;
 
 async function handleGet(
   req: IncomingMessage,
@@ -114,6 +118,7 @@ async function handlePost(
     rules: deps.config,
     limits: deps.config.limits,
     ...(deps.vet ? { vet: deps.vet } : {}),
+    ...(deps.inspect ? { inspect: deps.inspect } : {}),
     verdict: (id) => awaitVerdict(deps.config.quarantine, id, deps.config.verdictWaitMs ?? DEFAULT_VERDICT_WAIT_MS),
   });
   const type = "application/x-git-receive-pack-result";
@@ -126,6 +131,11 @@ async function handlePost(
     return { decision: "deny", reason: outcome.reason, bytesUp: outcome.bytes };
   }
   res.writeHead(200, { "content-type": type, "cache-control": "no-cache" }).end(outcome.body);
+  if (outcome.canary) {
+    deps.onCanary?.(outcome.canary);
+    // No refs: a ref name may be where the sentinel is, and the audit names the credential only.
+    return { decision: "refused", reason: "canary", canary: outcome.canary, bytesUp: outcome.bytes };
+  }
   const accepted = outcome.refs.some((ref) => ref.result === "ok");
   const reason = outcome.unpack === "ok" ? outcome.keeper : outcome.unpack;
   return {

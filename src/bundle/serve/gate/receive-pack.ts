@@ -18,6 +18,7 @@ import {
 import { pushVerdicts, type RefRules, type RefVerdict } from "./ref-policy.ts";
 import type { GateStore } from "./gate-store.ts";
 import type { KeeperAnswer } from "./keeper-verdict.ts";
+import type { PushInspector } from "./push-canary.ts";
 
 /** A refusal reason for a ref the policy accepted, or undefined; `creds` can fill this in. */
 export type RefVetter = (command: RefCommand) => string | undefined;
@@ -27,6 +28,8 @@ export interface ReceiveDeps {
   readonly rules: RefRules;
   readonly limits: PackLimits;
   readonly vet?: RefVetter;
+  /** Canaries in the refs and the pack's objects (absent: the bottle has no credentials). */
+  readonly inspect?: PushInspector;
   /** The host keeper's verdict on an accepted push (absent: accept and let the host import later). */
   readonly verdict?: (id: string) => Promise<KeeperAnswer>;
 }
@@ -46,6 +49,8 @@ export type ReceiveOutcome =
       readonly body: Uint8Array;
       /** How the host answered an accepted push: "imported", "refused", or why it did not. */
       readonly keeper?: string;
+      /** The credential whose sentinel the push carried (every ref refused). */
+      readonly canary?: string;
     };
 
 /** The info/refs answer for `?service=git-receive-pack`. Never advertises delete-refs. */
@@ -185,13 +190,18 @@ export async function handleReceivePack(req: IncomingMessage, deps: ReceiveDeps)
   let refs: RefOutcome[];
   let unpack = "ok";
   let keeper: string | undefined;
-  if (!verdict.ok) {
+  const finding = verdict.ok ? await deps.inspect?.(request.commands, packPath, verdict.objects) : undefined;
+  if (!verdict.ok || (finding && "unreadable" in finding)) {
     await deps.store.discard(packPath);
-    unpack = verdict.reason;
+    unpack = verdict.ok ? (finding as { unreadable: string }).unreadable : verdict.reason;
     refs = request.commands.map((command) => ({ ...command, result: "unpacker error" }));
+  } else if (finding) {
+    await deps.store.discard(packPath);
+    refs = request.commands.map((command) => ({ ...command, result: "canary" }));
   } else {
     ({ outcomes: refs, keeper } = await decide(deps, request, packPath, verdict));
   }
+  const canary = finding && "canary" in finding ? { canary: finding.canary } : {};
   return {
     kind: "report",
     unpack,
@@ -199,5 +209,6 @@ export async function handleReceivePack(req: IncomingMessage, deps: ReceiveDeps)
     bytes: head.bytes + check.bytes,
     body: reportStatus(unpack, refs, sideBand64k),
     ...(keeper ? { keeper } : {}),
+    ...canary,
   };
 }
