@@ -13,6 +13,7 @@ import { isSlug } from "../core/slug.ts";
 import { PRIVATE_DIR_MODE } from "../core/write-files.ts";
 import { auditFilesOldestFirst } from "../bundle/audit-files.ts";
 import { recordedCorePlan } from "./bottle.ts";
+import { UNPULLED_WORK } from "../workspace/workspace-steps.ts";
 
 export const SUMMARY_FILE = "summary.json";
 const STAMP = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})\.(\d{3})Z$/;
@@ -72,6 +73,9 @@ export async function archiveBottle(fs: Fs, home: string, state: BottleState, no
   const files = auditFilesOldestFirst(await fs.listDir(bundleDir));
   const counts = await countAudit(fs, bundleDir, files);
   for (const name of files) await fs.move(join(bundleDir, name), join(dir, name));
+  // The agent's branches when the user's repository was gone at `down` (workspace-steps.ts).
+  const unpulled = (await fs.exists(join(plan.stateDir, UNPULLED_WORK))) ? { unpulledWork: join(dir, UNPULLED_WORK) } : {};
+  if (unpulled.unpulledWork) await fs.move(join(plan.stateDir, UNPULLED_WORK), unpulled.unpulledWork);
   const summary = {
     name: state.slug,
     backend: state.backend,
@@ -80,6 +84,7 @@ export async function archiveBottle(fs: Fs, home: string, state: BottleState, no
     downAt: now.toISOString(),
     counts,
     files,
+    ...unpulled,
   };
   await fs.writeAtomic(join(dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`, 0o600);
   return dir;

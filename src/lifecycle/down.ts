@@ -13,6 +13,7 @@ import { bottleSteps, recordedPlan } from "./bottle.ts";
 import { bottleLockPath } from "./paths.ts";
 import { archiveBottle } from "./archive.ts";
 import { stopKeeper } from "./keeper.ts";
+import { UNPULLED_WORK } from "../workspace/workspace-steps.ts";
 
 export interface DownResult {
   readonly existed: boolean;
@@ -47,6 +48,11 @@ export async function downBottle(ctx: LifecycleContext, slug: string): Promise<D
     }
     const archive = await archiveBottle(ctx.deps.fs, ctx.home, state, new Date());
     ctx.progress({ event: "archived", message: `  audit archived in ${archive}`, archive });
+    const kept = join(archive, UNPULLED_WORK);
+    if (await ctx.deps.fs.exists(kept)) {
+      const fetch = `git fetch ${kept} 'refs/heads/*:refs/remotes/bottle-${slug}/*'`;
+      ctx.progress({ event: "kept", message: `  the agent's unpulled branches are in ${kept}; in your repository: ${fetch}`, kept });
+    }
     await ctx.deps.fs.remove(bottleDir(ctx.home, slug));
     return { existed: true, undone: report.undone, archive };
   } finally {

@@ -12,7 +12,8 @@ import type { BackendDeps } from "../core/deps.ts";
 import type { Step } from "../core/step.ts";
 import type { WorkspacePlan } from "../core/workspace.ts";
 import { buildMirror } from "./mirror.ts";
-import { importAndPull, MIRROR_INFO_FILE } from "./workspace-sync.ts";
+import { importAndPull, importWaiting, MIRROR_INFO_FILE } from "./workspace-sync.ts";
+import { agentBranches } from "./pull.ts";
 import { AUDIT_FILE_NAME } from "../bundle/audit-files.ts";
 
 /** A root host runs the bundle as nobody (65534): the gate must be able to write its quarantine. */
@@ -23,6 +24,23 @@ async function handOverQuarantine(plan: CorePlan & { workspace: WorkspacePlan },
     throw new BottleError("E_NO_CHOWN", `Cannot hand ${plan.workspace.quarantine} to the bundle's uid ${uid}: this host gave claude-bottle no chown`, { exitCode: EXIT.internal });
   }
   await deps.fs.chown(plan.workspace.quarantine, uid, gid);
+}
+
+/** Where `down` parks the mirror when the user's repository is gone; the archive takes it from there. */
+export const UNPULLED_WORK = "unpulled-work.git";
+
+/**
+ * The user's repository was deleted or moved: the pushes are imported into the mirror and the
+ * mirror, with every branch the agent pushed, is kept for the archive instead of being lost.
+ */
+async function keepUnpulled(deps: BackendDeps, plan: CorePlan & { workspace: WorkspacePlan }, audit: string): Promise<void> {
+  const { workspace } = plan;
+  await importWaiting(deps, workspace, plan.slug, audit);
+  const branches = await agentBranches(deps, workspace.mirror, workspace.refs);
+  if (branches.length === 0) return;
+  await deps.fs.move(workspace.mirror, join(plan.stateDir, UNPULLED_WORK));
+  const names = branches.map((branch) => branch.branch).join(", ");
+  deps.log.warn(`${workspace.repo} is no git repository any more: kept the agent's branches (${names}) with the archive`);
 }
 
 export function workspaceMirrorStep(plan: CorePlan & { workspace: WorkspacePlan }): Step {
@@ -39,8 +57,13 @@ export function workspaceMirrorStep(plan: CorePlan & { workspace: WorkspacePlan 
     },
     async undo(deps) {
       if (await deps.fs.exists(workspace.mirror)) {
-        const { pulled } = await importAndPull(deps, workspace, plan.slug, join(plan.bundle.dir, AUDIT_FILE_NAME));
-        for (const branch of pulled.branches) deps.log.info(`kept ${branch.branch} as ${branch.ref} in ${workspace.repo}`);
+        const audit = join(plan.bundle.dir, AUDIT_FILE_NAME);
+        if (await deps.fs.exists(join(workspace.repo, ".git"))) {
+          const { pulled } = await importAndPull(deps, workspace, plan.slug, audit);
+          for (const branch of pulled.branches) deps.log.info(`kept ${branch.branch} as ${branch.ref} in ${workspace.repo}`);
+        } else {
+          await keepUnpulled(deps, plan, audit);
+        }
       }
       await deps.fs.remove(workspace.dir);
     },

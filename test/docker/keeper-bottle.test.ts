@@ -3,11 +3,12 @@
  * a push is imported at once (the agent's next ls-remote sees it); a pack that references
  * objects the mirror lacks is refused at push time with git's reason; a second keeper is a
  * no-op; a canary with on_canary = "stop" stops the agent, keeping the bundle and the records;
- * `down` stops the keeper and removes the rest.
+ * `down` stops the keeper and removes the rest, and with the user's repository moved away keeps
+ * the agent's branches in the archive and says where.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage } from "../helpers/docker.ts";
@@ -140,9 +141,15 @@ test("the keeper imports at push time, refuses a hole, and stops the agent on a 
   const exec = await cli(["exec", "kp", "--", "true"]);
   expect(exec.stderr).toContain('its agent was stopped: the sentinel of ANTHROPIC_API_KEY showed up (on_canary = "stop")');
 
+  // The user's repository moved away: down still removes the bottle and keeps the agent's work.
+  renameSync(repo, `${repo}-moved`);
   const down = await cli(["down", "kp"]);
   expect(down.code).toBe(0);
   expect(await processes.alive(keeper)).toBe(false);
   expect(docker(["inspect", agent]).code).not.toBe(0);
-  expect(await gitOk(["rev-parse", "refs/remotes/bottle-kp/claude/x"], { cwd: repo, env: genv })).toBe(commit as string);
+  const kept = /the agent's unpulled branches are in (\S+); in your repository: git fetch/.exec(down.stderr)?.[1] as string;
+  expect(kept).toStartWith(join(home, "archive", "kp"));
+  expect(await gitOk(["--git-dir", kept, "rev-parse", "refs/heads/claude/x"])).toBe(commit as string);
+  expect(existsSync(stateDir)).toBe(false);
+  expect(JSON.parse(readFileSync(join(kept, "..", "summary.json"), "utf8")).unpulledWork).toBe(kept);
 }, 300_000);
