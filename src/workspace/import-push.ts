@@ -20,6 +20,7 @@ import {
   updateServerInfoArgv,
 } from "./git-argv.ts";
 import type { WorkspaceDeps } from "./mirror.ts";
+import { overlapsMirror, repackWithTips, writeTips } from "./pack-tips.ts";
 
 export interface WorkspacePaths {
   readonly mirror: string;
@@ -142,7 +143,9 @@ async function importOne(
   };
   const stem = await checkPack(deps, paths, record, env);
   const packDir = join(paths.mirror, "objects", "pack");
-  // The pack before its index: git only sees a pack once its .idx exists.
+  const overlap = await overlapsMirror(deps, paths.mirror, join(paths.scratch, "objects", "pack", "incoming.idx"));
+  // Tips, then the pack before its index: git only sees a pack once its .idx exists.
+  if (!overlap) await writeTips(deps, paths.mirror, stem, record.refs.map((command) => command.newId));
   await deps.fs.move(join(paths.scratch, "objects", "pack", "incoming.pack"), join(packDir, `${stem}.pack`));
   await deps.fs.move(join(paths.scratch, "objects", "pack", "incoming.idx"), join(packDir, `${stem}.idx`));
   const backups = await backupsFor(deps, paths, record);
@@ -151,6 +154,8 @@ async function importOne(
   });
   if (moved.exitCode !== 0)
     throw new Refused(`the branch moved since this push was accepted: ${moved.stderr.trim().split("\n").pop() ?? ""}`);
+  // The gate's smart fetch sends whole packs, which must not share objects.
+  if (overlap) await repackWithTips(deps, paths.mirror);
   ensureSuccess(await deps.runner.run(updateServerInfoArgv(paths.mirror)), "update the mirror's info/refs");
   return backups.map((backup) => backup.ref);
 }

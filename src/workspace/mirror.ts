@@ -10,12 +10,12 @@ import {
   fetchRefsArgv,
   initBareArgv,
   packRefsArgv,
-  repackArgv,
   resolveCommitArgv,
   symbolicHeadArgv,
   symbolicRefArgv,
   updateServerInfoArgv,
 } from "./git-argv.ts";
+import { repackWithTips } from "./pack-tips.ts";
 
 export interface WorkspaceDeps {
   readonly runner: Runner;
@@ -102,7 +102,7 @@ export async function buildMirror(deps: WorkspaceDeps, spec: MirrorSpec): Promis
     await step(deps, fetchRefsArgv(building, spec.repo, refs), `copy ${refs.join(", ")} into the workspace mirror`);
     const head = refs.find((ref) => ref.startsWith("refs/heads/")) ?? (refs[0] as string);
     await step(deps, symbolicRefArgv(building, "HEAD", head), "point the mirror's HEAD at its branch");
-    await step(deps, repackArgv(building), "pack the workspace mirror");
+    await repackWithTips(deps, building);
     await step(deps, packRefsArgv(building), "pack the workspace mirror's refs");
     await step(deps, updateServerInfoArgv(building), "write the mirror's info/refs");
     await deps.fs.move(building, spec.path);

@@ -77,7 +77,7 @@ test.each([
   expect(hits).toEqual(["ANTHROPIC_API_KEY"]);
   expect(readdirSync(join(gate.paths.quarantine, "pushes"))).toEqual([]);
   expect(readdirSync(join(gate.paths.quarantine, "incoming"))).toEqual([]);
-  const [post] = (await gate.auditLines()).filter((line) => line["method"] === "POST");
+  const [post] = (await gate.auditLines()).filter((line) => String(line["path"]).endsWith("git-receive-pack"));
   expect(post).toMatchObject({ kind: "git", decision: "refused", reason: "canary", canary: "ANTHROPIC_API_KEY" });
   const audit = readFileSync(gate.auditPath, "utf8");
   expect(audit).not.toContain(SENTINEL.slice(13));

@@ -140,7 +140,7 @@ describe("hostile pushes", () => {
     }
   });
 
-  test("unknown paths, alternates, smart fetch and other methods are refused", async () => {
+  test("unknown paths, alternates, other services and other methods are refused", async () => {
     const gate = await startGate();
     const base = `http://127.0.0.1:${gate.port}`;
     const expectations: [string, string, number][] = [
@@ -150,7 +150,7 @@ describe("hostile pushes", () => {
       ["GET", "/workspace.git/config", 404],
       ["GET", "/workspace.git/objects/../config", 404],
       ["GET", "/workspace.git/%2e%2e/config", 404],
-      ["POST", "/workspace.git/git-upload-pack", 403],
+      ["POST", "/workspace.git/git-upload-archive", 403],
       ["PUT", "/workspace.git/info/refs", 405],
     ];
     for (const [method, path, status] of expectations) {
@@ -163,11 +163,18 @@ describe("hostile pushes", () => {
     expect(denied).toHaveLength(expectations.length + 1);
   });
 
-  test("info/refs is served as text/plain, so git uses dumb HTTP for fetch", async () => {
+  test("info/refs without a service is the dumb file; with git-upload-pack, the smart advertisement", async () => {
     const gate = await startGate();
-    const response = await fetch(`${gate.url}/info/refs?service=git-upload-pack`);
-    expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
-    expect(await response.text()).toBe(readFileSync(join(gate.paths.mirror, "info", "refs"), "utf8"));
+    const dumb = await fetch(`${gate.url}/info/refs`);
+    expect(dumb.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(await dumb.text()).toBe(readFileSync(join(gate.paths.mirror, "info", "refs"), "utf8"));
+    const smart = await fetch(`${gate.url}/info/refs?service=git-upload-pack`);
+    expect(smart.headers.get("content-type")).toBe("application/x-git-upload-pack-advertisement");
+    const lines = reportLines(new Uint8Array(await smart.arrayBuffer()), false);
+    expect(lines[0]).toBe("# service=git-upload-pack");
+    expect(lines[1]).toStartWith(`${gate.info.start} HEAD\0multi_ack_detailed side-band-64k ofs-delta`);
+    expect(lines[1]).toEndWith("symref=HEAD:refs/heads/main");
+    expect(lines.slice(2)).toEqual([`${gate.info.start} refs/heads/main`]);
   });
 
   test("the vetting hook refuses a ref the policy allowed", async () => {

@@ -63,7 +63,7 @@ test("with a keeper: a good push is imported before git hears ok, a hole is refu
   const answer = await postReceive(gate.url, receiveBody([{ oldId: ZERO_ID, newId: commit, ref: "refs/heads/claude/hole" }], pack));
   await refused;
   expect(reportLines(answer.body)).toEqual(["unpack ok", `ng refs/heads/claude/hole pack failed git's checks: fatal: did not receive expected object ${tree}`]);
-  const posts = (await gate.auditLines()).filter((line) => line["method"] === "POST");
+  const posts = (await gate.auditLines()).filter((line) => String(line["path"]).endsWith("git-receive-pack"));
   expect(posts.map((line) => [line["decision"], line["reason"]])).toEqual([["allow", "imported"], ["deny", "refused by the host"]]);
 });
 
@@ -76,7 +76,7 @@ test("a keeper that does not answer in time, or whose heartbeat is stale, leaves
   beat(gate, 60_000);
   const stale = await git(["push", "origin", "HEAD:claude/stale"], { cwd: dir, env });
   expect(stale.stderr).toContain(" * [new branch]      HEAD -> claude/stale");
-  const reasons = (await gate.auditLines()).filter((line) => line["method"] === "POST").map((line) => line["reason"]);
+  const reasons = (await gate.auditLines()).filter((line) => String(line["path"]).endsWith("git-receive-pack")).map((line) => line["reason"]);
   expect(reasons).toEqual([
     "accepted unchecked (timed out); the host imports it on pull or down",
     "accepted unchecked (no keeper); the host imports it on pull or down",

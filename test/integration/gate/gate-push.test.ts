@@ -44,7 +44,7 @@ describe("the git gate with a real git client", () => {
     await gitOk(["fetch", "-q", "origin"], { cwd: other.dir, env: other.env });
     expect(await gitOk(["rev-parse", "origin/claude/fix-login"], { cwd: other.dir, env: other.env })).toBe(commit);
     expect(await gitOk(["fsck", "--strict"], { cwd: other.dir, env: other.env })).toBe("");
-    const pushes = (await gate.auditLines()).filter((line) => line["method"] === "POST");
+    const pushes = (await gate.auditLines()).filter((line) => String(line["path"]).endsWith("git-receive-pack"));
     expect(pushes).toEqual([expect.objectContaining({ kind: "git", decision: "allow", refs: [{ ref: "refs/heads/claude/fix-login", oldId: "0".repeat(40), newId: commit, result: "ok" }] })]);
   });
 
@@ -62,7 +62,7 @@ describe("the git gate with a real git client", () => {
     expect(refused.stderr).toContain(" ! [remote rejected] claude/gone");
     expect(pushIds(gate)).toHaveLength(0);
     expect(readdirSync(join(gate.paths.quarantine, "incoming"))).toEqual([]);
-    const [push] = (await gate.auditLines()).filter((line) => line["method"] === "POST");
+    const [push] = (await gate.auditLines()).filter((line) => String(line["path"]).endsWith("git-receive-pack"));
     expect(push).toMatchObject({ decision: "deny" });
     expect((push?.["refs"] as unknown[]).length).toBe(4);
   });
@@ -87,7 +87,7 @@ describe("the git gate with a real git client", () => {
     const commit = await commitFile(dir, "blob.bin", randomBytes(1536 * 1024));
     const pushed = await git(["push", "origin", "HEAD:claude/big"], { cwd: dir, env });
     expect(pushed.stderr).toContain(" * [new branch]      HEAD -> claude/big");
-    const posts = (await gate.auditLines()).filter((line) => line["method"] === "POST");
+    const posts = (await gate.auditLines()).filter((line) => String(line["path"]).endsWith("git-receive-pack"));
     // No keeper runs here: the push is accepted unchecked, and the audit says so.
     expect(posts.map((line) => line["reason"] ?? "push")).toEqual(["probe", "accepted unchecked (no keeper); the host imports it on pull or down"]);
     expect(posts[1]?.["bytesUp"]).toBeGreaterThan(1536 * 1024);

@@ -83,7 +83,7 @@ test.each([
   expect(pushed.stderr).toContain(" * [new branch]      HEAD -> claude/x");
   expect(await gitOk(["ls-remote", "origin", "refs/heads/claude/x"], { cwd: agent, env: genv })).toBe(`${commit}\trefs/heads/claude/x`);
   await audit.flushed();
-  const post = readFileSync(join(plan.bundle.dir, "audit.jsonl"), "utf8").split("\n").filter((line) => line.includes('"method":"POST"'));
+  const post = readFileSync(join(plan.bundle.dir, "audit.jsonl"), "utf8").split("\n").filter((line) => line.includes('git-receive-pack"'));
   expect(JSON.parse(post.at(-1) as string)).toMatchObject({ decision: "allow", reason: "imported" });
 
   keeper.kill("SIGTERM");

@@ -34,7 +34,9 @@ describe("the workspace mirror", () => {
     expect(info).toEqual({ repo, refs: { "refs/heads/main": info.start }, head: "refs/heads/main", start: await gitOk(["rev-parse", "HEAD"], { cwd: repo }) });
     const files = filesUnder(mirror);
     expect(files.filter((file) => !file.startsWith("objects/pack/pack-"))).toEqual(["HEAD", "config", "info/refs", "objects/info/packs", "packed-refs"]);
-    expect(files.filter((file) => file.startsWith("objects/pack/")).map((file) => file.replace(/[0-9a-f]{40}/, "X"))).toEqual(["objects/pack/pack-X.idx", "objects/pack/pack-X.pack"]);
+    expect(files.filter((file) => file.startsWith("objects/pack/")).map((file) => file.replace(/[0-9a-f]{40}/, "X"))).toEqual(["objects/pack/pack-X.idx", "objects/pack/pack-X.pack", "objects/pack/pack-X.tips"]);
+    // The tips of its one pack (what the gate's smart fetch reads): the exposed branch's commit.
+    expect(readFileSync(join(mirror, files.find((file) => file.endsWith(".tips")) as string), "utf8")).toBe(`${info.start}\n`);
     expect(readFileSync(join(mirror, "info", "refs"), "utf8")).toBe(`${info.start}\trefs/heads/main\n`);
     expect(readFileSync(join(mirror, "HEAD"), "utf8")).toBe("ref: refs/heads/main\n");
     expect(readFileSync(join(mirror, "config"), "utf8")).not.toContain("token");

@@ -4,13 +4,25 @@
  * quarantine. Every request is audited. No git binary: files and TypeScript only.
  */
 import { createReadStream } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { createGunzip } from "node:zlib";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { GATE_REPO_PATH } from "../../../core/agent-env.ts";
 import type { Fs } from "../../../core/fs.ts";
 import type { Audit, AuditEvent } from "../audit.ts";
-import { GateStore } from "./gate-store.ts";
+import { GateStore, parseInfoRefs } from "./gate-store.ts";
+import { concatBytes, FLUSH, pkt } from "./pkt-line.ts";
+import {
+  finalAnswer,
+  MAX_REQUEST_BYTES,
+  mirrorPacks,
+  negotiationAnswer,
+  neededPacks,
+  parseUploadRequest,
+  sendPacks,
+  uploadAdvertisement,
+} from "./upload-pack.ts";
 import type { PackLimits } from "./pack-check.ts";
 import { awaitVerdict, DEFAULT_VERDICT_WAIT_MS, VERDICTS_DIR } from "./keeper-verdict.ts";
 import { handleReceivePack, receiveAdvertisement, type RefVetter } from "./receive-pack.ts";
@@ -90,7 +102,14 @@ async function handleGet(
       .end(body);
     return { decision: "allow", bytesDown: body.length };
   }
-  // Any other service (git-upload-pack included) gets the dumb answer, which git falls back to.
+  if (sub === "/info/refs" && query.get("service") === "git-upload-pack") {
+    const body = await uploadAdvertisement(config.mirror);
+    res
+      .writeHead(200, { "content-type": "application/x-git-upload-pack-advertisement", "cache-control": "no-cache" })
+      .end(body);
+    return { decision: "allow", bytesDown: body.length };
+  }
+  // Anything else gets the dumb answer, which git falls back to.
   const file = FILES.find(([pattern]) => pattern.test(sub));
   const sent = file ? await serveFile(res, join(config.mirror, sub), file[1]) : undefined;
   if (sent !== undefined) return { decision: "allow", bytesDown: sent };
@@ -105,9 +124,10 @@ async function handlePost(
   store: GateStore,
   sub: string,
 ): Promise<Audited> {
+  if (sub === "/git-upload-pack") return handleUpload(req, res, deps.config.mirror);
   if (sub !== "/git-receive-pack") {
-    text(res, 403, "the gate serves fetches over dumb HTTP; only git-receive-pack may be POSTed\n");
-    return { decision: "deny", reason: "smart fetch is not offered" };
+    text(res, 403, "only git-upload-pack and git-receive-pack may be POSTed\n");
+    return { decision: "deny", reason: "not a git service" };
   }
   if (req.headers["content-type"] !== "application/x-git-receive-pack-request") {
     text(res, 415, "expected application/x-git-receive-pack-request\n");
@@ -144,6 +164,49 @@ async function handlePost(
     refs: outcome.refs,
     ...(reason ? { reason } : {}),
   };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  const source: AsyncIterable<Uint8Array> = req.headers["content-encoding"] === "gzip" ? req.pipe(createGunzip()) : req;
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    parts.push(chunk);
+  }
+  return concatBytes(parts);
+}
+
+/** POST git-upload-pack: one negotiation round, or (after `done`) the packs the client lacks. */
+async function handleUpload(req: IncomingMessage, res: ServerResponse, mirror: string): Promise<Audited> {
+  const type = "application/x-git-upload-pack-result";
+  const body = await readBody(req, MAX_REQUEST_BYTES);
+  const request = body === undefined ? "the request is too large" : parseUploadRequest(body);
+  if (typeof request === "string") {
+    res.writeHead(200, { "content-type": type, "cache-control": "no-cache" }).end(pkt(`ERR ${request}\n`));
+    return { decision: "deny", reason: request };
+  }
+  const refs = parseInfoRefs(await readFile(join(mirror, "info", "refs"), "utf8").catch(() => ""));
+  const tips = new Set(refs.values());
+  const stranger = request.wants.find((id) => !tips.has(id));
+  if (stranger) {
+    res.writeHead(200, { "content-type": type, "cache-control": "no-cache" }).end(pkt(`ERR upload-pack: not our ref ${stranger}\n`));
+    return { decision: "deny", reason: "want of an object that is no ref tip" };
+  }
+  const packs = await mirrorPacks(mirror);
+  res.writeHead(200, { "content-type": type, "cache-control": "no-cache" });
+  if (!request.done) {
+    const answer = negotiationAnswer(request, packs);
+    res.end(answer);
+    return { decision: "allow", reason: "negotiation", bytesDown: answer.length };
+  }
+  const banded = request.capabilities.includes("side-band-64k");
+  res.write(finalAnswer(request, packs));
+  const needed = neededPacks(packs, request.haves);
+  const sent = await sendPacks(res, needed, banded);
+  res.end(banded ? FLUSH : undefined);
+  return { decision: "allow", reason: `${needed.length} of ${packs.length} packs`, bytesDown: sent };
 }
 
 async function route(
