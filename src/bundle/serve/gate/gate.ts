@@ -1,7 +1,8 @@
 /**
- * The git gate on :8889, `http://<bundle-ip>:8889/workspace.git`: clone and fetch over git's
- * dumb HTTP protocol from the read-only mirror, push over smart HTTP receive-pack into
- * quarantine. Every request is audited. No git binary: files and TypeScript only.
+ * The git gate on :8889, `http://<bundle-ip>:8889/workspace.git`: clone and fetch over smart
+ * HTTP upload-pack (upload-pack.ts) or git's dumb HTTP protocol from the read-only mirror, push
+ * over smart HTTP receive-pack into quarantine (the host keeper's verdict awaited when one
+ * runs). Every request is audited. No git binary: files and TypeScript only.
  */
 import { createReadStream } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
