@@ -12,6 +12,7 @@ import type { WorkspaceDeps } from "./mirror.ts";
 import { pullBranches, type PullResult } from "./pull.ts";
 
 export const MIRROR_INFO_FILE = "mirror.json";
+const STALE_VERDICT_MS = 10 * 60 * 1000;
 
 export function workspacePaths(workspace: WorkspacePlan): WorkspacePaths {
   return {
@@ -69,6 +70,10 @@ async function writeVerdicts(deps: WorkspaceDeps, quarantine: string, results: r
   const dir = join(quarantine, VERDICTS_DIR);
   const owner = results.length === 0 ? undefined : await stat(dir).catch(() => undefined);
   if (!owner) return;
+  // Verdicts nobody read (the gate stopped waiting) go once they are old; a push id starts with its time.
+  for (const name of await deps.fs.listDir(dir)) {
+    if (Number(name.slice(0, 15)) < Date.now() - STALE_VERDICT_MS) await deps.fs.remove(join(dir, name));
+  }
   for (const result of results) {
     const verdict = result.ok ? { ok: true } : { ok: false, reason: verdictReason(result.reason ?? "refused") };
     const path = join(dir, `${result.id}.json`);

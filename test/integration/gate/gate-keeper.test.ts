@@ -5,7 +5,7 @@
  * goes stale, leaves the push accepted unchecked, and the audit says so.
  */
 import { afterEach, expect, test } from "bun:test";
-import { utimesSync, watch, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, utimesSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { closeGates, hostDeps, startGate, type TestGate } from "../../helpers/gate.ts";
 import { commitFile, git, gitEnv, gitOk } from "../../helpers/git.ts";
@@ -47,11 +47,16 @@ async function cloneAndCommit(gate: TestGate): Promise<{ dir: string; env: Recor
 test("with a keeper: a good push is imported before git hears ok, a hole is refused with git's reason", async () => {
   const gate = await startGate();
   beat(gate);
+  // A verdict nobody read, from long ago: the next import clears it.
+  const stale = join(gate.paths.quarantine, "verdicts", "000000000000001-000001.json");
+  writeFileSync(stale, '{"ok":true}\n');
   const { dir, env } = await cloneAndCommit(gate);
   const imported = importOnArrival(gate);
   const pushed = await git(["push", "origin", "HEAD:claude/x"], { cwd: dir, env });
   await imported;
   expect(pushed.stderr).toContain(" * [new branch]      HEAD -> claude/x");
+  expect(existsSync(stale)).toBe(false);
+  expect(readdirSync(join(gate.paths.quarantine, "verdicts"))).toEqual([]);
   expect(await gitOk(["ls-remote", "origin", "refs/heads/claude/x"], { cwd: dir, env })).toBe(`${await gitOk(["rev-parse", "HEAD"], { cwd: dir, env })}\trefs/heads/claude/x`);
 
   await commitFile(dir, "y.txt", "y\n");
