@@ -56,8 +56,9 @@ function uniqueLeftovers(all: readonly Leftover[]): Leftover[] {
 /** Keepers whose bottle is gone: stopped (pid + start time checked), their records removed. */
 async function orphanedKeepers(ctx: LifecycleContext, owned: ReadonlySet<string>, dryRun: boolean): Promise<Leftover[]> {
   const found: Leftover[] = [];
+  if (!ctx.processes) return found;
   for (const orphan of await orphanKeepers(ctx, owned)) {
-    const alive = (await ctx.processes?.alive(orphan.keeper)) ?? false;
+    const alive = await ctx.processes.alive(orphan.keeper);
     if (alive) found.push({ kind: "keeper", name: `process ${orphan.keeper.pid}`, slug: orphan.slug, removeArgvs: [] });
     if (dryRun) continue;
     if (alive) await stopKeeper(ctx, orphan.keeper);
