@@ -15,6 +15,7 @@ import { tempDir } from "../../helpers/cli.ts";
 import { DENO, ROOT } from "../../helpers/spawn.ts";
 import { Audit } from "../../../src/bundle/serve/audit.ts";
 import { createGate } from "../../../src/bundle/serve/gate/gate.ts";
+import { nodeFs } from "../../../src/runtime/node-fs.ts";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -54,9 +55,9 @@ test.each([
   const plan = JSON.parse(readFileSync(join(world.home, "bottles/web/state.json"), "utf8")).plan;
   const workspace = plan.workspace;
 
-  const audit = new Audit(join(plan.bundle.dir, "audit.jsonl"));
+  const audit = new Audit({ path: join(plan.bundle.dir, "audit.jsonl"), fs: nodeFs });
   const config = { mirror: workspace.mirror, quarantine: workspace.quarantine, push: workspace.push, exposed: workspace.refs, limits: { maxBytes: 1 << 26, maxObjects: 10_000 } };
-  const server = await createGate({ bottle: "web", audit, config });
+  const server = await createGate({ bottle: "web", audit, fs: nodeFs, config });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   closers.push(async () => {
     server.closeAllConnections?.();
