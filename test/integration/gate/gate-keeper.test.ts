@@ -5,7 +5,7 @@
  * goes stale, leaves the push accepted unchecked, and the audit says so.
  */
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, readdirSync, utimesSync, watch, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { closeGates, hostDeps, startGate, type TestGate } from "../../helpers/gate.ts";
 import { commitFile, git, gitEnv, gitOk } from "../../helpers/git.ts";
@@ -17,11 +17,9 @@ import type { WorkspacePlan } from "../../../src/core/workspace.ts";
 
 afterEach(closeGates);
 
+/** The heartbeat as the keeper writes it: the time it was written (here, `ageMs` ago). */
 function beat(gate: TestGate, ageMs = 0): void {
-  const path = join(gate.paths.quarantine, "keeper.alive");
-  writeFileSync(path, "now\n");
-  const when = new Date(Date.now() - ageMs);
-  utimesSync(path, when, when);
+  writeFileSync(join(gate.paths.quarantine, "keeper.alive"), `${new Date(Date.now() - ageMs).toISOString()}\n`);
 }
 
 /** Runs the host's import (as the keeper does) as soon as a push record lands in the quarantine. */

@@ -5,7 +5,7 @@
  * runs). Every request is audited. No git binary: files and TypeScript only.
  */
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
@@ -91,7 +91,7 @@ type Audited = Pick<AuditEvent, "decision"> & Partial<Pick<AuditEvent, "reason" 
 async function handleGet(
   req: IncomingMessage,
   res: ServerResponse,
-  config: GateConfig,
+  config: GateConfig & { fs: Fs },
   store: GateStore,
   sub: string,
   query: URLSearchParams,
@@ -104,7 +104,7 @@ async function handleGet(
     return { decision: "allow", bytesDown: body.length };
   }
   if (sub === "/info/refs" && query.get("service") === "git-upload-pack") {
-    const body = await uploadAdvertisement(config.mirror);
+    const body = await uploadAdvertisement(config.fs, config.mirror);
     res
       .writeHead(200, { "content-type": "application/x-git-upload-pack-advertisement", "cache-control": "no-cache" })
       .end(body);
@@ -125,7 +125,7 @@ async function handlePost(
   store: GateStore,
   sub: string,
 ): Promise<Audited> {
-  if (sub === "/git-upload-pack") return handleUpload(req, res, deps.config.mirror);
+  if (sub === "/git-upload-pack") return handleUpload(req, res, deps.fs, deps.config.mirror);
   if (sub !== "/git-receive-pack") {
     text(res, 403, "only git-upload-pack and git-receive-pack may be POSTed\n");
     return { decision: "deny", reason: "not a git service" };
@@ -140,7 +140,7 @@ async function handlePost(
     limits: deps.config.limits,
     ...(deps.vet ? { vet: deps.vet } : {}),
     ...(deps.inspect ? { inspect: deps.inspect } : {}),
-    verdict: (id) => awaitVerdict(deps.config.quarantine, id, deps.config.verdictWaitMs ?? DEFAULT_VERDICT_WAIT_MS),
+    verdict: (id) => awaitVerdict(deps.fs, deps.config.quarantine, id, deps.config.verdictWaitMs ?? DEFAULT_VERDICT_WAIT_MS),
   });
   const type = "application/x-git-receive-pack-result";
   if (outcome.kind === "probe") {
@@ -180,7 +180,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array
 }
 
 /** POST git-upload-pack: one negotiation round, or (after `done`) the packs the client lacks. */
-async function handleUpload(req: IncomingMessage, res: ServerResponse, mirror: string): Promise<Audited> {
+async function handleUpload(req: IncomingMessage, res: ServerResponse, fs: Fs, mirror: string): Promise<Audited> {
   const type = "application/x-git-upload-pack-result";
   const body = await readBody(req, MAX_REQUEST_BYTES);
   const request = body === undefined ? "the request is too large" : parseUploadRequest(body);
@@ -188,14 +188,14 @@ async function handleUpload(req: IncomingMessage, res: ServerResponse, mirror: s
     res.writeHead(200, { "content-type": type, "cache-control": "no-cache" }).end(pkt(`ERR ${request}\n`));
     return { decision: "deny", reason: request };
   }
-  const refs = parseInfoRefs(await readFile(join(mirror, "info", "refs"), "utf8").catch(() => ""));
+  const refs = parseInfoRefs((await fs.readTextIfExists(join(mirror, "info", "refs"))) ?? "");
   const tips = new Set(refs.values());
   const stranger = request.wants.find((id) => !tips.has(id));
   if (stranger) {
     res.writeHead(200, { "content-type": type, "cache-control": "no-cache" }).end(pkt(`ERR upload-pack: not our ref ${stranger}\n`));
     return { decision: "deny", reason: "want of an object that is no ref tip" };
   }
-  const packs = await mirrorPacks(mirror);
+  const packs = await mirrorPacks(fs, mirror);
   res.writeHead(200, { "content-type": type, "cache-control": "no-cache" });
   if (!request.done) {
     const answer = negotiationAnswer(request, packs);
@@ -226,7 +226,7 @@ async function route(
     return { decision: "deny", reason: "unknown repository path" };
   }
   const sub = url.pathname.slice(GATE_REPO_PATH.length);
-  if (req.method === "GET") return handleGet(req, res, deps.config, store, sub, url.searchParams);
+  if (req.method === "GET") return handleGet(req, res, { ...deps.config, fs: deps.fs }, store, sub, url.searchParams);
   if (req.method === "POST") return handlePost(req, res, { ...deps, config: deps.config }, store, sub);
   text(res, 405, "method not allowed\n");
   return { decision: "deny", reason: "method not allowed" };
@@ -236,7 +236,7 @@ async function route(
 export async function createGate(deps: GateDeps): Promise<Server> {
   const store = deps.config ? new GateStore(deps.config.mirror, deps.config.quarantine, deps.fs) : undefined;
   await store?.prepare();
-  if (deps.config) await mkdir(join(deps.config.quarantine, VERDICTS_DIR), { recursive: true, mode: 0o700 });
+  if (deps.config) await deps.fs.makeDir(join(deps.config.quarantine, VERDICTS_DIR), 0o700);
   return createServer((req, res) => {
     const started = performance.now();
     const path = new URL(req.url ?? "/", "http://gate.invalid").pathname;

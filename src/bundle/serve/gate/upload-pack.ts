@@ -10,11 +10,12 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { open, readFile, stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import { concatBytes, FLUSH, pkt, readPkt, sideBand } from "./pkt-line.ts";
 import { parseInfoRefs } from "./gate-store.ts";
+import type { Fs } from "../../../core/fs.ts";
 
 const UPLOAD_CAPABILITIES = ["multi_ack_detailed", "side-band-64k", "ofs-delta", "no-progress", "object-format=sha1", "agent=claude-bottle-gate"];
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -32,9 +33,9 @@ export interface MirrorPack {
 }
 
 /** The ref advertisement for `?service=git-upload-pack`: info/refs, HEAD as a symref. */
-export async function uploadAdvertisement(mirror: string): Promise<Uint8Array> {
-  const refs = parseInfoRefs(await readFile(join(mirror, "info", "refs"), "utf8").catch(() => ""));
-  const head = /^ref: (refs\/heads\/\S+)$/.exec((await readFile(join(mirror, "HEAD"), "utf8").catch(() => "")).trim())?.[1];
+export async function uploadAdvertisement(fs: Fs, mirror: string): Promise<Uint8Array> {
+  const refs = parseInfoRefs((await fs.readTextIfExists(join(mirror, "info", "refs"))) ?? "");
+  const head = /^ref: (refs\/heads\/\S+)$/.exec(((await fs.readTextIfExists(join(mirror, "HEAD"))) ?? "").trim())?.[1];
   const headId = head ? refs.get(head) : undefined;
   const sorted = [...refs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const listed: [string, string][] = headId ? [["HEAD", headId], ...sorted] : sorted;
@@ -74,12 +75,12 @@ export function parseUploadRequest(body: Uint8Array): UploadRequest | string {
 }
 
 /** The mirror's packs with their tips (undefined when a pack has no tips file: always sent). */
-export async function mirrorPacks(mirror: string): Promise<MirrorPack[]> {
-  const listed = await readFile(join(mirror, "objects", "info", "packs"), "utf8").catch(() => "");
+export async function mirrorPacks(fs: Fs, mirror: string): Promise<MirrorPack[]> {
+  const listed = (await fs.readTextIfExists(join(mirror, "objects", "info", "packs"))) ?? "";
   const names = [...listed.matchAll(/^P (pack-[0-9a-f]{40})\.pack$/gm)].map((match) => match[1] as string);
   return Promise.all(
     names.map(async (name) => {
-      const text = await readFile(join(mirror, "objects", "pack", `${name}.tips`), "utf8").catch(() => undefined);
+      const text = await fs.readTextIfExists(join(mirror, "objects", "pack", `${name}.tips`));
       const tips = text?.split("\n").filter((line) => /^[0-9a-f]{40}$/.test(line));
       return { path: join(mirror, "objects", "pack", `${name}.pack`), tips };
     }),
