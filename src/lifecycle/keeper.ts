@@ -5,7 +5,8 @@
  * whose bottle is gone (a keeper also exits by itself once its bottle's state is removed).
  */
 import { join } from "node:path";
-import type { ProcessRecord } from "../core/processes.ts";
+import type { ProcessRecord, Processes } from "../core/processes.ts";
+import { KEEPER_HEARTBEAT_FILE } from "../workspace/keeper-files.ts";
 import { writeState, type BottleState } from "../core/state.ts";
 import { recordedCorePlan } from "./bottle.ts";
 import type { LifecycleContext } from "./context.ts";
@@ -40,10 +41,27 @@ export async function startKeeper<S extends BottleState>(ctx: LifecycleContext, 
     });
     const next = { ...state, keeper, updatedAt: new Date().toISOString() };
     await writeState(ctx.deps.fs, ctx.home, next);
+    if (plan.workspace) await heartbeatSeen(ctx, processes, keeper, join(plan.workspace.quarantine, KEEPER_HEARTBEAT_FILE));
     return next;
   } catch (error) {
     ctx.deps.log.warn(`cannot start the host keeper of "${state.slug}": ${(error as Error).message}; pushes are imported on pull and down`);
     return state;
+  }
+}
+
+/**
+ * Waits (10 s at most) for the new keeper's first heartbeat, so a push made as soon as `up`
+ * returns already gets the host's verdict. A keeper that exits or is slow is said, not fatal.
+ */
+async function heartbeatSeen(ctx: LifecycleContext, processes: Processes, keeper: ProcessRecord, path: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (let delay = 5; !(await ctx.deps.fs.exists(path)); delay = Math.min(delay * 2, 100)) {
+    if (Date.now() > deadline || !(await processes.alive(keeper))) {
+      const why = `see ${KEEPER_LOG_FILE} in the state dir`;
+      ctx.deps.log.warn(`the host keeper has not started yet (${why}); until it does, pushes are imported on pull and down`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
 
