@@ -10,17 +10,18 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/cli.ts";
 import { cleanupDocker, docker, requireDocker, trackImage } from "../helpers/docker.ts";
-import { bareBusyboxImage, cachedClaudeCodeTarball, debianBaseImage } from "../helpers/agent-images.ts";
+import { bareBusyboxImage, cachedClaudeCodeTarball, sharedClaudeAgentImage } from "../helpers/agent-images.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
 import { CLAUDE_CODE_VERSION } from "../../src/agent-image/recipe.ts";
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
-const BASE = `claude-bottle-test-debian:image-${run}`;
-const AGENT = `claude-bottle-agent:test-${run}`;
+let BASE = "";
+let AGENT = "";
 const BARE = `claude-bottle-bare:test-${run}`;
 let binary = "";
 let home = "";
 let built = { code: 1, stdout: "", stderr: "" };
+let buildHome = "";
 
 function cb(args: string[], cwd: string, env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   const result = spawnSync(binary, ["--home", home, ...args], { cwd, encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", HOME: "/nonexistent", ...env } });
@@ -42,10 +43,10 @@ beforeAll(() => {
   requireDocker();
   binary = compileLinuxBinary();
   home = join(tempDir("agentimg-home"), "home");
-  debianBaseImage(BASE);
   bareBusyboxImage(BARE);
-  trackImage(AGENT);
-  built = cb(["image", "agent", "--base", BASE, "--tag", AGENT], tempDir("agentimg-cwd"));
+  // The one build of the run (the journey test uses the same image): from an empty home.
+  const shared = sharedClaudeAgentImage(binary);
+  ({ base: BASE, image: AGENT, build: built, home: buildHome } = shared);
 }, 900_000);
 
 afterAll(() => cleanupDocker(), 120_000);
@@ -55,7 +56,7 @@ test("image agent builds from the Debian base with Claude Code from the npm regi
   expect(built.stderr).toContain("downloading https://registry.npmjs.org/");
   expect(built.code).toBe(0);
   expect(built.stdout).toMatch(new RegExp(`^built ${AGENT} \\(sha256:[0-9a-f]{64}\\)\\n$`));
-  expect(readdirSync(join(home, "cache/claude-code"))).toEqual([`claude-code-linux-x64-${CLAUDE_CODE_VERSION}.tgz`]);
+  expect(readdirSync(join(buildHome, "cache/claude-code"))).toEqual([`claude-code-linux-x64-${CLAUDE_CODE_VERSION}.tgz`]);
   const config = JSON.parse(docker(["image", "inspect", AGENT]).stdout)[0].Config;
   expect(config.User).toBe("agent");
   expect(config.Env).toEqual(expect.arrayContaining(["DISABLE_AUTOUPDATER=1", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1"]));

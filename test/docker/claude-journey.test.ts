@@ -1,6 +1,7 @@
 /**
  * Issue 12's journey with the real Claude Code: the agent image built by `image agent` (from a
- * Debian base made here with debootstrap, no registry), a docker-backend bottle, the compiled
+ * Debian base made here with debootstrap, no registry; one build per test run, shared with the
+ * image agent test), a docker-backend bottle, the compiled
  * binary. Attached `up` runs `[agent] command` = `claude -p "<prompt>"`; Claude Code talks to a
  * fake Anthropic Messages API (TLS with its own CA) through the bundle, which terminates the
  * connection, swaps the sentinel for the real key and sends it on through the test's operator
@@ -15,15 +16,13 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/cli.ts";
-import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, trackImage } from "../helpers/docker.ts";
-import { cachedClaudeCodeTarball, debianBaseImage } from "../helpers/agent-images.ts";
+import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage } from "../helpers/docker.ts";
+import { sharedClaudeAgentImage } from "../helpers/agent-images.ts";
 import { gitEnv, gitOk } from "../helpers/git.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
 import { startFakeAnthropic, type FakeAnthropic } from "../../scripts/fake-anthropic.ts";
 
-const run = `${process.pid}-${Date.now().toString(36)}`;
-const BASE = `claude-bottle-test-debian:journey-${run}`;
-const AGENT = `claude-bottle-agent:journey-${run}`;
+let AGENT = "";
 // A name per run: the subnet follows the name's hash; concurrent runs on one engine would race for it.
 const NAME = `journey${process.pid % 100_000}`;
 const REAL = `sk-ant-api03-${"Jr9x".repeat(23)}AA`;
@@ -41,10 +40,10 @@ beforeAll(() => {
   requireDocker();
   binary = compileLinuxBinary();
   bundleImage = sharedBundleImage(() => binary);
-  debianBaseImage(BASE);
-  trackImage(AGENT);
-  const built = spawnSync(binary, ["image", "agent", "--base", BASE, "--tag", AGENT, "--claude-code-tarball", cachedClaudeCodeTarball()], { encoding: "utf8" });
-  if (built.status !== 0) throw new Error(`image agent failed: ${built.stderr}`);
+  // The run's one build of the real agent image, shared with the image agent test.
+  const shared = sharedClaudeAgentImage(binary);
+  if (shared.build.code !== 0) throw new Error(`image agent failed: ${shared.build.stderr}`);
+  AGENT = shared.image;
 }, 900_000);
 
 afterAll(() => {

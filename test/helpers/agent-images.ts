@@ -5,10 +5,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLAUDE_CODE_INTEGRITY, CLAUDE_CODE_VERSION, claudeCodeTarballName } from "../../src/agent-image/recipe.ts";
 import { TEST_LABEL, trackImage } from "./docker.ts";
+import { atRunEnd } from "./run-end.ts";
 import { buildStandInAgent } from "../../scripts/demo-world.ts";
 
 /** Big downloads live here between runs (override with CLAUDE_BOTTLE_TEST_CACHE). */
@@ -39,6 +41,11 @@ export function cachedClaudeCodeTarball(): string {
  * is cached, made with debootstrap from the Debian mirror when absent (installed if needed).
  */
 export function debianBaseImage(tag: string): string {
+  trackImage(tag);
+  return importDebianBase(tag);
+}
+
+function importDebianBase(tag: string): string {
   const tar = join(TEST_CACHE, "debian-bookworm-minbase.tar");
   if (!existsSync(tar)) {
     mkdirSync(TEST_CACHE, { recursive: true });
@@ -52,9 +59,40 @@ export function debianBaseImage(tag: string): string {
       'rm -rf "$root"',
     ].join("\n"));
   }
-  trackImage(tag);
   sh(`docker import --change 'LABEL ${TEST_LABEL}' '${tar}' '${tag}' >/dev/null`);
   return tag;
+}
+
+export interface SharedAgentImage {
+  /** The Debian base it was built on (further builds on it hit docker's layer cache). */
+  readonly base: string;
+  readonly image: string;
+  /** The state home of the build: its cache holds the downloaded package. */
+  readonly home: string;
+  readonly build: { readonly code: number; readonly stdout: string; readonly stderr: string };
+}
+
+let shared: SharedAgentImage | undefined;
+
+/**
+ * The image `claude-bottle image agent` builds, once per test process: on a Debian base imported
+ * once, from an empty home (Claude Code downloaded from the npm registry and verified). Both stay
+ * until the end of the run (atRunEnd), not only until a file's afterAll, so every file that needs the real
+ * agent image shares the one cold build (CI pays it once).
+ */
+export function sharedClaudeAgentImage(binary: string): SharedAgentImage {
+  if (shared && spawnSync("docker", ["image", "inspect", shared.image]).status === 0) return shared;
+  const base = importDebianBase(`claude-bottle-test-debian:shared-${process.pid}`);
+  const image = `claude-bottle-agent:shared-${process.pid}`;
+  const home = mkdtempSync(join(tmpdir(), "cb-agent-image-home-"));
+  atRunEnd(() => {
+    spawnSync("docker", ["image", "rm", "-f", image, base]);
+    rmSync(home, { recursive: true, force: true });
+  });
+  const env = { PATH: process.env["PATH"] ?? "", HOME: "/nonexistent" };
+  const result = spawnSync(binary, ["--home", home, "image", "agent", "--base", base, "--tag", image], { encoding: "utf8", env });
+  shared = { base, image, home, build: { code: result.status ?? 1, stdout: result.stdout ?? "", stderr: result.stderr ?? "" } };
+  return shared;
 }
 
 /**

@@ -9,9 +9,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeTempDirs } from "./temp.ts";
+import { runEndTasks } from "./run-end.ts";
 
 const runDir = mkdtempSync(join(tmpdir(), "cb-test-run-"));
 process.env["TMPDIR"] = runDir;
 
 afterEach(removeTempDirs);
-afterAll(() => rmSync(runDir, { recursive: true, force: true }));
+afterAll(() => {
+  runEndTasks();
+  rmSync(runDir, { recursive: true, force: true });
+});
