@@ -89,12 +89,12 @@ export async function downCommand(ctx: CliContext, name: string, options: { json
   const purged = options.purge ? await purgeKeptHome(ctx.home, name, backendDeps(ctx)) : [];
   const message = result.existed ? `bottle "${name}" removed` : `bottle "${name}" was not up; nothing to remove`;
   if (options.json) {
-    const kept = options.purge ? { purged: purged.map((entry) => entry.volume) } : {};
+    const kept = options.purge ? { purged: purged.map((entry) => entry.where) } : {};
     ctx.out(json({ event: "down", slug: name, existed: result.existed, undone: result.undone, archive: result.archive, ...kept }));
     return EXIT.ok;
   }
   ctx.err(`${message}\n`);
-  for (const entry of purged) ctx.err(`removed the agent's kept home (docker volume ${entry.volume})\n`);
+  for (const entry of purged) ctx.err(`removed the agent's kept home (${entry.kind} ${entry.where})\n`);
   return EXIT.ok;
 }
 
@@ -160,7 +160,7 @@ export async function gcCommand(ctx: CliContext, options: GcOptions): Promise<nu
   if (options.json) {
     ctx.out(json({ ...result, keptHomes: kept }));
   } else {
-    for (const entry of kept) ctx.out(`kept home of bottle "${entry.slug}": docker volume ${entry.volume} (claude-bottle down --purge ${entry.slug} removes it)\n`);
+    for (const entry of kept) ctx.out(`kept home of bottle "${entry.slug}": ${entry.kind} ${entry.where} (claude-bottle down --purge ${entry.slug} removes it)\n`);
     const verb = options.dryRun ? "would remove" : "removed";
     for (const leftover of options.dryRun ? result.found : result.removed) ctx.out(`${verb} ${leftover.kind} ${leftover.name}\n`);
     for (const failure of result.failed) ctx.err(`could not remove ${failure.leftover.kind} ${failure.leftover.name}: ${failure.error}\n`);

@@ -42,7 +42,7 @@ image = "${DEFAULT_AGENT_IMAGE}"
 # cpus = 2
 # memory = 4096
 # Keep Claude Code's own state (~/.claude: settings, sessions; never credentials) across
-# down/up of this name (docker backend); \`claude-bottle down --purge NAME\` removes it.
+# down/up of this name; \`claude-bottle down --purge NAME\` removes it.
 # persist_home = true
 
 # Extra, non-secret environment for the agent. Proxy and CA variables are set by

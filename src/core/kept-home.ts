@@ -1,11 +1,13 @@
 /**
  * `[agent] persist_home`: the agent's home kept across `down`/`up` of the same bottle name. Docker
- * keeps it in a volume carrying the home's and the bottle's labels plus LABEL_KEPT; `down --purge`
- * removes it and `gc` lists it. Credentials are never kept: the guest only ever holds sentinels,
+ * keeps it in a volume carrying the home's and the bottle's labels plus LABEL_KEPT; smolmachines in
+ * a host directory under the state home (`kept-homes/<slug>`), shared into the microVM as a smolvm
+ * volume. `down --purge` removes it and `gc` lists it. Credentials are never kept: the guest only ever holds sentinels,
  * so a `.credentials.json` there can only come from a login inside the bottle (an OAuth refresh
  * token the agent would hold, single-use and rotating); it is deleted whenever the agent starts
  * or stops. Pure.
  */
+import { join } from "node:path";
 import { LABEL_HOME, LABEL_SLUG, resourceName } from "./slug.ts";
 
 export const LABEL_KEPT = "dev.claude-bottle.kept";
@@ -16,6 +18,16 @@ export const CREDENTIALS_FILE = ".claude/.credentials.json";
 
 export function keptHomeVolume(home: string, slug: string): string {
   return resourceName(home, slug, "home");
+}
+
+/** The directory of the state home holding the kept homes that live on the host (smolmachines). */
+export function keptHomesDir(home: string): string {
+  return join(home, "kept-homes");
+}
+
+/** The host directory a microVM's kept home lives in. */
+export function keptHomeDir(home: string, slug: string): string {
+  return join(keptHomesDir(home), slug);
 }
 
 export function keptHomeCreateArgv(home: string, slug: string): string[] {

@@ -22,6 +22,8 @@ export interface CreateInput {
   /** The VM's size: `--cpus` and `--mem` (MiB), accepted by every supported smolvm (reference §2.3). */
   readonly cpus: number;
   readonly memoryMiB: number;
+  /** `-v HOST:GUEST` host directories shared into the guest (every supported smolvm, reference §2.3). */
+  readonly volumes?: readonly { readonly host: string; readonly guest: string }[];
 }
 
 export function machineCreateArgv(features: Features, input: CreateInput): string[] {
@@ -32,6 +34,7 @@ export function machineCreateArgv(features: Features, input: CreateInput): strin
     "--smolfile", input.smolfilePath,
     "--cpus", String(input.cpus),
     "--mem", String(input.memoryMiB),
+    ...(input.volumes ?? []).flatMap(({ host, guest }) => ["-v", `${host}:${guest}`]),
     ...(features.dnsFlag && input.dns ? ["--dns", input.dns] : []),
   ];
 }

@@ -38,7 +38,8 @@ export const smolmachines = defineBackend<SmolmachinesPlan, SmolvmProbe>({
       description: "smolvm allow_cidrs = [<bundle-ip>/32]; bundle on its own docker network",
       isolated: false,
     },
-    features: { interactiveAttach: true, hostKernelShared: false, dnsSink: true, guestTrust: true },
+    // keptHome: `[agent] persist_home` shares a host directory of the state home as the agent's home.
+    features: { interactiveAttach: true, hostKernelShared: false, dnsSink: true, guestTrust: true, keptHome: true },
   },
   facts: (deps) => probeSmolvm(deps.runner),
   plan: planSmolmachines,

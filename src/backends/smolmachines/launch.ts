@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { BottleError, EXIT } from "../../core/errors.ts";
 import { ensureSuccess } from "../../core/runner.ts";
 import { GUEST_CA_PATH, GUEST_TRUST_PATH, IMAGE_ROOTS_PATHS } from "../../core/agent-env.ts";
+import { AGENT_HOME, stripCredentialsCommand } from "../../core/kept-home.ts";
 import { agentImageFix } from "../../bundle/bundle-preflight.ts";
 import { imageSaveArgv } from "../../bundle/docker-argv.ts";
 import type { BackendDeps } from "../../core/deps.ts";
@@ -76,12 +77,16 @@ function machineStep(plan: P): Step {
       const smolvm = usableSmolvm(plan);
       const imageArchive = await cachedImageArchive(plan, deps);
       const size = { cpus: plan.agentCpus, memoryMiB: plan.agentMemoryMiB };
+      const homeDir = plan.agent.homeDir;
+      // Kept across down on purpose (`down --purge` removes it); made before smolvm resolves it.
+      if (homeDir) await deps.fs.makeDir(homeDir, 0o700);
       const argv = machineCreateArgv(smolvm.features, {
         name: machineName,
         imageArchive,
         smolfilePath,
         dns: plan.bundleIp,
         ...size,
+        ...(homeDir ? { volumes: [{ host: homeDir, guest: AGENT_HOME }] } : {}),
       });
       ensureSuccess(
         await deps.runner.run(argv, { signal: deps.signal, timeoutMs: 600_000 }),
@@ -134,6 +139,18 @@ export function provisionCommand(): string[] {
   return ["sh", "-c", `umask 022 && mkdir -p ${dir} && cat > ${GUEST_CA_PATH} && ${trust}`];
 }
 
+/**
+ * A kept home never keeps a login: the guest only holds sentinels, so a `.credentials.json` can
+ * only come from a login inside the bottle. Removed in the guest (a link there is the guest's to
+ * resolve; the host never follows paths inside a directory the agent writes).
+ */
+async function stripKeptLogin(plan: P, deps: BackendDeps): Promise<void> {
+  const argv = machineExecArgv({ name: plan.agent.machineName, command: stripCredentialsCommand() });
+  const result = await deps.runner.run(argv, { timeoutMs: 120_000 });
+  if (result.exitCode !== 0 && !isSmolvmNotFound(result.stderr + result.stdout))
+    ensureSuccess(result, `remove a login file from the kept home of ${plan.agent.machineName}`);
+}
+
 function provisionStep(plan: P): Step {
   const { machineName } = plan.agent;
   return {
@@ -146,8 +163,12 @@ function provisionStep(plan: P): Step {
         await deps.runner.run(argv, { input: certificate, timeoutMs: 120_000 }),
         `install the bundle CA in ${machineName}`,
       );
+      if (plan.agent.homeDir) await stripKeptLogin(plan, deps);
     },
-    undo: async () => {}, // lives and dies with the machine
+    // The CA lives and dies with the machine; a kept home is stripped of a login before it stops.
+    async undo(deps) {
+      if (plan.agent.homeDir) await stripKeptLogin(plan, deps);
+    },
   };
 }
 

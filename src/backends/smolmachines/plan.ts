@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { BackendBottle as Bottle } from "../../core/bottle.ts";
 import type { Facts } from "../../core/host-facts.ts";
 import type { CorePlan } from "../../core/plan.ts";
+import { keptHomeDir } from "../../core/kept-home.ts";
 import { resourceName } from "../../core/slug.ts";
 import { guestImagePath, type GuestImagePath } from "./guest-image.ts";
 import type { SmolvmProbe } from "./smolvm-probe.ts";
@@ -31,6 +32,11 @@ export interface SmolmachinesPlan {
    * launch when absent); null when the engine had no such image (preflight then fails).
    */
   readonly imageArchive: string | null;
+  /**
+   * `[agent] persist_home`: the host directory shared into the microVM as the agent's home (a
+   * smolvm volume), kept across down/up and removed by `down --purge`. Absent: the home is the image's.
+   */
+  readonly homeDir?: string;
 }
 
 /** Where the archive of the image with this ID is cached, under the home. */
@@ -53,5 +59,6 @@ export function planSmolmachines(bottle: Bottle, facts: Facts<SmolvmProbe>, core
     smolfilePath: join(core.stateDir, SMOLFILE_NAME),
     smolvm: plannedSmolvm(facts.backend),
     imageArchive: facts.agentImage?.state === "present" ? imageArchivePath(facts.home, facts.agentImage.id) : null,
+    ...(core.persistHome ? { homeDir: keptHomeDir(facts.home, bottle.slug) } : {}),
   };
 }

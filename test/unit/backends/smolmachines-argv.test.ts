@@ -25,6 +25,12 @@ describe("smolvm argv by version", () => {
     expect(machineDataDirArgv(f(version), "m")).toEqual(dataDir);
   });
 
+  test.each(["0.8.0", "1.9.3"])("a kept home is one -v HOST:GUEST after the size on %s", (version) => {
+    const argv = machineCreateArgv(f(version), { ...input, volumes: [{ host: "/h/kept-homes/web", guest: "/home/agent" }] });
+    expect(argv.slice(argv.indexOf("6144") + 1, argv.indexOf("6144") + 3)).toEqual(["-v", "/h/kept-homes/web:/home/agent"]);
+    expect(argv.filter((arg) => arg === "-v")).toHaveLength(1);
+  });
+
   test("exec: --name always, flags before --", () => {
     expect(machineExecArgv({ name: "m", command: ["claude", "--help"], interactive: true, tty: true })).toEqual(["smolvm", "machine", "exec", "--name", "m", "-i", "-t", "--", "claude", "--help"]);
     expect(machineExecArgv({ name: "m", command: ["ls"], stream: true })).toEqual(["smolvm", "machine", "exec", "--name", "m", "--stream", "--", "ls"]);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { parseManifest } from "../../../src/core/load-manifest.ts";
 import { smolmachines } from "../../../src/backends/smolmachines/index.ts";
 import type { SmolvmProbe } from "../../../src/backends/smolmachines/smolvm-probe.ts";
@@ -66,11 +67,17 @@ describe("planSmolmachines", () => {
     expect(plan.warnings).toEqual(["agent.env.GITHUB_TOKEN looks like a credential: guest env is readable by the agent and stored in the Smolfile"]);
   });
 
-  test("persist_home, which this backend cannot do yet, is said in the warnings; docker plans the kept volume", () => {
+  test("persist_home: smolmachines plans a kept host directory of the home, docker a kept volume", () => {
     const manifest = 'name = "web"\n[agent]\npersist_home = true';
     const plan = planSmolmachines(bottle(manifest), facts);
-    expect(plan.warnings).toEqual(["agent.persist_home: backend smolmachines cannot keep the agent's home yet; it lives and dies with the guest"]);
+    expect(plan.warnings.filter((warning) => warning.includes("persist_home"))).toEqual([]);
     expect(plan.persistHome).toBe(true);
+    expect(plan.agent.homeDir).toBe(join(facts.home, "kept-homes", "web"));
+    expect(planSmolmachines(bottle('name = "web"'), facts).agent.homeDir).toBeUndefined();
+    const cannotKeep = { ...docker, info: { ...docker.info, features: { ...docker.info.features, keptHome: false } } };
+    expect(planBottle(cannotKeep, bottle(manifest), { ...facts, backend: undefined }).warnings).toContain(
+      "agent.persist_home: backend docker cannot keep the agent's home yet; it lives and dies with the guest",
+    );
     const onDocker = planBottle(docker, bottle(manifest), { ...facts, backend: undefined });
     expect(onDocker.warnings.filter((warning) => warning.includes("persist_home"))).toEqual([]);
     expect(onDocker.agent.agentContainer.homeVolume).toMatch(/^claude-bottle-[0-9a-f]{6}-web-home$/);
