@@ -2,7 +2,7 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { webcrypto, randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:https";
 import { connect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -51,6 +51,11 @@ export async function upstream(): Promise<void> {
 /** The bundle, in-process here: names resolve to a stand-in address that is dialled on loopback. */
 export async function bundle(options: { port: number; caPem: string }): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-term-"));
+  // The bench ends this role with SIGTERM: leave no bundle directory behind in the temp dir.
+  process.once("SIGTERM", () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
   const ca = await createCa("bench");
   const sentinel = `sk-ant-api03-${"S".repeat(93)}AA`;
   const spec = { name: "ANTHROPIC_API_KEY", source: { kind: "env" as const, name: "K" }, hosts: ["term.bench.test"], header: "x-api-key", schemes: [] };
