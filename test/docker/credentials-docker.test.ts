@@ -9,14 +9,14 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
-import { connect, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { dirname, join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage } from "../helpers/docker.ts";
 import { standInAgentImage } from "../helpers/agent-images.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
-import { recordingUpstream } from "../helpers/terminator.ts";
+import { recordingUpstream, spliceTunnel } from "../helpers/terminator.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
 import { httpProbe } from "../../src/runtime/http-probe.ts";
@@ -43,14 +43,7 @@ async function corporateProxy(upstreamPort: number, asked: string[]): Promise<nu
     tunnels.push(socket);
     if (req.headers["proxy-authorization"] !== PROXY_AUTH) return void socket.end("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n");
     asked.push(req.url ?? "");
-    const upstream = connect(upstreamPort, "127.0.0.1", () => {
-      socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on("error", () => socket.destroy());
-    socket.on("error", () => upstream.destroy());
+    spliceTunnel(socket, head, upstreamPort);
   });
   return new Promise((resolve) => corporate.listen(0, "0.0.0.0", () => resolve((corporate.address() as AddressInfo).port)));
 }

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
-import { connect, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
@@ -17,7 +17,7 @@ import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, tra
 import { standInAgentImage } from "../helpers/agent-images.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
 import { gitHttpsServer } from "../helpers/servers.ts";
-import { recordingUpstream } from "../helpers/terminator.ts";
+import { recordingUpstream, spliceTunnel } from "../helpers/terminator.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
 import { nodeFs } from "../../src/runtime/node-fs.ts";
 import { httpProbe } from "../../src/runtime/http-probe.ts";
@@ -52,14 +52,7 @@ function routingProxy(routes: Record<string, number>, asked: string[]): Promise<
     asked.push(req.url ?? "");
     const port = routes[(req.url ?? "").split(":")[0]!];
     if (port === undefined) return void socket.end("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
-    const upstream = connect(port, "127.0.0.1", () => {
-      socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on("error", () => socket.destroy());
-    socket.on("error", () => upstream.destroy());
+    spliceTunnel(socket, head, port);
   });
   return new Promise((resolve) => server.listen(0, "0.0.0.0", () => resolve((server.address() as AddressInfo).port)));
 }

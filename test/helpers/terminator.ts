@@ -107,16 +107,21 @@ export async function upstreamProxy(port: number, requires?: string, tls?: { key
       return void socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n');
     }
     asked.push(req.url ?? "");
-    const upstream = connect(routes.get(req.url ?? "") ?? port, "127.0.0.1", () => {
-      socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on("error", () => socket.destroy());
-    socket.on("error", () => upstream.destroy());
+    spliceTunnel(socket, head, routes.get(req.url ?? "") ?? port);
   });
   return { port: await listen(server), asked, refused: () => refused };
+}
+
+/** Answers a CONNECT with 200 and splices the tunnel to `port` on loopback (`head`: bytes already read). */
+export function spliceTunnel(socket: Duplex, head: Buffer, port: number): void {
+  const upstream = connect(port, "127.0.0.1", () => {
+    socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  });
+  upstream.on("error", () => socket.destroy());
+  socket.on("error", () => upstream.destroy());
 }
 
 /** A CONNECT front that answers 200 and hands every tunnel to `onTunnel`. */
