@@ -10,7 +10,7 @@ import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, trackNetwork, TEST_LABEL } from "../helpers/docker.ts";
+import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, trackNetwork, TEST_LABEL, shInContainer as inAgent } from "../helpers/docker.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
 import { standInAgentImage } from "../helpers/agent-images.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
@@ -55,11 +55,6 @@ afterAll(() => {
   hostServer?.close();
   cleanupDocker();
 });
-
-function inAgent(container: string, script: string): { code: number; out: string } {
-  const result = spawnSync("docker", ["exec", container, "sh", "-c", script], { encoding: "utf8" });
-  return { code: result.status ?? 1, out: (result.stdout ?? "") + (result.stderr ?? "") };
-}
 
 test("the agent reaches its bundle and nothing else; the container is hardened; down removes it all", async () => {
   const dir = tempDir("dockerbk");

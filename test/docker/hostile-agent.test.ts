@@ -11,7 +11,7 @@ import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { cleanHome, cleanupDocker, requireDocker, sharedBundleImage } from "../helpers/docker.ts";
+import { cleanHome, cleanupDocker, requireDocker, sharedBundleImage, shInContainer as inAgent } from "../helpers/docker.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
 import { standInAgentImage } from "../helpers/agent-images.ts";
 import { nodeRunner } from "../../src/runtime/node-runner.ts";
@@ -48,11 +48,6 @@ afterAll(() => {
   udpServer?.close();
   cleanupDocker();
 });
-
-function inAgent(container: string, script: string): { code: number; out: string } {
-  const result = spawnSync("docker", ["exec", container, "sh", "-c", script], { encoding: "utf8" });
-  return { code: result.status ?? 1, out: (result.stdout ?? "") + (result.stderr ?? "") };
-}
 
 /** The first line the proxy answers to `request` (CRLFs written by printf in the agent). */
 function proxyStatus(agent: string, bundleIp: string, request: string): string {

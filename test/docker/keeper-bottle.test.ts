@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage } from "../helpers/docker.ts";
+import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, shInContainer as agentSh } from "../helpers/docker.ts";
 import { standInAgentImage } from "../helpers/agent-images.ts";
 import { gitEnv, gitOk } from "../helpers/git.ts";
 import { makePack, postReceive, receiveBody, reportLines } from "../helpers/receive-pack.ts";
@@ -41,11 +41,6 @@ afterEach(() => {
 });
 
 afterAll(() => cleanupDocker());
-
-function agentSh(container: string, script: string): { code: number; out: string } {
-  const result = spawnSync("docker", ["exec", container, "sh", "-c", script], { encoding: "utf8" });
-  return { code: result.status ?? 1, out: (result.stdout ?? "") + (result.stderr ?? "") };
-}
 
 /** Resolves once `check` holds, re-checked whenever something in `dir` changes (no polling). */
 function whenChanged<T>(dir: string, check: () => T | undefined): Promise<T> {

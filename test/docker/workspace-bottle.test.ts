@@ -5,11 +5,10 @@
  * was pushed and not pulled. Real git on both sides, the compiled binary in the bundle.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage } from "../helpers/docker.ts";
+import { cleanHome, cleanupDocker, docker, requireDocker, sharedBundleImage, shInContainer as agentSh } from "../helpers/docker.ts";
 import { standInAgentImage } from "../helpers/agent-images.ts";
 import { gitEnv, gitOk } from "../helpers/git.ts";
 import { compileLinuxBinary } from "../helpers/spawn.ts";
@@ -35,12 +34,6 @@ afterEach(() => {
 });
 
 afterAll(() => cleanupDocker());
-
-/** A shell script run in the agent container as the agent user; git's output included. */
-function agentSh(container: string, script: string): { code: number; out: string } {
-  const result = spawnSync("docker", ["exec", container, "sh", "-c", script], { encoding: "utf8" });
-  return { code: result.status ?? 1, out: (result.stdout ?? "") + (result.stderr ?? "") };
-}
 
 test("clone, push, refusals, pull, diff and down in a docker bottle", async () => {
   const dir = tempDir("ws-bottle");

@@ -11,6 +11,12 @@ export function docker(args: string[], input?: string): { code: number; stdout: 
   return { code: result.status ?? 1, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
 }
 
+/** `sh -c SCRIPT` in a running container as its user; stdout and stderr together. */
+export function shInContainer(container: string, script: string): { code: number; out: string } {
+  const result = spawnSync("docker", ["exec", container, "sh", "-c", script], { encoding: "utf8" });
+  return { code: result.status ?? 1, out: (result.stdout ?? "") + (result.stderr ?? "") };
+}
+
 export function requireDocker(): void {
   const version = docker(["version", "--format", "{{.Server.Version}}"]);
   if (version.code !== 0) throw new Error(`these tests need a Docker engine (bash scripts/ensure-docker.sh starts one): ${version.stderr.trim()}`);
